@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+using DuckEmbed.Onnx;
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Cli;
+
+/// <summary>The <c>embed</c> command: settings in, embedder built, processor run, summary out.</summary>
+internal static class EmbedCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitUserError = 1;
+    public const int ExitFailure = 2;
+    public const int ExitInterrupted = 130;
+    public const int ExitTerminated = 143;
+
+    public static async Task<int> RunAsync(string configPath, bool verbose, Func<string, string?> environment,
+        TextWriter stdout, TextWriter stderr)
+    {
+        using var loggerFactory = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+            .AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddFilter("Microsoft", LogLevel.Warning));
+        var logger = loggerFactory.CreateLogger("embed");
+
+        using var stop = new CancellationTokenSource();
+        var exitOnStop = ExitInterrupted;
+        ConsoleCancelEventHandler onCancelKey = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancelKey;
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            exitOnStop = ExitTerminated;
+            stop.Cancel();
+        });
+
+        var reporter = new ConsoleProgressReporter(stdout, TimeSpan.FromSeconds(2));
+        try
+        {
+            var settings = RunSettings.Load(configPath, environment);
+            foreach (var warning in settings.Warnings)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+            stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
+            var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
+            using var generator = SentenceEmbeddingGenerator.Create(source, new SentenceEmbeddingOptions
+            {
+                MaxBatchSize = settings.BatchSize,
+                Device = settings.Device,
+                IntraOpThreads = settings.Threads,
+            }, loggerFactory.CreateLogger("onnx"));
+            var summary = await EmbeddingProcessor.ProcessAsync(settings.Job, generator, settings.BatchSize,
+                loggerFactory.CreateLogger("processor"), reporter, stop.Token);
+            ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
+            return ExitOk;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            var done = reporter.Latest is { } latest ? $"{latest.RowsDone:N0} of {latest.TotalRows:N0} rows are committed" : "every committed row is kept";
+            stderr.WriteLine($"Stopped: {done}. Run the same command again to resume where it stopped.");
+            return exitOnStop;
+        }
+        catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            if (verbose)
+            {
+                stderr.WriteLine(e);
+            }
+            return ExitUserError;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine(verbose ? e.ToString() : "Run again with --verbose for details.");
+            return ExitFailure;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancelKey;
+        }
+    }
+}

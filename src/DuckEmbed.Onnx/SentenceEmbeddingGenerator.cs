@@ -1,0 +1,137 @@
+using DuckEmbed.Onnx.Tokenization;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Onnx;
+
+/// <summary>
+/// A sentence-transformer (tokenizer, ONNX model, mean pooling, L2 normalisation) as an
+/// <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/>. One call may hold many texts: they are tokenized,
+/// sorted by length and run in batches of at most <see cref="SentenceEmbeddingOptions.MaxBatchSize"/>; the
+/// embeddings come back in input order. Safe to call from several threads.
+/// </summary>
+public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>Key in <see cref="UsageDetails.AdditionalCounts"/>: texts cut to the maximum sequence length.</summary>
+    public const string TruncatedTextsCount = "truncated_texts"; // EmbeddingProcessor.TruncatedTextsUsageKey reads it
+
+    private readonly BertTokenizer _tokenizer;
+    private readonly OnnxSentenceEncoder _encoder;
+    private readonly SentenceEmbeddingOptions _options;
+    private readonly EmbeddingGeneratorMetadata _metadata;
+
+    private SentenceEmbeddingGenerator(BertTokenizer tokenizer, OnnxSentenceEncoder encoder,
+        SentenceEmbeddingOptions options, string modelId, string modelSha256)
+    {
+        _tokenizer = tokenizer;
+        _encoder = encoder;
+        _options = options;
+        ModelSha256 = modelSha256;
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, modelId, encoder.Dimensions);
+    }
+
+    /// <summary>The length of every embedding.</summary>
+    public int Dimensions => _encoder.Dimensions;
+
+    /// <summary>SHA-256 of the ONNX model's bytes, to tell models apart.</summary>
+    public string ModelSha256 { get; }
+
+    /// <summary>Loads the model from <paramref name="source"/> and prepares ONNX Runtime.</summary>
+    public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
+        logger ??= NullLogger.Instance;
+        var vocabulary = source.ReadVocabulary();
+        var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
+        var model = source.ReadModel();
+        var session = InferenceSessionFactory.Create(model, options, logger);
+        try
+        {
+            var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId);
+            logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens",
+                source.ModelId, source.Location, encoder.Dimensions, options.MaxSequenceLength);
+            return new SentenceEmbeddingGenerator(tokenizer, encoder, options, source.ModelId, ModelSource.Sha256(model));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values as IReadOnlyList<string> ?? values.ToArray();
+        return Task.Run(() => Generate(texts, cancellationToken), cancellationToken);
+    }
+
+    private GeneratedEmbeddings<Embedding<float>> Generate(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var encoded = new EncodedText[texts.Count];
+        long tokens = 0;
+        long truncated = 0;
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            encoded[i] = _tokenizer.Encode(texts[i] ?? throw new ArgumentException($"Text {i} is null.", nameof(texts)));
+            tokens += encoded[i].Ids.Length;
+            truncated += encoded[i].Truncated ? 1 : 0;
+        }
+
+        var dimensions = _encoder.Dimensions;
+        // One block for the whole call; each embedding is a slice of it, so nothing is allocated per text.
+        var vectors = new float[encoded.Length * dimensions];
+        var batchVectors = new float[Math.Min(_options.MaxBatchSize, Math.Max(encoded.Length, 1)) * dimensions];
+        var batch = new List<EncodedText>(_options.MaxBatchSize);
+        foreach (var indices in LengthSortedBatches.Plan(encoded, _options.MaxBatchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Clear();
+            foreach (var index in indices)
+            {
+                batch.Add(encoded[index]);
+            }
+            _encoder.Encode(batch, batchVectors);
+            for (var row = 0; row < indices.Count; row++)
+            {
+                batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
+            }
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)
+        {
+            Usage = new UsageDetails
+            {
+                InputTokenCount = tokens,
+                TotalTokenCount = tokens,
+                AdditionalCounts = new() { [TruncatedTextsCount] = truncated },
+            },
+        };
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            result.Add(new Embedding<float>(vectors.AsMemory(i * dimensions, dimensions)) { ModelId = _metadata.DefaultModelId });
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+        if (serviceType == typeof(EmbeddingGeneratorMetadata))
+        {
+            return _metadata;
+        }
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _encoder.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace DuckEmbed.Onnx;
+
+/// <summary>Settings of a <see cref="SentenceEmbeddingGenerator"/>.</summary>
+public sealed record SentenceEmbeddingOptions
+{
+    /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>).</summary>
+    public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included (sentence-transformers' max_seq_length).</summary>
+    public int MaxSequenceLength { get; init; } = 256;
+
+    /// <summary>Where to run the model.</summary>
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
+
+    /// <summary>Threads ONNX Runtime uses inside one operator on the CPU; <c>null</c> for one per core.</summary>
+    public int? IntraOpThreads { get; init; }
+}

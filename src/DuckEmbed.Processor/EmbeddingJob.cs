@@ -1,0 +1,35 @@
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// What to embed and where to put it: the <c>config.json</c> of one run. Identifiers are names, never SQL:
+/// they are quoted wherever they are used.
+/// </summary>
+public sealed record EmbeddingJob
+{
+    /// <summary>The DuckDB file holding the texts. It is opened read-only and never modified.</summary>
+    public required string InputDatabasePath { get; init; }
+
+    /// <summary>The DuckDB file to write; created if missing, reopened to resume if present.</summary>
+    public required string OutputDatabasePath { get; init; }
+
+    /// <summary>The table with the texts (<c>table</c> or <c>schema.table</c>).</summary>
+    public required string InputTable { get; init; }
+
+    /// <summary>A column that identifies each row uniquely; rows are processed in its order.</summary>
+    public required string IdColumn { get; init; }
+
+    /// <summary>The column with the texts.</summary>
+    public required string TextColumn { get; init; }
+
+    /// <summary>The table to create in the output database.</summary>
+    public required string OutputTable { get; init; }
+
+    /// <summary>The name of the output column holding the embedding (<c>FLOAT[]</c>).</summary>
+    public string VectorColumn { get; init; } = "vector";
+
+    /// <summary>
+    /// Rows read, embedded and committed together, in multiples of the batch size. A larger window lets a
+    /// generator that sorts by length pad less; a crash loses at most one window of work.
+    /// </summary>
+    public int BatchesPerWindow { get; init; } = 8;
+}

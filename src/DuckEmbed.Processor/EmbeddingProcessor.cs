@@ -1,0 +1,210 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// Embeds the texts of a DuckDB table into a new DuckDB table with any embedding generator. Reading, embedding
+/// and writing run as three stages joined by bounded channels, so the generator never waits on DuckDB. Each
+/// window of rows is committed in one transaction in id order, so a run that stops for any reason resumes after
+/// the last committed id without losing or repeating a row.
+/// </summary>
+public static class EmbeddingProcessor
+{
+    /// <summary>
+    /// Key in <see cref="UsageDetails.AdditionalCounts"/> under which a generator may report how many texts it
+    /// cut to its maximum length; the summary adds them up.
+    /// </summary>
+    public const string TruncatedTextsUsageKey = "truncated_texts";
+
+    // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
+    private const int WindowsInFlight = 2;
+
+    /// <summary>Runs <paramref name="job"/> to the end, resuming after whatever an earlier run committed.</summary>
+    /// <param name="job">Input, output and names.</param>
+    /// <param name="generator">Turns texts into embeddings; called once per window with up to
+    /// <paramref name="batchSize"/> × <see cref="EmbeddingJob.BatchesPerWindow"/> texts.</param>
+    /// <param name="batchSize">Rows per inference batch; windows are a multiple of it.</param>
+    /// <param name="logger">Receives what the run does.</param>
+    /// <param name="progress">Told after every committed window.</param>
+    /// <param name="cancellationToken">Stops the run at a committed window boundary.</param>
+    /// <exception cref="EmbeddingJobException">A setting or the data is wrong; the message says which and how to fix it.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled; every committed window stays.</exception>
+    public static async Task<EmbeddingRunSummary> ProcessAsync(EmbeddingJob job,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger,
+        IProgress<EmbeddingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (batchSize < 1)
+        {
+            throw new EmbeddingJobException($"The batch size must be a positive number of rows, not {batchSize}.");
+        }
+        if (job.BatchesPerWindow < 1)
+        {
+            throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
+        }
+        var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        var outputPath = Path.GetFullPath(job.OutputDatabasePath);
+        if (string.Equals(inputPath, outputPath, StringComparison.Ordinal))
+        {
+            throw new EmbeddingJobException($"output_db_path is the input database ({inputPath}); the input is never written. Choose another file.");
+        }
+
+        var timer = new SimpleTimer();
+        using var input = DuckDbConnections.OpenInput(inputPath, outputPath + ".tmp");
+        var table = InputTable.Inspect(input, job);
+        using var output = DuckDbConnections.OpenOutput(outputPath);
+        var outputTable = new OutputTable(output, job, table);
+        outputTable.CreateOrValidate();
+        var (rowsPresent, lastId) = outputTable.ReadResumePoint();
+        if (rowsPresent > 0)
+        {
+            logger.LogInformation("Resuming: {Rows} rows already in {Table}, continuing after id {LastId}",
+                rowsPresent, job.OutputTable, lastId);
+        }
+        logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in batches of {BatchSize}",
+            table.RowCount - rowsPresent, table.RowCount, job.InputTable, batchSize);
+
+        var counters = new RunCounters(rowsPresent, table.RowCount);
+        var windowSize = checked(batchSize * job.BatchesPerWindow);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
+        var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
+
+        var reading = RunStageAsync(read.Writer, async token =>
+        {
+            await foreach (var window in InputRowReader.ReadWindowsAsync(input, table, lastId, windowSize, token).ConfigureAwait(false))
+            {
+                await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
+            }
+        }, stop);
+        var embedding = RunStageAsync(embedded.Writer, async token =>
+        {
+            await foreach (var window in read.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                await EmbedWindowAsync(generator, window, counters, token).ConfigureAwait(false);
+                await embedded.Writer.WriteAsync(window, token).ConfigureAwait(false);
+            }
+        }, stop);
+
+        try
+        {
+            await foreach (var window in embedded.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                outputTable.WriteWindow(window);
+                counters.Committed(window);
+                logger.LogDebug("Committed {Rows} rows in {Milliseconds:F0} ms", window.Count, timer.Lap().TotalMilliseconds);
+                progress?.Report(counters.Progress(timer.Elapsed));
+            }
+            await Task.WhenAll(reading, embedding).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(reading, embedding).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+
+        var summary = counters.Summary(timer.Elapsed);
+        logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
+            summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
+        return summary;
+    }
+
+    private static Task RunStageAsync(ChannelWriter<RowWindow> output, Func<CancellationToken, Task> body, CancellationTokenSource stop) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await body(stop.Token).ConfigureAwait(false);
+                output.Complete();
+            }
+            catch (Exception e)
+            {
+                output.Complete(e);
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        });
+
+    private static async Task EmbedWindowAsync(IEmbeddingGenerator<string, Embedding<float>> generator, RowWindow window,
+        RunCounters counters, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>(window.Count);
+        var rows = new List<int>(window.Count);
+        for (var i = 0; i < window.Count; i++)
+        {
+            if (window.Texts[i] is { } text)
+            {
+                texts.Add(text);
+                rows.Add(i);
+            }
+        }
+        if (texts.Count == 0)
+        {
+            return;
+        }
+
+        var embeddings = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (embeddings.Count != texts.Count)
+        {
+            throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {texts.Count} texts.");
+        }
+        for (var j = 0; j < texts.Count; j++)
+        {
+            var vector = embeddings[j].Vector;
+            counters.CheckDimensions(vector.Length);
+            window.Vectors[rows[j]] = vector;
+        }
+        window.Tokens = embeddings.Usage?.InputTokenCount ?? 0;
+        window.TruncatedTexts = embeddings.Usage?.AdditionalCounts?.TryGetValue(TruncatedTextsUsageKey, out var cut) == true ? cut : 0;
+    }
+
+    /// <summary>The run's tallies; written by the writer stage, dimensions checked by the embedding stage.</summary>
+    private sealed class RunCounters(long rowsPresent, long inputRows)
+    {
+        private int _dimensions;
+        private long _written;
+        private long _nullTexts;
+        private long _tokens;
+        private long _truncated;
+
+        public void CheckDimensions(int length)
+        {
+            var first = Interlocked.CompareExchange(ref _dimensions, length, 0);
+            if (length == 0 || (first != 0 && first != length))
+            {
+                throw new InvalidOperationException($"The embedding generator returned a vector of {length} floats after vectors of {first}.");
+            }
+        }
+
+        public void Committed(RowWindow window)
+        {
+            _written += window.Count;
+            _tokens += window.Tokens;
+            _truncated += window.TruncatedTexts;
+            for (var i = 0; i < window.Count; i++)
+            {
+                _nullTexts += window.Texts[i] is null ? 1 : 0;
+            }
+        }
+
+        public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _written, inputRows, _written, elapsed);
+
+        public EmbeddingRunSummary Summary(TimeSpan elapsed) => new()
+        {
+            InputRows = inputRows,
+            RowsAlreadyPresent = rowsPresent,
+            RowsWritten = _written,
+            NullTexts = _nullTexts,
+            TruncatedTexts = _truncated,
+            Tokens = _tokens,
+            Dimensions = _dimensions,
+            Elapsed = elapsed,
+        };
+    }
+}

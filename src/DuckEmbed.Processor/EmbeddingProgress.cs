@@ -1,0 +1,17 @@
+namespace DuckEmbed.Processor;
+
+/// <summary>Where a run stands after a committed window.</summary>
+/// <param name="RowsDone">Rows in the output, those of earlier runs included.</param>
+/// <param name="TotalRows">Rows in the input table.</param>
+/// <param name="RowsThisRun">Rows this run has committed.</param>
+/// <param name="Elapsed">Time since this run started.</param>
+public readonly record struct EmbeddingProgress(long RowsDone, long TotalRows, long RowsThisRun, TimeSpan Elapsed)
+{
+    /// <summary>Rows per second over this run.</summary>
+    public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsThisRun / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Time left at the rate so far; <c>null</c> before there is a rate.</summary>
+    public TimeSpan? EstimatedRemaining => RowsPerSecond > 0
+        ? TimeSpan.FromSeconds((TotalRows - RowsDone) / RowsPerSecond)
+        : null;
+}

@@ -1,0 +1,129 @@
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>The input table as found in the input database, checked against the job.</summary>
+internal sealed record InputTable(string QualifiedName, string IdColumn, string IdType, string TextColumn, long RowCount)
+{
+    /// <summary>Finds the table and columns of <paramref name="job"/> and checks the ids: no NULLs, no duplicates.</summary>
+    public static InputTable Inspect(DuckDBConnection input, EmbeddingJob job)
+    {
+        var (schema, table) = ResolveTable(input, job.InputTable);
+        var columns = ReadColumns(input, schema, table);
+        var id = ResolveColumn(columns, job.IdColumn, "id_column", job.InputTable);
+        var text = ResolveColumn(columns, job.TextColumn, "text_column", job.InputTable);
+        if (string.Equals(id.Name, text.Name, StringComparison.Ordinal))
+        {
+            throw new EmbeddingJobException($"id_column and text_column are both '{id.Name}'; they must be two columns.");
+        }
+        if (!string.Equals(text.Type, "VARCHAR", StringComparison.Ordinal))
+        {
+            throw new EmbeddingJobException(
+                $"text_column '{text.Name}' is {text.Type}, not VARCHAR. Point text_column at a text column, or add one (e.g. a view with CAST(... AS VARCHAR)).");
+        }
+
+        var qualified = SqlIdentifier.Quote(schema, table);
+        var quotedId = SqlIdentifier.Quote(id.Name);
+        using var command = input.CreateCommand();
+        command.CommandText = $"SELECT count(*), count({quotedId}), count(DISTINCT {quotedId}) FROM {qualified}";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var rows = reader.GetInt64(0);
+        var nonNullIds = reader.GetInt64(1);
+        var distinctIds = reader.GetInt64(2);
+        if (nonNullIds < rows)
+        {
+            throw new EmbeddingJobException(
+                $"id_column '{id.Name}' is NULL in {rows - nonNullIds} of {rows} rows. Every row needs an id: fill them, or filter them out with a view.");
+        }
+        if (distinctIds < nonNullIds)
+        {
+            throw new EmbeddingJobException(
+                $"id_column '{id.Name}' is not unique: {nonNullIds - distinctIds} rows repeat an id ({SampleDuplicates(input, qualified, quotedId)}). Resuming needs unique ids: use a unique column.");
+        }
+        return new InputTable(qualified, id.Name, id.Type, text.Name, rows);
+    }
+
+    private static string SampleDuplicates(DuckDBConnection input, string qualified, string quotedId)
+    {
+        using var command = input.CreateCommand();
+        command.CommandText = $"SELECT {quotedId}::VARCHAR, count(*) FROM {qualified} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1 LIMIT 5";
+        using var reader = command.ExecuteReader();
+        var samples = new List<string>();
+        while (reader.Read())
+        {
+            samples.Add($"'{reader.GetString(0)}' ×{reader.GetInt64(1)}");
+        }
+        return "e.g. " + string.Join(", ", samples);
+    }
+
+    private static (string Schema, string Table) ResolveTable(DuckDBConnection input, string wanted)
+    {
+        using var command = input.CreateCommand();
+        command.CommandText = "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()";
+        var tables = new List<(string Schema, string Table)>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        // A name is first a table's own name (which may hold a dot), then schema.table. DuckDB matches names
+        // case-insensitively; an exact match wins over a case-insensitive one.
+        var candidates = new List<(string Schema, string Table)>();
+        foreach (var comparison in new[] { StringComparison.Ordinal, StringComparison.OrdinalIgnoreCase })
+        {
+            candidates = tables.Where(t => string.Equals(t.Table, wanted, comparison)).ToList();
+            if (candidates.Count == 0 && wanted.Contains('.', StringComparison.Ordinal))
+            {
+                candidates = tables.Where(t => string.Equals($"{t.Schema}.{t.Table}", wanted, comparison)).ToList();
+            }
+            if (candidates.Count > 0)
+            {
+                break;
+            }
+        }
+        return candidates.Count switch
+        {
+            0 => throw new EmbeddingJobException(
+                $"input_table '{wanted}' not found in the input database; {NameSuggestions.For(wanted, tables.Select(t => t.Schema == "main" ? t.Table : $"{t.Schema}.{t.Table}").ToList())}"),
+            1 => candidates[0],
+            _ => candidates.FirstOrDefault(t => t.Schema == "main") is { Table: not null } main ? main
+                : throw new EmbeddingJobException($"input_table '{wanted}' is in several schemas ({string.Join(", ", candidates.Select(c => c.Schema))}); write it as schema.table."),
+        };
+    }
+
+    private static List<(string Name, string Type)> ReadColumns(DuckDBConnection input, string schema, string table)
+    {
+        using var command = input.CreateCommand();
+        command.CommandText = """
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_catalog = current_database() AND table_schema = $schema AND table_name = $table
+            ORDER BY ordinal_position
+            """;
+        command.Parameters.Add(new DuckDBParameter("schema", schema));
+        command.Parameters.Add(new DuckDBParameter("table", table));
+        using var reader = command.ExecuteReader();
+        var columns = new List<(string, string)>();
+        while (reader.Read())
+        {
+            columns.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return columns;
+    }
+
+    private static (string Name, string Type) ResolveColumn(List<(string Name, string Type)> columns, string wanted, string setting, string table)
+    {
+        var match = columns.FirstOrDefault(c => string.Equals(c.Name, wanted, StringComparison.Ordinal));
+        if (match.Name is null)
+        {
+            match = columns.FirstOrDefault(c => string.Equals(c.Name, wanted, StringComparison.OrdinalIgnoreCase));
+        }
+        return match.Name is not null
+            ? match
+            : throw new EmbeddingJobException(
+                $"{setting} '{wanted}' is not a column of {table}; {NameSuggestions.For(wanted, columns.Select(c => c.Name).ToList())}");
+    }
+}

@@ -1,0 +1,136 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// The output table <c>(id, text VARCHAR, vector FLOAT[])</c>: created or checked, asked where to resume, and
+/// written one window per transaction with the appender, so a crash leaves whole windows or nothing.
+/// </summary>
+internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input)
+{
+    private readonly string _quotedName = SqlIdentifier.Quote(job.OutputTable);
+
+    /// <summary>Creates the table, or checks that an existing one has the columns and types this job writes.</summary>
+    public void CreateOrValidate()
+    {
+        var existing = ReadColumns();
+        if (existing.Count == 0)
+        {
+            Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
+                $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} FLOAT[])");
+            return;
+        }
+        var expected = new List<(string, string)>
+        {
+            (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, "FLOAT[]"),
+        };
+        if (!existing.SequenceEqual(expected))
+        {
+            throw new EmbeddingJobException(
+                $"output_table '{job.OutputTable}' already exists in {job.OutputDatabasePath} with columns " +
+                $"({Describe(existing)}), not ({Describe(expected)}). Choose another output_table or output_db_path, or drop that table.");
+        }
+    }
+
+    /// <summary>Rows already written and the largest id among them (where to resume), or (0, null).</summary>
+    public (long Rows, object? LastId) ReadResumePoint()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = $"SELECT count(*), max({SqlIdentifier.Quote(input.IdColumn)}) FROM {_quotedName}";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetValue(1));
+    }
+
+    /// <summary>Appends <paramref name="window"/> and commits it as one transaction.</summary>
+    public void WriteWindow(RowWindow window)
+    {
+        using var transaction = output.BeginTransaction();
+        using (var appender = output.CreateAppender(job.OutputTable))
+        {
+            for (var i = 0; i < window.Count; i++)
+            {
+                var row = appender.CreateRow();
+                AppendId(row, window.Ids[i]);
+                row.AppendValue(window.Texts[i]);
+                if (window.Vectors[i] is { } vector)
+                {
+                    row.AppendValue(AsArray(vector));
+                }
+                else
+                {
+                    row.AppendNullValue();
+                }
+                row.EndRow();
+            }
+            appender.Close();
+        }
+        transaction.Commit();
+    }
+
+    // DuckDB.NET's list writer takes arrays and lists, not slices.
+    private static float[] AsArray(ReadOnlyMemory<float> vector) =>
+        MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : vector.ToArray();
+
+    private void AppendId(IDuckDBAppenderRow row, object id)
+    {
+        _ = id switch
+        {
+            int v => row.AppendValue(v),
+            long v => row.AppendValue(v),
+            string v => row.AppendValue(v),
+            Guid v => row.AppendValue(v),
+            short v => row.AppendValue(v),
+            sbyte v => row.AppendValue(v),
+            byte v => row.AppendValue(v),
+            ushort v => row.AppendValue(v),
+            uint v => row.AppendValue(v),
+            ulong v => row.AppendValue(v),
+            BigInteger v => row.AppendValue(v),
+            decimal v => row.AppendValue(v),
+            double v => row.AppendValue(v),
+            float v => row.AppendValue(v),
+            bool v => row.AppendValue(v),
+            DateTime v => row.AppendValue(v),
+            DateOnly v => row.AppendValue(v),
+            TimeOnly v => row.AppendValue(v),
+            DateTimeOffset v => row.AppendValue(v),
+            TimeSpan v => row.AppendValue(v),
+            byte[] v => row.AppendValue(v),
+            _ => throw new EmbeddingJobException(
+                $"id_column '{input.IdColumn}' is {input.IdType}, which DuckEmbed cannot copy. Use an integer, text, UUID, decimal or date/time id."),
+        };
+    }
+
+    private List<(string Name, string Type)> ReadColumns()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = """
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = $table
+            ORDER BY ordinal_position
+            """;
+        command.Parameters.Add(new DuckDBParameter("table", job.OutputTable));
+        using var reader = command.ExecuteReader();
+        var columns = new List<(string, string)>();
+        while (reader.Read())
+        {
+            columns.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return columns;
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string Describe(IEnumerable<(string Name, string Type)> columns) =>
+        string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"));
+}

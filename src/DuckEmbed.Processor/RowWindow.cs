@@ -1,0 +1,14 @@
+namespace DuckEmbed.Processor;
+
+/// <summary>Consecutive input rows, in id order, that are embedded and committed together.</summary>
+internal sealed class RowWindow(int capacity)
+{
+    public object[] Ids { get; } = new object[capacity];
+    public string?[] Texts { get; } = new string?[capacity];
+    public int Count { get; set; }
+
+    /// <summary>One vector per row; <c>null</c> where the text was NULL. Set by the embedding stage.</summary>
+    public ReadOnlyMemory<float>?[] Vectors { get; } = new ReadOnlyMemory<float>?[capacity];
+    public long Tokens { get; set; }
+    public long TruncatedTexts { get; set; }
+}
