@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -101,12 +102,20 @@ public static class EmbeddingProcessor
             }
             await Task.WhenAll(reading, embedding).ConfigureAwait(false);
         }
-        catch
+        catch (Exception writing)
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reading, embedding).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
+            // A failing stage cancels the others, so most stages end cancelled: report the one that failed first
+            // in data order (a read error explains an embedding stage that saw no more rows).
+            var cause = new[] { reading.Exception?.InnerException, embedding.Exception?.InnerException, writing }
+                .FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (cause is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw;
+            }
+            ExceptionDispatchInfo.Throw(cause);
         }
 
         var summary = counters.Summary(timer.Elapsed);

@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using DuckEmbed.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Processor.Tests;
+
+public sealed class ExactlyOnceTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Writes_every_input_row_exactly_once_with_its_text_and_vector()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 1000);
+        var output = _folder.File("out.duckdb");
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 7, NullLogger.Instance);
+
+        Assert.Equal(1000, summary.RowsWritten);
+        Assert.Equal(HashEmbeddingGenerator.Dimensions, summary.Dimensions);
+        AssertEveryRowOnceWithItsVector(input, output, 1000);
+    }
+
+    [Fact]
+    public async Task Resumes_after_cancellation_without_losing_or_repeating_a_row()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 500);
+        var output = _folder.File("out.duckdb");
+        using var stop = new CancellationTokenSource();
+        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 4) stop.Cancel(); } };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), stopping, 10, NullLogger.Instance, cancellationToken: stop.Token));
+        var committed = TestDatabase.CountRows(output, "embedded");
+        Assert.InRange(committed, 1, 499);
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 10, NullLogger.Instance);
+
+        Assert.Equal(committed, summary.RowsAlreadyPresent);
+        Assert.Equal(500 - committed, summary.RowsWritten);
+        AssertEveryRowOnceWithItsVector(input, output, 500);
+    }
+
+    [Fact]
+    public async Task A_failing_generator_keeps_committed_windows_and_a_rerun_completes()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 300);
+        var output = _folder.File("out.duckdb");
+        var failing = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) throw new InvalidOperationException("model crashed"); } };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), failing, 10, NullLogger.Instance));
+        Assert.Equal("model crashed", error.Message);
+        Assert.Equal(160L, TestDatabase.CountRows(output, "embedded"));
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 10, NullLogger.Instance);
+        AssertEveryRowOnceWithItsVector(input, output, 300);
+    }
+
+    [Fact]
+    public async Task A_finished_run_run_again_writes_nothing()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 50);
+        var output = _folder.File("out.duckdb");
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+
+        var again = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+
+        Assert.Equal(0, again.RowsWritten);
+        Assert.Equal(50, again.RowsAlreadyPresent);
+        AssertEveryRowOnceWithItsVector(input, output, 50);
+    }
+
+    [Fact]
+    public async Task Null_texts_are_written_with_a_null_vector_and_counted()
+    {
+        var input = _folder.File("input.duckdb");
+        TestDatabase.Execute(input, "CREATE TABLE docs (id INTEGER, body VARCHAR)",
+            "INSERT INTO docs VALUES (1, 'one'), (2, NULL), (3, ''), (4, 'four')");
+        var output = _folder.File("out.duckdb");
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance);
+
+        Assert.Equal(1, summary.NullTexts);
+        var rows = TestDatabase.Query(output, "SELECT id, vector IS NULL FROM embedded ORDER BY id");
+        Assert.Equal([false, true, false, false], rows.Select(r => (bool)r[1]!));
+    }
+
+    [Fact]
+    public async Task The_input_file_is_byte_for_byte_unchanged()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 200);
+        var before = SHA256.HashData(File.ReadAllBytes(input));
+        var filesBefore = Directory.GetFiles(_folder.Path).Order().ToList();
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")), new HashEmbeddingGenerator(), 16, NullLogger.Instance);
+
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(input)));
+        Assert.DoesNotContain(Directory.GetFiles(_folder.Path), f => f.StartsWith(input, StringComparison.Ordinal) && f != input);
+        Assert.Equal(filesBefore.Append(_folder.File("out.duckdb")).Order(), Directory.GetFiles(_folder.Path).Order());
+    }
+
+    [Fact]
+    public async Task Reports_progress_after_every_window_up_to_the_total()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 100);
+        var reports = new List<EmbeddingProgress>();
+        var progress = new SynchronousProgress(reports.Add);
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with { BatchesPerWindow = 2 },
+            new HashEmbeddingGenerator(), 10, NullLogger.Instance, progress);
+
+        Assert.Equal([20L, 40, 60, 80, 100], reports.Select(r => r.RowsDone));
+        Assert.All(reports, r => Assert.Equal(100, r.TotalRows));
+    }
+
+    internal static void AssertEveryRowOnceWithItsVector(string input, string output, int expectedRows)
+    {
+        var written = TestDatabase.Query(output, "SELECT id, body, vector FROM embedded");
+        Assert.Equal(expectedRows, written.Count);
+        Assert.Equal(expectedRows, written.Select(r => r[0]).Distinct().Count());
+        var texts = TestDatabase.Query(input, "SELECT id, body FROM docs").ToDictionary(r => r[0]!, r => (string?)r[1]);
+        foreach (var row in written)
+        {
+            Assert.Equal(texts[row[0]!], row[1]);
+            var vector = ((List<float>)row[2]!).ToArray();
+            Assert.Equal(HashEmbeddingGenerator.VectorOf((string)row[1]!), vector);
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<EmbeddingProgress> report) : IProgress<EmbeddingProgress>
+    {
+        public void Report(EmbeddingProgress value) => report(value);
+    }
+}

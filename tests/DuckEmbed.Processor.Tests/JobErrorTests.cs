@@ -1,0 +1,106 @@
+using DuckEmbed.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Processor.Tests;
+
+/// <summary>Mistakes a user can make get one <see cref="EmbeddingJobException"/> naming the setting and the fix.</summary>
+public sealed class JobErrorTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static async Task<string> ErrorOf(EmbeddingJob job, int batchSize = 4)
+    {
+        var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
+            EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), batchSize, NullLogger.Instance));
+        return error.Message;
+    }
+
+    private string Docs(params string[] statements)
+    {
+        var input = _folder.File("input.duckdb");
+        TestDatabase.Execute(input, statements);
+        return input;
+    }
+
+    [Fact]
+    public async Task A_missing_table_is_named_with_the_close_names()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"), table: "doc"));
+        Assert.Contains("input_table 'doc' not found", message, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'docs'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_column_is_named_with_the_close_names()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"), text: "bdy"));
+        Assert.Contains("text_column 'bdy' is not a column of docs; did you mean 'body'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Duplicate_ids_are_refused_before_anything_is_written_with_a_count_and_examples()
+    {
+        var input = Docs("CREATE TABLE docs (id INTEGER, body VARCHAR)", "INSERT INTO docs VALUES (1,'a'),(2,'b'),(2,'c'),(3,'d'),(3,'e'),(3,'f')");
+        var output = _folder.File("o.duckdb");
+        var message = await ErrorOf(TestDatabase.Job(input, output));
+        Assert.Contains("is not unique: 3 rows repeat an id", message, StringComparison.Ordinal);
+        Assert.Contains("'3' ×3", message, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Null_ids_are_refused_with_a_count()
+    {
+        var input = Docs("CREATE TABLE docs (id INTEGER, body VARCHAR)", "INSERT INTO docs VALUES (1,'a'),(NULL,'b')");
+        Assert.Contains("is NULL in 1 of 2 rows", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_text_column_that_is_not_text_is_refused()
+    {
+        var input = Docs("CREATE TABLE docs (id INTEGER, body INTEGER)", "INSERT INTO docs VALUES (1, 5)");
+        Assert.Contains("text_column 'body' is INTEGER, not VARCHAR", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_output_path_may_not_be_the_input_path()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        Assert.Contains("output_db_path is the input database", await ErrorOf(TestDatabase.Job(input, input)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_input_file_is_named()
+    {
+        Assert.Contains("input_db_path: ", await ErrorOf(TestDatabase.Job(_folder.File("nope.duckdb"), _folder.File("o.duckdb"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_table_with_other_columns_is_refused()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var output = _folder.File("o.duckdb");
+        TestDatabase.Execute(output, "CREATE TABLE embedded (id BIGINT, body VARCHAR, vector DOUBLE[])");
+        Assert.Contains("already exists", await ErrorOf(TestDatabase.Job(input, output)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_size_below_one_is_refused()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        Assert.Contains("batch size", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")), batchSize: 0), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_input_table_succeeds_with_zero_rows()
+    {
+        var input = Docs("CREATE TABLE docs (id INTEGER, body VARCHAR)");
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        Assert.Equal(0, summary.RowsWritten);
+        Assert.Equal(0, TestDatabase.CountRows(_folder.File("o.duckdb"), "embedded"));
+    }
+}

@@ -1,0 +1,63 @@
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor.Tests;
+
+/// <summary>Builds and reads the small DuckDB files the tests work on.</summary>
+internal static class TestDatabase
+{
+    public static void Execute(string path, params string[] statements)
+    {
+        using var connection = new DuckDBConnection($"Data Source={path}");
+        connection.Open();
+        foreach (var sql in statements)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Rows of a query, each as an array of values.</summary>
+    public static List<object?[]> Query(string path, string sql)
+    {
+        using var connection = new DuckDBConnection($"Data Source={path};ACCESS_MODE=READ_ONLY");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public static long CountRows(string path, string table) =>
+        (long)Query(path, $"SELECT count(*) FROM \"{table}\"")[0][0]!;
+
+    /// <summary>An input table <c>docs(id BIGINT, body VARCHAR)</c> with ids 1..n in shuffled physical order.</summary>
+    public static string CreateDocs(string directory, int rows)
+    {
+        var path = Path.Combine(directory, "input.duckdb");
+        Execute(path,
+            "CREATE TABLE docs (id BIGINT, body VARCHAR)",
+            $"INSERT INTO docs SELECT i, 'text number ' || i || repeat(' word', (i * 7) % 23) FROM range(1, {rows + 1}) t(i) ORDER BY hash(i)");
+        return path;
+    }
+
+    public static EmbeddingJob Job(string input, string output, string table = "docs", string id = "id", string text = "body") => new()
+    {
+        InputDatabasePath = input,
+        OutputDatabasePath = output,
+        InputTable = table,
+        IdColumn = id,
+        TextColumn = text,
+        OutputTable = "embedded",
+    };
+}
