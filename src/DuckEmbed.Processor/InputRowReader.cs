@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -14,11 +15,13 @@ internal static class InputRowReader
     {
         using var command = input.CreateCommand();
         var id = SqlIdentifier.Quote(table.IdColumn);
+        // A string parameter would end at a NUL inside the id; its UTF-8 bytes decoded by DuckDB do not.
+        var (after, afterValue) = afterId is string text ? ("decode($after)", (object?)Encoding.UTF8.GetBytes(text)) : ("$after", afterId);
         command.CommandText = $"SELECT {id}, {SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName}"
-            + (afterId is null ? "" : $" WHERE {id} > $after") + $" ORDER BY {id}";
+            + (afterId is null ? "" : $" WHERE {id} > {after}") + $" ORDER BY {id}";
         if (afterId is not null)
         {
-            command.Parameters.Add(new DuckDBParameter("after", afterId));
+            command.Parameters.Add(new DuckDBParameter("after", afterValue));
         }
         command.UseStreamingMode = true;
         using var registration = cancellationToken.Register(command.Cancel);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Text;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -54,7 +55,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             {
                 var row = appender.CreateRow();
                 AppendId(row, window.Ids[i]);
-                row.AppendValue(window.Texts[i]);
+                AppendText(row, window.Texts[i]);
                 if (window.Vectors[i] is { } vector)
                 {
                     row.AppendValue(AsArray(vector));
@@ -70,6 +71,13 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         transaction.Commit();
     }
 
+    // DuckDB.NET passes strings to DuckDB as C strings, which end at the first NUL; UTF-8 bytes keep the whole
+    // text. Texts without NUL (nearly all) take the direct path.
+    private static IDuckDBAppenderRow AppendText(IDuckDBAppenderRow row, string? text) =>
+        text is not null && text.Contains('\0', StringComparison.Ordinal)
+            ? row.AppendValue(Encoding.UTF8.GetBytes(text))
+            : row.AppendValue(text);
+
     // DuckDB.NET's list writer takes arrays and lists, not slices.
     private static float[] AsArray(ReadOnlyMemory<float> vector) =>
         MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
@@ -82,7 +90,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         {
             int v => row.AppendValue(v),
             long v => row.AppendValue(v),
-            string v => row.AppendValue(v),
+            string v => AppendText(row, v),
             Guid v => row.AppendValue(v),
             short v => row.AppendValue(v),
             sbyte v => row.AppendValue(v),

@@ -89,6 +89,28 @@ public sealed class ExactlyOnceTests : IDisposable
     }
 
     [Fact]
+    public async Task Texts_and_string_ids_holding_nul_characters_are_copied_whole()
+    {
+        var input = _folder.File("input.duckdb");
+        TestDatabase.Execute(input, "CREATE TABLE docs (id VARCHAR, body VARCHAR)",
+            "INSERT INTO docs SELECT 'k' || chr(0) || lpad(i::VARCHAR, 3, '0'), 'before' || chr(0) || 'after ' || i FROM range(1, 41) t(i)");
+        var output = _folder.File("out.duckdb");
+        using var stop = new CancellationTokenSource();
+        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) stop.Cancel(); } };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), stopping, 1, NullLogger.Instance, cancellationToken: stop.Token));
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 1, NullLogger.Instance);
+
+        AssertEveryRowOnceWithItsVector(input, output, 40);
+        Assert.All(TestDatabase.Query(output, "SELECT id, body FROM embedded"), r =>
+        {
+            Assert.Equal(5, ((string)r[0]!).Length);
+            Assert.StartsWith("before\0after ", (string)r[1]!, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task The_input_file_is_byte_for_byte_unchanged()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 200);

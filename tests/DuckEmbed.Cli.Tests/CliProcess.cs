@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary>Runs the real <c>embed</c> program as a separate process.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    public CliProcess(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "embed.dll"));
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(configPath);
+        foreach (var argument in extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    public int Id => _process.Id;
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
+    {
+        using var cli = new CliProcess(configPath, environment, extraArguments);
+        var exitCode = cli.WaitForExit(TimeSpan.FromMinutes(3));
+        return (exitCode, cli.Stdout, cli.Stderr);
+    }
+
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"embed did not finish in {timeout}. stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until stdout holds <paramref name="text"/> <paramref name="times"/> times.</summary>
+    public void WaitForOutput(string text, int times, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (CountOf(Stdout, text) < times)
+        {
+            if (_process.HasExited || deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"'{text}' ×{times} not seen. stdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>SIGKILL: no handler runs, nothing is flushed — a power cut as far as the process knows.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private static int CountOf(string haystack, string needle)
+    {
+        var count = 0;
+        for (var at = haystack.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = haystack.IndexOf(needle, at + needle.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,142 @@
+using DuckDB.NET.Data;
+using DuckEmbed.Onnx;
+using DuckEmbed.Processor.Tests;
+using DuckEmbed.Tests;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary>The real <c>embed</c> program, the bundled model and real texts, in separate processes.</summary>
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>An input table of the reference texts, <paramref name="copies"/> times over with new ids.</summary>
+    private string WriteConfig(int copies, int batchesPerWindow = 8)
+    {
+        var input = _folder.File("input.duckdb");
+        using (var connection = new DuckDBConnection($"Data Source={input}"))
+        {
+            connection.Open();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "CREATE TABLE texts (doc_id INTEGER, content VARCHAR)";
+                command.ExecuteNonQuery();
+            }
+            using var appender = connection.CreateAppender("texts");
+            for (var copy = 0; copy < copies; copy++)
+            {
+                foreach (var row in ReferenceRow.All)
+                {
+                    // As bytes: DuckDB.NET ends a string parameter at a NUL, and one reference text holds one.
+                    appender.CreateRow().AppendValue(row.Id + copy * 1000).AppendValue(System.Text.Encoding.UTF8.GetBytes(row.Text)).EndRow();
+                }
+            }
+        }
+        var config = _folder.File("config.json");
+        File.WriteAllText(config, $$"""
+            { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",
+              "id_column": "doc_id", "text_column": "content", "output_table": "embedded", "batches_per_window": {{batchesPerWindow}} }
+            """);
+        return config;
+    }
+
+    private string Output => _folder.File("output.duckdb");
+
+    /// <summary>Every reference row exactly once per copy, each vector unit-length and equal to the reference.</summary>
+    private void AssertOutputMatchesReference(int copies)
+    {
+        var rows = TestDatabase.Query(Output, "SELECT doc_id, content, vector FROM embedded");
+        Assert.Equal(ReferenceRow.All.Count * copies, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(r => r[0]).Distinct().Count());
+        var reference = ReferenceRow.All.ToDictionary(r => r.Id);
+        var lowest = 1.0;
+        foreach (var row in rows)
+        {
+            var expected = reference[(int)row[0]! % 1000];
+            Assert.Equal(expected.Text, row[1]);
+            var vector = ((List<float>)row[2]!).ToArray();
+            Assert.Equal(384, vector.Length);
+            Assert.Equal(1.0, VectorMath.Norm(vector), 4);
+            lowest = Math.Min(lowest, VectorMath.Cosine(vector, expected.Embedding));
+        }
+        Assert.True(lowest >= 0.9999, $"lowest cosine to the reference {lowest:F7}");
+    }
+
+    [Fact]
+    public async Task Embeds_every_row_once_with_the_vector_the_model_gives_for_that_text_alone()
+    {
+        var config = WriteConfig(copies: 1);
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "16" });
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("BATCH_SIZE=16", stdout, StringComparison.Ordinal);
+        Assert.Contains("Processed 400 / 400 records (100.0 %)", stdout, StringComparison.Ordinal);
+        Assert.Contains("Done: 400 rows written", stdout, StringComparison.Ordinal);
+        AssertOutputMatchesReference(copies: 1);
+
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions());
+        foreach (var row in TestDatabase.Query(Output, "SELECT content, vector FROM embedded USING SAMPLE 40 ROWS"))
+        {
+            var alone = await generator.GenerateAsync([(string)row[0]!]);
+            Assert.True(VectorMath.Cosine(((List<float>)row[1]!).ToArray(), alone[0].Vector.Span) >= 0.9999);
+        }
+    }
+
+    [Fact]
+    public void A_run_killed_hard_twice_resumes_and_every_row_is_there_exactly_once()
+    {
+        var config = WriteConfig(copies: 2, batchesPerWindow: 2);
+        var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "8" };
+        var random = new Random(20261125);
+        for (var kill = 0; kill < 2; kill++)
+        {
+            using var cli = new CliProcess(config, environment);
+            cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
+            Thread.Sleep(random.Next(0, 1500));
+            cli.KillHard();
+        }
+        var partial = TestDatabase.CountRows(Output, "embedded");
+        Assert.InRange(partial, 16, 799);
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(config, environment);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains($"already present       {partial:N0}", stdout, StringComparison.Ordinal);
+        AssertOutputMatchesReference(copies: 2);
+    }
+
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void A_signal_stops_at_a_committed_boundary_and_says_how_to_resume(string signal, int expectedExitCode)
+    {
+        var config = WriteConfig(copies: 2, batchesPerWindow: 2);
+        using var cli = new CliProcess(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "8" });
+        cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
+
+        cli.Signal(signal);
+        var exitCode = cli.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(expectedExitCode, exitCode);
+        Assert.Contains("Run the same command again to resume", cli.Stderr, StringComparison.Ordinal);
+        var committed = TestDatabase.CountRows(Output, "embedded");
+        Assert.Equal(0, committed % 16);
+        Assert.Contains($"Stopped: {committed:N0} of 800 rows are committed", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_setting_is_one_line_on_stderr_with_exit_code_1_and_no_stack_trace()
+    {
+        var config = WriteConfig(copies: 1);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal));
+
+        var (exitCode, _, stderr) = CliProcess.Run(config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: input_table 'txts' not found in the input database; did you mean 'texts'?", stderr.Trim());
+        Assert.False(File.Exists(Output));
+    }
+}

@@ -1,0 +1,95 @@
+using DuckEmbed.Onnx;
+using DuckEmbed.Processor;
+using DuckEmbed.Tests;
+
+namespace DuckEmbed.Cli.Tests;
+
+public sealed class RunSettingsTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private const string ValidConfig = """
+        { "input_db_path": "in.duckdb", "output_db_path": "sub/out.duckdb", "input_table": "t",
+          "id_column": "id", "text_column": "body", "output_table": "o" }
+        """;
+
+    private RunSettings Load(string json, Dictionary<string, string>? environment = null)
+    {
+        var path = _folder.File("config.json");
+        File.WriteAllText(path, json);
+        return RunSettings.Load(path, name => environment?.GetValueOrDefault(name));
+    }
+
+    private string ErrorOf(string json, Dictionary<string, string>? environment = null) =>
+        Assert.Throws<EmbeddingJobException>(() => Load(json, environment)).Message;
+
+    [Fact]
+    public void Relative_paths_resolve_against_the_config_files_folder()
+    {
+        var settings = Load(ValidConfig);
+        Assert.Equal(_folder.File("in.duckdb"), settings.Job.InputDatabasePath);
+        Assert.Equal(Path.Combine(_folder.Path, "sub", "out.duckdb"), settings.Job.OutputDatabasePath);
+        Assert.Equal("vector", settings.Job.VectorColumn);
+    }
+
+    [Fact]
+    public void Batch_size_comes_from_the_environment_with_a_default()
+    {
+        Assert.Equal(RunSettings.DefaultBatchSize, Load(ValidConfig).BatchSize);
+        Assert.Equal(128, Load(ValidConfig, new() { ["BATCH_SIZE"] = "128" }).BatchSize);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-4")]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    public void A_batch_size_that_is_not_a_positive_integer_is_refused_by_name(string value)
+    {
+        Assert.StartsWith("BATCH_SIZE must be a positive whole number", ErrorOf(ValidConfig, new() { ["BATCH_SIZE"] = value }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_named()
+    {
+        var error = Assert.Throws<EmbeddingJobException>(() => RunSettings.Load(_folder.File("none.json"), _ => null));
+        Assert.Contains("none.json not found", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_that_is_not_json_is_refused_with_the_line()
+    {
+        Assert.Contains("is not valid JSON (line 2)", ErrorOf("{\n  \"input_db_path\": oops\n}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_required_setting_is_named()
+    {
+        Assert.Contains("the setting 'output_table' is missing", ErrorOf(ValidConfig.Replace(", \"output_table\": \"o\"", "", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_setting_of_the_wrong_type_is_named()
+    {
+        Assert.Contains("'id_column' must be a non-empty string, not 5", ErrorOf(ValidConfig.Replace("\"id\"", "5", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_setting_is_a_warning_not_an_error()
+    {
+        var settings = Load(ValidConfig.Replace("\"o\" }", "\"o\", \"batchsize\": 3 }", StringComparison.Ordinal));
+        Assert.Contains(settings.Warnings, w => w.Contains("unknown setting 'batchsize'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Device_comes_from_the_environment_before_the_config()
+    {
+        var withCpu = ValidConfig.Replace("\"o\" }", "\"o\", \"device\": \"cpu\" }", StringComparison.Ordinal);
+        Assert.Equal(ExecutionDevice.Cpu, Load(withCpu).Device);
+        Assert.Equal(ExecutionDevice.Cuda, Load(withCpu, new() { ["DEVICE"] = "cuda" }).Device);
+        Assert.Equal(ExecutionDevice.Auto, Load(ValidConfig).Device);
+        Assert.Contains("device must be auto, cpu or cuda", ErrorOf(withCpu.Replace("cpu", "tpu", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+}
