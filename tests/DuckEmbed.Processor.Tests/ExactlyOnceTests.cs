@@ -28,11 +28,7 @@ public sealed class ExactlyOnceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 500);
         var output = _folder.File("out.duckdb");
-        using var stop = new CancellationTokenSource();
-        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 4) stop.Cancel(); } };
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), stopping, 10, NullLogger.Instance, cancellationToken: stop.Token));
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 10, stopAtCall: 4);
         var committed = TestDatabase.CountRows(output, "embedded");
         Assert.InRange(committed, 1, 499);
 
@@ -95,10 +91,7 @@ public sealed class ExactlyOnceTests : IDisposable
         TestDatabase.Execute(input, "CREATE TABLE docs (id VARCHAR, body VARCHAR)",
             "INSERT INTO docs SELECT 'k' || chr(0) || lpad(i::VARCHAR, 3, '0'), 'before' || chr(0) || 'after ' || i FROM range(1, 41) t(i)");
         var output = _folder.File("out.duckdb");
-        using var stop = new CancellationTokenSource();
-        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) stop.Cancel(); } };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), stopping, 1, NullLogger.Instance, cancellationToken: stop.Token));
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 1, stopAtCall: 3);
 
         await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 1, NullLogger.Instance);
 

@@ -21,11 +21,7 @@ public sealed class KeysetReadingTests : IDisposable
         TestDatabase.Execute(input, $"CREATE TABLE docs (id {type}, body VARCHAR)",
             $"INSERT INTO docs SELECT {idExpression}, 'text ' || i FROM range(1, 301) t(i) ORDER BY hash(i)");
         var output = _folder.File("out.duckdb");
-        using var stop = new CancellationTokenSource();
-        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 5) stop.Cancel(); } };
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), stopping, 5, NullLogger.Instance, cancellationToken: stop.Token));
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 5, stopAtCall: 5);
         var partial = TestDatabase.CountRows(output, "embedded");
         var resumed = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 5, NullLogger.Instance);
 

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Processor.Tests;
+
+/// <summary>Runs of the processor that tests start and stop on purpose.</summary>
+internal static class ProcessorRuns
+{
+    /// <summary>Runs <paramref name="job"/> and cancels it as the generator is called for the <paramref name="stopAtCall"/>-th time.</summary>
+    public static async Task RunCancelledAtCallAsync(EmbeddingJob job, int batchSize, int stopAtCall)
+    {
+        using var stop = new CancellationTokenSource();
+        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == stopAtCall) stop.Cancel(); } };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            EmbeddingProcessor.ProcessAsync(job, stopping, batchSize, NullLogger.Instance, cancellationToken: stop.Token));
+    }
+}
