@@ -5,6 +5,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# The script tests run shellcheck (a Debian package): install it where this user can.
+if ! command -v shellcheck >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing shellcheck with apt-get ..."
+  { apt-get install -y -qq shellcheck || { apt-get update -qq && apt-get install -y -qq shellcheck; }; } >/dev/null 2>&1
+fi
+
 dotnet test "$root/DuckEmbed.slnx" --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 

@@ -17,14 +17,7 @@ internal static class EmbedCommand
     public static async Task<int> RunAsync(string configPath, bool verbose, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
     {
-        using var loggerFactory = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
-            .AddSimpleConsole(options =>
-            {
-                options.SingleLine = true;
-                options.TimestampFormat = "HH:mm:ss ";
-            })
-            .AddFilter("Microsoft", LogLevel.Warning));
+        using var loggerFactory = CliServices.CreateLogging(verbose);
         var logger = loggerFactory.CreateLogger("embed");
 
         using var stop = new CancellationTokenSource();
@@ -51,13 +44,7 @@ internal static class EmbedCommand
                 logger.LogWarning("{Warning}", warning);
             }
             stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
-            var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
-            using var generator = SentenceEmbeddingGenerator.Create(source, new SentenceEmbeddingOptions
-            {
-                MaxBatchSize = settings.BatchSize,
-                Device = settings.Device,
-                IntraOpThreads = settings.Threads,
-            }, loggerFactory.CreateLogger("onnx"));
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);
             var summary = await EmbeddingProcessor.ProcessAsync(settings.Job, generator, settings.BatchSize,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);

@@ -7,15 +7,31 @@ var configOption = new Option<string>("--config", "-c")
     DefaultValueFactory = _ => "config.json",
 };
 var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
+var sizesOption = new Option<int[]>("--sizes")
+{
+    Description = "Batch sizes to try.",
+    DefaultValueFactory = _ => [8, 16, 32, 64, 128, 256],
+    AllowMultipleArgumentsPerToken = true,
+};
+var rowsOption = new Option<int>("--rows") { Description = "Rows of the input each batch size embeds.", DefaultValueFactory = _ => 1024 };
+
+var exitCode = 0;
+var benchmark = new Command("benchmark", "Measures rows/s for several batch sizes on a sample of the input (or the bundled example) and recommends a BATCH_SIZE. Writes only to a scratch database.")
+{
+    configOption, sizesOption, rowsOption,
+};
+benchmark.SetAction(async (parsed, token) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
+    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, token));
+
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption,
-    verboseOption,
+    configOption, verboseOption, benchmark,
 };
-var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0 || parsed.Action is not null && parsed.CommandResult.Command == root && args.Any(a => a is "-h" or "--help" or "-?" or "--version"))
-{
-    return parsed.Invoke();
-}
-return await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption), Environment.GetEnvironmentVariable,
-    Console.Out, Console.Error);
+root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
+    Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+
+var parseResult = root.Parse(args);
+// The commands handle Ctrl-C and SIGTERM themselves, to stop at a committed window; System.CommandLine's own
+// handling would end the process after a timeout, possibly mid-commit.
+var invoked = await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return invoked != 0 ? invoked : exitCode;

@@ -21,7 +21,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "model_path", "device", "threads", "batches_per_window"];
+        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -69,6 +69,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             OutputTable = Required("output_table"),
             VectorColumn = ReadString(root, "vector_column", configPath) ?? "vector",
             BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? 8,
+            MaxRows = ReadPositiveInt(root, "max_rows", configPath),
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;
         var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment

@@ -3,33 +3,60 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx;
 
-/// <summary>Builds the ONNX Runtime session for the chosen <see cref="ExecutionDevice"/>.</summary>
+/// <summary>Builds the ONNX Runtime session on the chosen <see cref="ExecutionDevice"/>.</summary>
 internal static class InferenceSessionFactory
 {
+    private const string CudaProvider = "CUDAExecutionProvider";
+
     public static InferenceSession Create(byte[] model, SentenceEmbeddingOptions options, ILogger logger)
     {
-        if (options.Device == ExecutionDevice.Cuda)
-        {
-            throw new ModelLoadException(
-                "device cuda: this build runs on the CPU only. Set device to cpu or auto.");
-        }
-
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount,
-            InterOpNumThreads = 1,
-        };
         try
         {
-            var session = new InferenceSession(model, sessionOptions);
-            logger.LogInformation("ONNX Runtime on the CPU with {Threads} threads", sessionOptions.IntraOpNumThreads);
-            return session;
+            return DeviceSelection.Choose(options.Device, () => CreateCuda(model), () => CreateCpu(model, options), logger);
         }
         catch (OnnxRuntimeException e)
         {
             throw new ModelLoadException($"The model could not be loaded by ONNX Runtime: {e.Message}", e);
         }
     }
+
+    private static InferenceSession CreateCpu(byte[] model, SentenceEmbeddingOptions options)
+    {
+        using var sessionOptions = BaseOptions();
+        sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
+        return new InferenceSession(model, sessionOptions);
+    }
+
+    private static InferenceSession CreateCuda(byte[] model)
+    {
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
+        {
+            throw new CudaUnavailableException(
+                "this build has the CPU ONNX Runtime (Microsoft.ML.OnnxRuntime); the CUDA one is in the Docker image, or build with -p:OnnxRuntimeFlavor=gpu");
+        }
+        if (CudaLibraryProbe.FindMissing(CudaLibraryProbe.CanLoad) is { } missing)
+        {
+            throw new CudaUnavailableException(missing);
+        }
+        using var sessionOptions = BaseOptions();
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(0);
+            return new InferenceSession(model, sessionOptions);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw new CudaUnavailableException(
+                $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)", e);
+        }
+    }
+
+    private static SessionOptions BaseOptions() => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        InterOpNumThreads = 1,
+    };
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

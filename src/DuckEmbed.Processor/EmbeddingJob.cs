@@ -32,4 +32,7 @@ public sealed record EmbeddingJob
     /// generator that sorts by length pad less; a crash loses at most one window of work.
     /// </summary>
     public int BatchesPerWindow { get; init; } = 8;
+
+    /// <summary>Most rows this run embeds (after those already in the output); <c>null</c> for all.</summary>
+    public long? MaxRows { get; init; }
 }

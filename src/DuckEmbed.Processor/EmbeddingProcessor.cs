@@ -43,6 +43,10 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException($"The batch size must be a positive number of rows, not {batchSize}.");
         }
+        if (job.MaxRows is < 0)
+        {
+            throw new EmbeddingJobException($"max_rows must not be negative, not {job.MaxRows}.");
+        }
         if (job.BatchesPerWindow < 1)
         {
             throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
@@ -66,10 +70,11 @@ public static class EmbeddingProcessor
             logger.LogInformation("Resuming: {Rows} rows already in {Table}, continuing after id {LastId}",
                 rowsPresent, job.OutputTable, lastId);
         }
+        var remaining = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in batches of {BatchSize}",
-            table.RowCount - rowsPresent, table.RowCount, job.InputTable, batchSize);
+            remaining, table.RowCount, job.InputTable, batchSize);
 
-        var counters = new RunCounters(rowsPresent, table.RowCount);
+        var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
         var windowSize = checked(batchSize * job.BatchesPerWindow);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
@@ -77,7 +82,7 @@ public static class EmbeddingProcessor
 
         var reading = RunStageAsync(read.Writer, async token =>
         {
-            await foreach (var window in InputRowReader.ReadWindowsAsync(input, table, lastId, windowSize, token).ConfigureAwait(false))
+            await foreach (var window in InputRowReader.ReadWindowsAsync(input, table, lastId, job.MaxRows, windowSize, token).ConfigureAwait(false))
             {
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
@@ -174,7 +179,7 @@ public static class EmbeddingProcessor
     }
 
     /// <summary>The run's tallies; written by the writer stage, dimensions checked by the embedding stage.</summary>
-    private sealed class RunCounters(long rowsPresent, long inputRows)
+    private sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows)
     {
         private int _dimensions;
         private long _written;
@@ -202,7 +207,7 @@ public static class EmbeddingProcessor
             }
         }
 
-        public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _written, inputRows, _written, elapsed);
+        public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _written, rowsAtEnd, _written, elapsed);
 
         public EmbeddingRunSummary Summary(TimeSpan elapsed) => new()
         {

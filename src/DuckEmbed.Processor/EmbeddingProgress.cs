@@ -2,7 +2,7 @@ namespace DuckEmbed.Processor;
 
 /// <summary>Where a run stands after a committed window.</summary>
 /// <param name="RowsDone">Rows in the output, those of earlier runs included.</param>
-/// <param name="TotalRows">Rows in the input table.</param>
+/// <param name="TotalRows">Rows the output will hold when this run ends (the input's, unless limited by <see cref="EmbeddingJob.MaxRows"/>).</param>
 /// <param name="RowsThisRun">Rows this run has committed.</param>
 /// <param name="Elapsed">Time since this run started.</param>
 public readonly record struct EmbeddingProgress(long RowsDone, long TotalRows, long RowsThisRun, TimeSpan Elapsed)

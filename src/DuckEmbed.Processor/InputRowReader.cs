@@ -11,14 +11,15 @@ namespace DuckEmbed.Processor;
 internal static class InputRowReader
 {
     public static async IAsyncEnumerable<RowWindow> ReadWindowsAsync(DuckDBConnection input, InputTable table,
-        object? afterId, int windowSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+        object? afterId, long? maxRows, int windowSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var command = input.CreateCommand();
         var id = SqlIdentifier.Quote(table.IdColumn);
         // A string parameter would end at a NUL inside the id; its UTF-8 bytes decoded by DuckDB do not.
         var (after, afterValue) = afterId is string text ? ("decode($after)", (object?)Encoding.UTF8.GetBytes(text)) : ("$after", afterId);
         command.CommandText = $"SELECT {id}, {SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName}"
-            + (afterId is null ? "" : $" WHERE {id} > {after}") + $" ORDER BY {id}";
+            + (afterId is null ? "" : $" WHERE {id} > {after}") + $" ORDER BY {id}"
+            + (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
         if (afterId is not null)
         {
             command.Parameters.Add(new DuckDBParameter("after", afterValue));

@@ -1,0 +1,77 @@
+using System.Globalization;
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Cli;
+
+/// <summary>
+/// <c>embed benchmark</c>: runs the real pipeline (input → embedder → a throw-away output database) on a sample
+/// of the input for several batch sizes, and recommends the smallest within 5 % of the fastest. The user's output
+/// database is never opened.
+/// </summary>
+internal static class BenchmarkCommand
+{
+    public static async Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        using var logging = CliServices.CreateLogging(verbose: false);
+        var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
+        try
+        {
+            var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
+            stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
+            // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.
+            await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
+
+            var results = new List<(int BatchSize, EmbeddingRunSummary Summary, long PeakBytes)>();
+            stdout.WriteLine();
+            stdout.WriteLine("  BATCH_SIZE       rows     rows/s   tokens/s   peak memory");
+            foreach (var batchSize in batchSizes)
+            {
+                var (summary, peak) = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
+                results.Add((batchSize, summary, peak));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {peak / 1048576.0,10:F0} MB"));
+            }
+
+            var fastest = results.Max(r => r.Summary.RowsPerSecond);
+            var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize);
+            stdout.WriteLine();
+            stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
+            stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
+            return EmbedCommand.ExitOk;
+        }
+        catch (Exception e) when (e is EmbeddingJobException or Onnx.ModelLoadException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return EmbedCommand.ExitUserError;
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(EmbeddingRunSummary Summary, long PeakBytes)> MeasureAsync(RunSettings settings, int batchSize, int rows,
+        string scratch, ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        var job = settings.Job with
+        {
+            OutputDatabasePath = Path.Combine(scratch, $"batch-{batchSize}-{Guid.NewGuid():N}.duckdb"),
+            OutputTable = "benchmark",
+            MaxRows = rows,
+        };
+        PeakMemory.Reset();
+        using var generator = CliServices.CreateEmbedder(settings, batchSize, logging);
+        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, batchSize, NullLogger.Instance,
+            cancellationToken: cancellationToken);
+        return (summary, PeakMemory.Read());
+    }
+
+    private static RunSettings BundledExample(Func<string, string?> environment)
+    {
+        var example = Path.Combine(AppContext.BaseDirectory, "example", "config.json");
+        return RunSettings.Load(example, environment);
+    }
+}

@@ -1,0 +1,28 @@
+using DuckEmbed.Onnx;
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Cli;
+
+/// <summary>What every command builds the same way: logging to stderr and the embedder.</summary>
+internal static class CliServices
+{
+    public static ILoggerFactory CreateLogging(bool verbose) => LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+        .AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+        })
+        .AddFilter("Microsoft", LogLevel.Warning));
+
+    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging)
+    {
+        var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
+        return SentenceEmbeddingGenerator.Create(source, new SentenceEmbeddingOptions
+        {
+            MaxBatchSize = batchSize,
+            Device = settings.Device,
+            IntraOpThreads = settings.Threads,
+        }, logging.CreateLogger("onnx"));
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Onnx;
+
+/// <summary>
+/// Chooses between CUDA and the CPU: <see cref="ExecutionDevice.Auto"/> tries CUDA and falls back with one log line
+/// saying why; <see cref="ExecutionDevice.Cuda"/> turns the reason into an error.
+/// </summary>
+internal static class DeviceSelection
+{
+    public static T Choose<T>(ExecutionDevice device, Func<T> createCuda, Func<T> createCpu, ILogger logger)
+    {
+        if (device == ExecutionDevice.Cpu)
+        {
+            logger.LogInformation("Running on the CPU (device cpu)");
+            return createCpu();
+        }
+        try
+        {
+            var onCuda = createCuda();
+            logger.LogInformation("Running on CUDA device 0 (device {Device})", device.ToString().ToLowerInvariant());
+            return onCuda;
+        }
+        catch (CudaUnavailableException e) when (device == ExecutionDevice.Auto)
+        {
+            logger.LogInformation("Running on the CPU: CUDA is not available ({Reason})", e.Message);
+            return createCpu();
+        }
+        catch (CudaUnavailableException e)
+        {
+            throw new ModelLoadException($"device cuda: CUDA is not available: {e.Message}. Set device to auto or cpu to run on the CPU.", e);
+        }
+    }
+}
+
+/// <summary>The CUDA execution provider cannot be used here; the message says what is missing.</summary>
+internal sealed class CudaUnavailableException : Exception
+{
+    public CudaUnavailableException(string message) : base(message) { }
+
+    public CudaUnavailableException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using DuckEmbed.Tests;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary>
+/// embed.sh and check_benchmark.sh with a fake <c>docker</c> and <c>dotnet</c> on PATH that record their arguments
+/// (no Docker engine exists here), run from a copy of the scripts so nothing is built.
+/// </summary>
+public sealed class ScriptTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+    private readonly string _repository;
+    private readonly string _fakes;
+    private readonly string _work;
+
+    public ScriptTests()
+    {
+        _repository = Directory.CreateDirectory(_folder.File("repo")).FullName;
+        foreach (var script in new[] { "embed.sh", "check_benchmark.sh", "scripts/dispatch.sh", "scripts/publish.sh" })
+        {
+            var target = Path.Combine(_repository, script);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(TestPaths.RepositoryRoot, script), target);
+        }
+        foreach (var folder in new[] { "src", "example" })
+        {
+            Directory.CreateDirectory(Path.Combine(_repository, folder));
+        }
+        File.WriteAllText(Path.Combine(_repository, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_repository, "Directory.Packages.props"), "<Project />");
+
+        _fakes = Directory.CreateDirectory(_folder.File("bin")).FullName;
+        WriteFake("docker", """
+            echo "docker $*" >> "$FAKE_LOG"
+            case "$1 ${2:-}" in
+              "info ") exit "${FAKE_DOCKER_INFO_EXIT:-0}" ;;
+              "info --format") if [ -n "${FAKE_DOCKER_RUNTIMES:-}" ]; then echo "$FAKE_DOCKER_RUNTIMES"; else echo '{"io.containerd.runc.v2":{},"nvidia":{}}'; fi ;;
+              "image inspect") exit "${FAKE_IMAGE_EXISTS_EXIT:-0}" ;;
+              "run "*) exit "${FAKE_RUN_EXIT:-0}" ;;
+            esac
+            """);
+        WriteFake("dotnet", """
+            echo "dotnet $*" >> "$FAKE_LOG"
+            exit "${FAKE_RUN_EXIT:-0}"
+            """);
+        _work = Directory.CreateDirectory(_folder.File("work dir")).FullName;
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Log => _folder.File("calls.log");
+
+    private string[] Calls => File.Exists(Log) ? File.ReadAllLines(Log) : [];
+
+    private void WriteFake(string name, string body)
+    {
+        var path = Path.Combine(_fakes, name);
+        File.WriteAllText(path, "#!/usr/bin/env bash\n" + body.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private (int ExitCode, string Output) Run(string script, Dictionary<string, string>? environment = null, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
+        start.ArgumentList.Add(Path.Combine(_repository, script));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["PATH"] = _fakes + ":/usr/bin:/bin";
+        start.Environment["FAKE_LOG"] = Log;
+        start.Environment.Remove("BATCH_SIZE");
+        start.Environment.Remove("DUCKEMBED_LOCAL");
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(30_000), "script did not finish");
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    private static string Id(string flag) =>
+        Process.Start(new ProcessStartInfo("id", flag) { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd().Trim();
+
+    [Fact]
+    public void With_docker_and_the_nvidia_runtime_embed_runs_the_gpu_container_on_this_folder()
+    {
+        var (exitCode, output) = Run("embed.sh", new() { ["BATCH_SIZE"] = "64" }, "--config", "my config.json", "--verbose");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("BATCH_SIZE=64", output, StringComparison.Ordinal);
+        Assert.Contains("./check_benchmark.sh", output, StringComparison.Ordinal);
+        var run = Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --config my config.json --verbose", run);
+    }
+
+    [Fact]
+    public void The_default_batch_size_is_printed_and_exported_to_the_container()
+    {
+        var (_, output) = Run("embed.sh");
+        Assert.Contains("BATCH_SIZE=32 ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_image_is_built_before_it_runs()
+    {
+        Run("embed.sh", new() { ["FAKE_IMAGE_EXISTS_EXIT"] = "1" });
+        var calls = Calls.Where(c => c.StartsWith("docker build", StringComparison.Ordinal) || c.StartsWith("docker run", StringComparison.Ordinal)).ToList();
+        Assert.Equal($"docker build -t duckembed:0.1.0 {_repository}", calls[0]);
+        Assert.StartsWith("docker run", calls[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_exit_code_of_the_job_is_the_exit_code_of_the_script()
+    {
+        Assert.Equal(7, Run("embed.sh", new() { ["FAKE_RUN_EXIT"] = "7" }).ExitCode);
+        Assert.Equal(7, Run("embed.sh", new() { ["FAKE_RUN_EXIT"] = "7", ["DUCKEMBED_LOCAL"] = "1" }).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("FAKE_DOCKER_INFO_EXIT", "1", "Running locally: no Docker engine answers.")]
+    [InlineData("FAKE_DOCKER_RUNTIMES", "{\"runc\":{}}", "Running locally: Docker has no NVIDIA container runtime.")]
+    [InlineData("DUCKEMBED_LOCAL", "1", "Running locally: DUCKEMBED_LOCAL=1.")]
+    public void Without_a_usable_gpu_container_embed_runs_the_local_build_and_says_why(string variable, string value, string message)
+    {
+        var (exitCode, output) = Run("embed.sh", new() { [variable] = value }, "--config", "c.json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith($"dotnet publish {_repository}/src/DuckEmbed.Cli/DuckEmbed.Cli.csproj -c Release -o {_repository}/.build/embed", StringComparison.Ordinal));
+        Assert.Equal($"dotnet {_repository}/.build/embed/embed.dll --config c.json", Calls[^1]);
+    }
+
+    [Fact]
+    public void The_local_build_is_reused_until_a_source_changes()
+    {
+        var local = new Dictionary<string, string> { ["DUCKEMBED_LOCAL"] = "1" };
+        Run("embed.sh", local);
+        Run("embed.sh", local);
+        Assert.Single(Calls, c => c.StartsWith("dotnet publish", StringComparison.Ordinal));
+
+        var source = Path.Combine(_repository, "src", "Changed.cs");
+        File.WriteAllText(source, "");
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(1));
+        Run("embed.sh", local);
+        Assert.Equal(2, Calls.Count(c => c.StartsWith("dotnet publish", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Check_benchmark_takes_the_same_path_as_embed_with_the_benchmark_command()
+    {
+        Run("check_benchmark.sh", null, "--sizes", "16", "32");
+        Assert.EndsWith("duckembed:0.1.0 benchmark --sizes 16 32", Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        Run("check_benchmark.sh", new() { ["DUCKEMBED_LOCAL"] = "1" }, "--rows", "10");
+        Assert.Equal($"dotnet {_repository}/.build/embed/embed.dll benchmark --rows 10", Calls[^1]);
+    }
+}
