@@ -14,7 +14,7 @@ internal static class EmbedCommand
     public const int ExitInterrupted = 130;
     public const int ExitTerminated = 143;
 
-    public static async Task<int> RunAsync(string configPath, bool verbose, Func<string, string?> environment,
+    public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
     {
         using var loggerFactory = CliServices.CreateLogging(verbose);
@@ -45,7 +45,8 @@ internal static class EmbedCommand
             }
             stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);
-            var summary = await EmbeddingProcessor.ProcessAsync(settings.Job, generator, settings.BatchSize,
+            var job = settings.Job with { GeneratorSettings = generator.Settings, Overwrite = overwrite };
+            var summary = await EmbeddingProcessor.ProcessAsync(job, generator, settings.BatchSize,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
             return ExitOk;

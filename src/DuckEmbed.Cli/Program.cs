@@ -7,6 +7,7 @@ var configOption = new Option<string>("--config", "-c")
     DefaultValueFactory = _ => "config.json",
 };
 var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
+var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an existing output table instead of resuming it." };
 var sizesOption = new Option<int[]>("--sizes")
 {
     Description = "Batch sizes to try.",
@@ -25,10 +26,10 @@ benchmark.SetAction(async (parsed, token) => exitCode = await BenchmarkCommand.R
 
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption, verboseOption, benchmark,
+    configOption, verboseOption, overwriteOption, benchmark,
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
-    Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
 var parseResult = root.Parse(args);
 // The commands handle Ctrl-C and SIGTERM themselves, to stop at a committed window; System.CommandLine's own

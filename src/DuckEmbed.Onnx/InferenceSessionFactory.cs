@@ -8,7 +8,7 @@ internal static class InferenceSessionFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
 
-    public static InferenceSession Create(byte[] model, SentenceEmbeddingOptions options, ILogger logger)
+    public static InferenceSession Create(byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
     {
         try
         {
@@ -16,7 +16,8 @@ internal static class InferenceSessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelLoadException($"The model could not be loaded by ONNX Runtime: {e.Message}", e);
+            throw new ModelLoadException(
+                $"model {location}: ONNX Runtime cannot load it ({FirstLine(e.Message)}). model_path must be a folder with a sentence-transformer exported to ONNX (model.onnx) and its vocab.txt.", e);
         }
     }
 

@@ -37,6 +37,15 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// <summary>SHA-256 of the ONNX model's bytes, to tell models apart.</summary>
     public string ModelSha256 { get; }
 
+    /// <summary>Everything besides the model id that determines the vectors, for an output's provenance record.</summary>
+    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["model_sha256"] = ModelSha256,
+        ["pooling"] = "mean",
+        ["normalization"] = "l2",
+        ["max_length"] = _options.MaxSequenceLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Loads the model from <paramref name="source"/> and prepares ONNX Runtime.</summary>
     public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null)
     {
@@ -45,7 +54,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var vocabulary = source.ReadVocabulary();
         var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
         var model = source.ReadModel();
-        var session = InferenceSessionFactory.Create(model, options, logger);
+        var session = InferenceSessionFactory.Create(model, source.Location, options, logger);
         try
         {
             var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId);

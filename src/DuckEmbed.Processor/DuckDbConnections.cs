@@ -37,7 +37,7 @@ internal static class DuckDbConnections
         catch (DuckDBException e)
         {
             connection.Dispose();
-            throw new EmbeddingJobException($"{setting}: {path} cannot be opened as a DuckDB database: {FirstLine(e.Message)}", e);
+            throw new EmbeddingJobException($"{setting}: {path} cannot be opened or created as a DuckDB database: {FirstLine(e.Message)}", e);
         }
     }
 

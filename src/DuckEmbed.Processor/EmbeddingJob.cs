@@ -33,6 +33,15 @@ public sealed record EmbeddingJob
     /// </summary>
     public int BatchesPerWindow { get; init; } = 8;
 
+    /// <summary>
+    /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its
+    /// generator. Recorded in the output with the model id and dimensions; resuming with different values is refused.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> GeneratorSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Drop an existing output table (and its record) and start over instead of resuming.</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Most rows this run embeds (after those already in the output); <c>null</c> for all.</summary>
     public long? MaxRows { get; init; }
 }

@@ -63,7 +63,7 @@ public static class EmbeddingProcessor
         var table = InputTable.Inspect(input, job);
         using var output = DuckDbConnections.OpenOutput(outputPath);
         var outputTable = new OutputTable(output, job, table);
-        outputTable.CreateOrValidate();
+        outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite);
         var (rowsPresent, lastId) = outputTable.ReadResumePoint();
         if (rowsPresent > 0)
         {

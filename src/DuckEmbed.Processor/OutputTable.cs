@@ -13,16 +13,42 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
 {
     private readonly string _quotedName = SqlIdentifier.Quote(job.OutputTable);
 
-    /// <summary>Creates the table, or checks that an existing one has the columns and types this job writes.</summary>
-    public void CreateOrValidate()
+    /// <summary>
+    /// Creates the table with its provenance record, or checks that an existing one has the columns and the
+    /// provenance this run would give it (with <paramref name="overwrite"/>, drops it and starts over).
+    /// </summary>
+    public void Prepare(IReadOnlyDictionary<string, string> provenanceRecord, bool overwrite)
     {
+        if (string.Equals(job.OutputTable, OutputProvenance.TableName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new EmbeddingJobException($"output_table may not be '{OutputProvenance.TableName}': DuckEmbed keeps its records there.");
+        }
+        var provenance = new OutputProvenance(output, job.OutputTable);
+        using var transaction = output.BeginTransaction();
+        provenance.EnsureTable();
         var existing = ReadColumns();
+        if (existing.Count > 0 && overwrite)
+        {
+            Execute($"DROP TABLE {_quotedName}");
+            provenance.Delete();
+            existing.Clear();
+        }
         if (existing.Count == 0)
         {
             Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
                 $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} FLOAT[])");
-            return;
+            provenance.Write(provenanceRecord);
         }
+        else
+        {
+            ValidateColumns(existing);
+            ValidateProvenance(provenance, provenanceRecord);
+        }
+        transaction.Commit();
+    }
+
+    private void ValidateColumns(List<(string Name, string Type)> existing)
+    {
         var expected = new List<(string, string)>
         {
             (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, "FLOAT[]"),
@@ -31,7 +57,29 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         {
             throw new EmbeddingJobException(
                 $"output_table '{job.OutputTable}' already exists in {job.OutputDatabasePath} with columns " +
-                $"({Describe(existing)}), not ({Describe(expected)}). Choose another output_table or output_db_path, or drop that table.");
+                $"({Describe(existing)}), not ({Describe(expected)}). Choose another output_table or output_db_path, or run with --overwrite to replace it.");
+        }
+    }
+
+    private void ValidateProvenance(OutputProvenance provenance, IReadOnlyDictionary<string, string> record)
+    {
+        var stored = provenance.Read();
+        if (stored.Count == 0)
+        {
+            var (rows, _) = ReadResumePoint();
+            if (rows > 0)
+            {
+                throw new EmbeddingJobException(
+                    $"output_table '{job.OutputTable}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output_table, or run with --overwrite to replace it.");
+            }
+            provenance.Write(record);
+            return;
+        }
+        var differences = OutputProvenance.Differences(stored, record);
+        if (differences.Count > 0)
+        {
+            throw new EmbeddingJobException(
+                $"output_table '{job.OutputTable}' was made with other settings ({string.Join("; ", differences)}); resuming would mix two kinds of vectors. Run with --overwrite to start over, or choose another output_table.");
         }
     }
 
@@ -47,6 +95,21 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
 
     /// <summary>Appends <paramref name="window"/> and commits it as one transaction.</summary>
     public void WriteWindow(RowWindow window)
+    {
+        try
+        {
+            AppendAndCommit(window);
+        }
+        catch (DuckDBException e)
+        {
+            // A full disk, a file-size limit, a vanished folder: the window is rolled back, earlier ones stay.
+            throw new EmbeddingJobException(
+                $"output_db_path: writing {job.OutputDatabasePath} failed: {DuckDbConnections.FirstLine(e.Message)}. " +
+                "Free disk space (or choose another output_db_path) and run again: every row committed so far is kept and the run resumes after it.", e);
+        }
+    }
+
+    private void AppendAndCommit(RowWindow window)
     {
         using var transaction = output.BeginTransaction();
         using (var appender = output.CreateAppender(job.OutputTable))

@@ -42,6 +42,8 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public static (int ExitCode, string Stdout, string Stderr) Run(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
     {
         using var cli = new CliProcess(configPath, environment, extraArguments);

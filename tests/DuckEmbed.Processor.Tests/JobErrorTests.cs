@@ -89,6 +89,38 @@ public sealed class JobErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task An_input_file_that_is_not_a_duckdb_database_is_named()
+    {
+        var input = _folder.File("notes.duckdb");
+        File.WriteAllText(input, "these are not the bytes of a database");
+        var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")));
+        Assert.StartsWith($"input_db_path: {input} cannot be opened or created as a DuckDB database", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_folder_that_does_not_exist_is_named()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        Assert.Contains("output_db_path: the folder", await ErrorOf(TestDatabase.Job(input, _folder.File("missing/o.duckdb"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_folder_that_cannot_be_written_is_named()
+    {
+        // /sys refuses new files even to root, which runs these tests in CI.
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        Assert.StartsWith("output_db_path: /sys/o.duckdb cannot be opened or created", await ErrorOf(TestDatabase.Job(input, "/sys/o.duckdb")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_output_table_may_not_take_the_name_of_duckembeds_record()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var job = TestDatabase.Job(input, _folder.File("o.duckdb")) with { OutputTable = "DuckEmbed_Metadata" };
+        Assert.Contains("output_table may not be 'duckembed_metadata'", await ErrorOf(job), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_batch_size_below_one_is_refused()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);

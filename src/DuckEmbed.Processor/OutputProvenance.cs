@@ -1,0 +1,98 @@
+using System.Reflection;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.AI;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// What produced an output table — model, settings, input — kept in the output database's
+/// <c>duckembed_metadata</c> table, so that a resume with another model or other settings is refused instead of
+/// mixing two kinds of vectors in one table.
+/// </summary>
+internal sealed class OutputProvenance(DuckDBConnection output, string outputTable)
+{
+    public const string TableName = "duckembed_metadata";
+    private const string ToolVersionKey = "tool_version";
+
+    /// <summary>The record this run would write: the job's names, the generator's metadata and settings.</summary>
+    public static SortedDictionary<string, string> Describe(EmbeddingJob job, InputTable input, IEmbeddingGenerator generator)
+    {
+        var record = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ToolVersionKey] = typeof(OutputProvenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            ["input_table"] = job.InputTable,
+            ["id_column"] = input.IdColumn,
+            ["text_column"] = input.TextColumn,
+            ["vector_column"] = job.VectorColumn,
+        };
+        if (generator.GetService(typeof(EmbeddingGeneratorMetadata)) is EmbeddingGeneratorMetadata metadata)
+        {
+            if (metadata.DefaultModelId is { } modelId)
+            {
+                record["model_id"] = modelId;
+            }
+            if (metadata.DefaultModelDimensions is { } dimensions)
+            {
+                record["dimensions"] = dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        foreach (var (key, value) in job.GeneratorSettings)
+        {
+            record[key] = value;
+        }
+        return record;
+    }
+
+    public void EnsureTable() => Execute($"CREATE TABLE IF NOT EXISTS {TableName} (output_table VARCHAR, key VARCHAR, value VARCHAR)");
+
+    public Dictionary<string, string> Read()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = $"SELECT key, value FROM {TableName} WHERE output_table = $table";
+        command.Parameters.Add(new DuckDBParameter("table", outputTable));
+        using var reader = command.ExecuteReader();
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            stored[reader.GetString(0)] = reader.GetString(1);
+        }
+        return stored;
+    }
+
+    public void Write(IReadOnlyDictionary<string, string> record)
+    {
+        Delete();
+        foreach (var (key, value) in record)
+        {
+            using var command = output.CreateCommand();
+            command.CommandText = $"INSERT INTO {TableName} VALUES ($table, $key, $value)";
+            command.Parameters.Add(new DuckDBParameter("table", outputTable));
+            command.Parameters.Add(new DuckDBParameter("key", key));
+            command.Parameters.Add(new DuckDBParameter("value", value));
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void Delete()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = $"DELETE FROM {TableName} WHERE output_table = $table";
+        command.Parameters.Add(new DuckDBParameter("table", outputTable));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The settings that differ between what made the table and this run (the tool's version may).</summary>
+    public static List<string> Differences(IReadOnlyDictionary<string, string> stored, IReadOnlyDictionary<string, string> now) =>
+        stored.Keys.Union(now.Keys).Where(key => key != ToolVersionKey)
+            .Where(key => stored.GetValueOrDefault(key) != now.GetValueOrDefault(key))
+            .Order(StringComparer.Ordinal)
+            .Select(key => $"{key}: {stored.GetValueOrDefault(key) ?? "(none)"} then, {now.GetValueOrDefault(key) ?? "(none)"} now")
+            .ToList();
+
+    private void Execute(string sql)
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

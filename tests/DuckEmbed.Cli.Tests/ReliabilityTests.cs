@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using DuckDB.NET.Data;
+using DuckEmbed.Onnx;
+using DuckEmbed.Processor.Tests;
+using DuckEmbed.Tests;
+using Xunit.Abstractions;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary>Crashes, full disks and broken inputs, with the real program and model.</summary>
+public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Output => _folder.File("output.duckdb");
+
+    private string WriteInput(IEnumerable<(long Id, string Text)> rows)
+    {
+        var input = _folder.File("input.duckdb");
+        using var connection = new DuckDBConnection($"Data Source={input}");
+        connection.Open();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
+            command.ExecuteNonQuery();
+        }
+        using var appender = connection.CreateAppender("texts");
+        foreach (var (id, text) in rows)
+        {
+            appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text)).EndRow();
+        }
+        return input;
+    }
+
+    private string WriteConfig(string extra = "")
+    {
+        var config = _folder.File("config.json");
+        File.WriteAllText(config, $$"""
+            { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",
+              "id_column": "id", "text_column": "text", "output_table": "embedded"{{extra}} }
+            """);
+        return config;
+    }
+
+    [Fact]
+    public async Task Killed_hard_at_ten_random_moments_a_20k_row_run_ends_with_every_row_once_and_the_uninterrupted_vectors()
+    {
+        // Package summary lines: real text, short enough that 20,000 rows embed in seconds.
+        var rows = Corpus.Read(20_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
+        var input = WriteInput(rows);
+        var inputHash = SHA256.HashData(File.ReadAllBytes(input));
+        var config = WriteConfig(", \"batches_per_window\": 2");
+        var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
+        var random = new Random(7);
+        var kills = 0;
+        var committedAtKill = new List<long>();
+        for (var attempt = 0; kills < 10 && attempt < 40; attempt++)
+        {
+            using var cli = new CliProcess(config, environment);
+            Thread.Sleep(random.Next(300, 3500));
+            if (cli.HasExited)
+            {
+                continue;
+            }
+            cli.KillHard();
+            kills++;
+            committedAtKill.Add(File.Exists(Output) ? TestDatabase.CountRows(Output, "embedded") : 0);
+        }
+        log.WriteLine($"rows committed at each kill: {string.Join(", ", committedAtKill)}");
+
+        var (exitCode, _, stderr) = CliProcess.Run(config, environment);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal(10, kills);
+        Assert.True(committedAtKill.Distinct().Count() >= 5, "kills should land at many different points of the run");
+        Assert.True(committedAtKill.Max() < rows.Count, "the last kill should come before the end");
+
+        var written = TestDatabase.Query(Output, "SELECT id, vector FROM embedded ORDER BY id");
+        Assert.Equal(rows.Select(r => (object)r.Id), written.Select(r => r[0]!));
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { MaxBatchSize = 64 });
+        var uninterrupted = await generator.GenerateAsync(rows.Select(r => r.Text));
+        var lowest = written.Select((row, i) => VectorMath.Cosine(((List<float>)row[1]!).ToArray(), uninterrupted[i].Vector.Span)).Min();
+        log.WriteLine($"lowest cosine to an uninterrupted embedding: {lowest:F7}");
+        Assert.True(lowest >= 0.9999, $"lowest cosine {lowest}");
+
+        Assert.Equal(inputHash, SHA256.HashData(File.ReadAllBytes(input)));
+        Assert.Equal(["config.json", "input.duckdb", "output.duckdb"], Directory.EnumerateFileSystemEntries(_folder.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task A_full_disk_stops_with_one_line_keeps_committed_rows_and_the_next_run_finishes()
+    {
+        var rows = Corpus.Read(900);
+        var input = WriteInput(rows);
+        var inputHash = SHA256.HashData(File.ReadAllBytes(input));
+        var config = WriteConfig(", \"batches_per_window\": 2");
+
+        // A 1.5 MB file-size limit plays the full disk: writes past it fail with EFBIG (SIGXFSZ ignored). .NET's
+        // W^X double mapping uses files the limit also caps, so it is off for this run.
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder.Path };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"trap '' XFSZ; ulimit -f 1500; exec dotnet '{Path.Combine(AppContext.BaseDirectory, "embed.dll")}' --config config.json");
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        start.Environment["BATCH_SIZE"] = "32";
+        using var limited = Process.Start(start)!;
+        var stdout = limited.StandardOutput.ReadToEndAsync();
+        var stderr = (await limited.StandardError.ReadToEndAsync()).Trim();
+        Assert.True(limited.WaitForExit(180_000));
+
+        Assert.Equal(1, limited.ExitCode);
+        Assert.Single(stderr.Split('\n'));
+        Assert.StartsWith("error: output_db_path: writing ", stderr, StringComparison.Ordinal);
+        Assert.Contains("File too large", stderr, StringComparison.Ordinal);
+        Assert.Contains("every row committed so far is kept", stderr, StringComparison.Ordinal);
+        Assert.Contains("Processed ", await stdout, StringComparison.Ordinal);
+
+        var (exitCode, resumed, error) = CliProcess.Run(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "32" });
+        Assert.True(exitCode == 0, error);
+        Assert.Matches(@"already present\s+[1-9]", resumed);
+        Assert.Equal(rows.Select(r => (object)r.Id), TestDatabase.Query(Output, "SELECT id FROM embedded ORDER BY id").Select(r => r[0]!));
+        Assert.Equal(inputHash, SHA256.HashData(File.ReadAllBytes(input)));
+        Assert.False(File.Exists(Output + ".wal"));
+    }
+
+    [Fact]
+    public void Texts_over_256_tokens_are_truncated_and_counted_and_null_texts_get_a_null_vector()
+    {
+        WriteInput([(1, "short"), (2, string.Join(' ', Enumerable.Repeat("word", 1000))), (3, ""), (4, "another long one " + string.Join(' ', Enumerable.Range(0, 400)))]);
+        using (var connection = new DuckDBConnection($"Data Source={_folder.File("input.duckdb")}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO texts VALUES (5, NULL)";
+            command.ExecuteNonQuery();
+        }
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(WriteConfig());
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("truncated texts       2 ", stdout, StringComparison.Ordinal);
+        Assert.Contains("NULL texts            1 ", stdout, StringComparison.Ordinal);
+        Assert.Equal([false, false, false, false, true], TestDatabase.Query(Output, "SELECT vector IS NULL FROM embedded ORDER BY id").Select(r => (bool)r[0]!));
+    }
+
+    [Fact]
+    public void A_corrupt_model_file_is_one_line_naming_the_model_folder()
+    {
+        WriteInput([(1, "a")]);
+        var model = Directory.CreateDirectory(_folder.File("model")).FullName;
+        File.WriteAllText(Path.Combine(model, "model.onnx"), "not an onnx graph");
+        File.WriteAllText(Path.Combine(model, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n");
+
+        var (exitCode, _, stderr) = CliProcess.Run(WriteConfig(", \"model_path\": \"model\""));
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.StartsWith($"error: model {model}: ONNX Runtime cannot load it", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output));
+    }
+
+    [Fact]
+    public void Verbose_adds_the_stack_trace_to_an_error()
+    {
+        WriteInput([(1, "a")]);
+        var config = WriteConfig();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"text_column\": \"text\"", "\"text_column\": \"txet\"", StringComparison.Ordinal));
+
+        var (quiet, _, terse) = CliProcess.Run(config);
+        var (loud, _, verbose) = CliProcess.Run(config, null, "--verbose");
+
+        Assert.Equal(1, quiet);
+        Assert.Equal(1, loud);
+        Assert.DoesNotContain("   at ", terse, StringComparison.Ordinal);
+        Assert.Contains("   at DuckEmbed.", verbose, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,74 @@
+using DuckEmbed.Onnx;
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>CUDA-or-CPU choice with fake session builders: no GPU is needed to pin the logic.</summary>
+public sealed class DeviceSelectionTests
+{
+    private sealed class RecordingLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
+
+    private static string NoCuda() => throw new CudaUnavailableException("cuDNN 9 is missing: libcudnn.so.9 could not be loaded");
+
+    [Fact]
+    public void Auto_uses_cuda_when_it_loads()
+    {
+        var logger = new RecordingLogger();
+        Assert.Equal("cuda", DeviceSelection.Choose(ExecutionDevice.Auto, () => "cuda", () => "cpu", logger));
+        Assert.Equal("Running on CUDA device 0 (device auto)", Assert.Single(logger.Lines));
+    }
+
+    [Fact]
+    public void Auto_falls_back_to_the_cpu_with_one_line_saying_why()
+    {
+        var logger = new RecordingLogger();
+        Assert.Equal("cpu", DeviceSelection.Choose(ExecutionDevice.Auto, NoCuda, () => "cpu", logger));
+        Assert.Equal("Running on the CPU: CUDA is not available (cuDNN 9 is missing: libcudnn.so.9 could not be loaded)", Assert.Single(logger.Lines));
+    }
+
+    [Fact]
+    public void Cuda_that_cannot_load_is_an_error_naming_what_is_missing()
+    {
+        var error = Assert.Throws<ModelLoadException>(() => DeviceSelection.Choose(ExecutionDevice.Cuda, NoCuda, () => "cpu", new RecordingLogger()));
+        Assert.Equal("device cuda: CUDA is not available: cuDNN 9 is missing: libcudnn.so.9 could not be loaded. Set device to auto or cpu to run on the CPU.", error.Message);
+    }
+
+    [Fact]
+    public void Cpu_never_tries_cuda()
+    {
+        Assert.Equal("cpu", DeviceSelection.Choose(ExecutionDevice.Cpu, () => throw new InvalidOperationException("tried CUDA"), () => "cpu", new RecordingLogger()));
+    }
+
+    [Theory]
+    [InlineData("libcuda.so.1", "the NVIDIA driver")]
+    [InlineData("libcudart.so.13", "the CUDA 13 runtime")]
+    [InlineData("libcudnn.so.9", "cuDNN 9")]
+    public void The_probe_names_the_first_missing_cuda_library(string missing, string what)
+    {
+        var message = CudaLibraryProbe.FindMissing(library => library != missing);
+        Assert.StartsWith(what, message, StringComparison.Ordinal);
+        Assert.EndsWith($"{missing} could not be loaded", message, StringComparison.Ordinal);
+        Assert.Null(CudaLibraryProbe.FindMissing(_ => true));
+    }
+
+    [Fact]
+    public void On_this_cpu_build_auto_runs_on_the_cpu_and_cuda_is_refused()
+    {
+        var logger = new RecordingLogger();
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Device = ExecutionDevice.Auto }, logger);
+        Assert.Contains(logger.Lines, l => l.StartsWith("Running on the CPU: CUDA is not available (", StringComparison.Ordinal));
+
+        var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Device = ExecutionDevice.Cuda }));
+        Assert.StartsWith("device cuda: CUDA is not available: ", error.Message, StringComparison.Ordinal);
+    }
+}
