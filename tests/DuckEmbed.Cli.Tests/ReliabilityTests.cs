@@ -61,7 +61,17 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         for (var attempt = 0; kills < 10 && attempt < 40; attempt++)
         {
             using var cli = new CliProcess(config, environment);
-            Thread.Sleep(random.Next(300, 3500));
+            // A random moment after this run's first commit, so that every run moves the output on, however slow
+            // start-up is on a loaded machine.
+            try
+            {
+                cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
+            }
+            catch (TimeoutException) when (cli.HasExited)
+            {
+                continue;
+            }
+            Thread.Sleep(random.Next(0, 1500));
             if (cli.HasExited)
             {
                 continue;

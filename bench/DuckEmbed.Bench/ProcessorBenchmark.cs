@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Bench;
+
+/// <summary>
+/// The processor alone: corpus-like rows from an input DuckDB to an output DuckDB with a zero-cost generator.
+/// Prints rows/s and the process's peak resident memory; run once per size in a fresh process to compare memory.
+/// </summary>
+internal static class ProcessorBenchmark
+{
+    public static async Task RunAsync(int rows, int batchSize, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var input = Path.Combine(folder, $"input-{rows}.duckdb");
+        var output = Path.Combine(folder, $"output-{rows}-{Guid.NewGuid():N}.duckdb");
+        if (!File.Exists(input))
+        {
+            using var connection = new DuckDBConnection($"Data Source={input}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // ~400 characters a row, like the corpus' mean; ids shuffled on disk so ORDER BY has work to do.
+            command.CommandText = $"""
+                CREATE TABLE docs AS SELECT i AS id, repeat('lorem ipsum dolor sit amet ', 15) || i AS body
+                FROM range({rows}) t(i) ORDER BY hash(i)
+                """;
+            command.ExecuteNonQuery();
+        }
+        var job = new EmbeddingJob
+        {
+            InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",
+            TextColumn = "body", OutputTable = "embedded",
+        };
+        var timer = Stopwatch.StartNew();
+        var summary = await EmbeddingProcessor.ProcessAsync(job, new FixedVectorGenerator(), batchSize, NullLogger.Instance);
+        timer.Stop();
+        File.Delete(output);
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0}");
+    }
+
+    public static double PeakRssMegabytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+}
