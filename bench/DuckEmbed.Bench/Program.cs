@@ -3,7 +3,10 @@ using DuckEmbed.Bench;
 
 // Usage:
 //   processor ROWS [BATCH_SIZE]           the processor alone with a zero-cost generator
-//   raw-ort TEXTS_JSONL N BATCH [sorted|unsorted]   tokenizer + ONNX Runtime only, the inference ceiling
+//   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
+//   export-model PATH                     the bundled model.onnx, for peers
+//   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
+//   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 var mode = args.Length > 0 ? args[0] : "";
 switch (mode)
 {
@@ -11,8 +14,21 @@ switch (mode)
         await ProcessorBenchmark.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture),
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256, Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
+    case "raw-ort":
+        RawOrtBenchmark.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
+            args[4] == "sorted", int.Parse(args[5], CultureInfo.InvariantCulture));
+        break;
+    case "export-model":
+        BenchFiles.ExportModel(args[1]);
+        break;
+    case "make-input":
+        BenchFiles.MakeInput(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+        break;
+    case "check":
+        BenchFiles.Check(args[1], args[2], args[3]);
+        break;
     default:
-        Console.Error.WriteLine("usage: DuckEmbed.Bench processor ROWS [BATCH_SIZE]");
+        Console.Error.WriteLine("usage: DuckEmbed.Bench processor ROWS [BATCH_SIZE] | raw-ort TEXTS_JSONL N BATCH sorted|input THREADS");
         return 2;
 }
 return 0;

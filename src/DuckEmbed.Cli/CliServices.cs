@@ -22,7 +22,9 @@ internal static class CliServices
         {
             MaxBatchSize = batchSize,
             Device = settings.Device,
+            Precision = settings.Precision,
             IntraOpThreads = settings.Threads,
+            MaxBatchTokens = settings.MaxBatchTokens ?? new SentenceEmbeddingOptions().MaxBatchTokens,
         }, logging.CreateLogger("onnx"));
     }
 }

@@ -8,8 +8,8 @@ namespace DuckEmbed.Cli;
 /// One run's settings: <c>config.json</c> (relative paths resolve against its folder) and the environment
 /// (<c>BATCH_SIZE</c>, <c>DEVICE</c>).
 /// </summary>
-internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? ModelPath, ExecutionDevice Device, int? Threads,
-    IReadOnlyList<string> Warnings)
+internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? ModelPath, ExecutionDevice Device, ModelPrecision Precision,
+    int? Threads, int? MaxBatchTokens, IReadOnlyList<string> Warnings)
 {
     /// <summary>
     /// Rows per inference batch when <c>BATCH_SIZE</c> is not set. On the CPU, throughput is flat from 16 to 64
@@ -21,7 +21,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows"];
+        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -68,15 +68,17 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             TextColumn = Required("text_column"),
             OutputTable = Required("output_table"),
             VectorColumn = ReadString(root, "vector_column", configPath) ?? "vector",
-            BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? 8,
+            BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? EmbeddingJob.DefaultBatchesPerWindow,
             MaxRows = ReadPositiveInt(root, "max_rows", configPath),
+            DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;
         var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment
             ? (fromEnvironment, "DEVICE")
             : (ReadString(root, "device", configPath) ?? "auto", "device"));
-        return new RunSettings(job, ParseBatchSize(environment("BATCH_SIZE")), modelPath, device,
-            ReadPositiveInt(root, "threads", configPath), warnings);
+        var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
+        return new RunSettings(job, ParseBatchSize(environment("BATCH_SIZE")), modelPath, device, precision,
+            ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath), warnings);
     }
 
     internal static int ParseBatchSize(string? value)
@@ -96,6 +98,14 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         "cpu" => ExecutionDevice.Cpu,
         "cuda" or "gpu" => ExecutionDevice.Cuda,
         _ => throw new EmbeddingJobException($"{device.Setting} must be auto, cpu or cuda, not '{device.Value}'."),
+    };
+
+    private static ModelPrecision ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "fp32" => ModelPrecision.Fp32,
+        "fp16" => ModelPrecision.Fp16,
+        "int8" => ModelPrecision.Int8,
+        _ => throw new EmbeddingJobException($"precision must be fp32, fp16 or int8, not '{value}'."),
     };
 
     private static string? ReadString(JsonElement root, string key, string configPath)

@@ -1,3 +1,4 @@
+using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -44,17 +45,19 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         ["pooling"] = "mean",
         ["normalization"] = "l2",
         ["max_length"] = _options.MaxSequenceLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["precision"] = _options.Precision.ToString().ToLowerInvariant(),
     };
 
     /// <summary>Loads the model from <paramref name="source"/> and prepares ONNX Runtime.</summary>
     public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
         logger ??= NullLogger.Instance;
         var vocabulary = source.ReadVocabulary();
         var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
         var model = source.ReadModel();
-        var session = InferenceSessionFactory.Create(model, source.Location, options, logger);
+        var session = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision), source.Location, options, logger);
         try
         {
             var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId);
@@ -95,7 +98,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var vectors = new float[encoded.Length * dimensions];
         var batchVectors = new float[Math.Min(_options.MaxBatchSize, Math.Max(encoded.Length, 1)) * dimensions];
         var batch = new List<EncodedText>(_options.MaxBatchSize);
-        foreach (var indices in LengthSortedBatches.Plan(encoded, _options.MaxBatchSize))
+        foreach (var indices in LengthSortedBatches.Plan(encoded, _options.MaxBatchSize, _options.MaxBatchTokens))
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Clear();

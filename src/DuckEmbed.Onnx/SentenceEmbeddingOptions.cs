@@ -6,8 +6,18 @@ public sealed record SentenceEmbeddingOptions
     /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>).</summary>
     public int MaxBatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Most token cells (texts × padded length) in one inference run. Batches of long texts get fewer texts, so
+    /// memory per run stays even (on a GPU: no out-of-memory on the long tail); short texts still fill
+    /// <see cref="MaxBatchSize"/>.
+    /// </summary>
+    public int MaxBatchTokens { get; init; } = 16_384;
+
     /// <summary>Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included (sentence-transformers' max_seq_length).</summary>
     public int MaxSequenceLength { get; init; } = 256;
+
+    /// <summary>The number format the model runs in.</summary>
+    public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
 
     /// <summary>Where to run the model.</summary>
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;

@@ -6,6 +6,12 @@ namespace DuckEmbed.Processor;
 /// </summary>
 public sealed record EmbeddingJob
 {
+    /// <summary>Default of <see cref="BatchesPerWindow"/>.</summary>
+    public const int DefaultBatchesPerWindow = 32;
+
+    /// <summary>Default of <see cref="DuckDbMemoryLimit"/>.</summary>
+    public const string DefaultDuckDbMemoryLimit = "256MB";
+
     /// <summary>The DuckDB file holding the texts. It is opened read-only and never modified.</summary>
     public required string InputDatabasePath { get; init; }
 
@@ -31,7 +37,7 @@ public sealed record EmbeddingJob
     /// Rows read, embedded and committed together, in multiples of the batch size. A larger window lets a
     /// generator that sorts by length pad less; a crash loses at most one window of work.
     /// </summary>
-    public int BatchesPerWindow { get; init; } = 8;
+    public int BatchesPerWindow { get; init; } = DefaultBatchesPerWindow;
 
     /// <summary>
     /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its
@@ -41,6 +47,13 @@ public sealed record EmbeddingJob
 
     /// <summary>Drop an existing output table (and its record) and start over instead of resuming.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// Memory each of the two DuckDB databases (input and output) may use for its buffers, in DuckDB's notation
+    /// (<c>256MB</c>, <c>2GB</c>). What does not fit spills to disk beside the output, so memory stays flat in the
+    /// table size; more rarely helps, since the texts stream through.
+    /// </summary>
+    public string DuckDbMemoryLimit { get; init; } = DefaultDuckDbMemoryLimit;
 
     /// <summary>Most rows this run embeds (after those already in the output); <c>null</c> for all.</summary>
     public long? MaxRows { get; init; }

@@ -51,6 +51,7 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
         }
+        DuckDbConnections.ValidateMemoryLimit(job.DuckDbMemoryLimit);
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         var outputPath = Path.GetFullPath(job.OutputDatabasePath);
         if (string.Equals(inputPath, outputPath, StringComparison.Ordinal))
@@ -59,9 +60,9 @@ public static class EmbeddingProcessor
         }
 
         var timer = new SimpleTimer();
-        using var input = DuckDbConnections.OpenInput(inputPath, outputPath + ".tmp");
+        using var input = DuckDbConnections.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(input, job);
-        using var output = DuckDbConnections.OpenOutput(outputPath);
+        using var output = DuckDbConnections.OpenOutput(outputPath, job.DuckDbMemoryLimit);
         var outputTable = new OutputTable(output, job, table);
         outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite);
         var (rowsPresent, lastId) = outputTable.ReadResumePoint();

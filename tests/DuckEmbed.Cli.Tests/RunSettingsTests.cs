@@ -22,6 +22,9 @@ public sealed class RunSettingsTests : IDisposable
         return RunSettings.Load(path, name => environment?.GetValueOrDefault(name));
     }
 
+    private static string With(string key, string value) =>
+        ValidConfig.Replace("\"o\" }", $"\"o\", \"{key}\": {value} }}", StringComparison.Ordinal);
+
     private string ErrorOf(string json, Dictionary<string, string>? environment = null) =>
         Assert.Throws<EmbeddingJobException>(() => Load(json, environment)).Message;
 
@@ -91,5 +94,23 @@ public sealed class RunSettingsTests : IDisposable
         Assert.Equal(ExecutionDevice.Cuda, Load(withCpu, new() { ["DEVICE"] = "cuda" }).Device);
         Assert.Equal(ExecutionDevice.Auto, Load(ValidConfig).Device);
         Assert.Contains("device must be auto, cpu or cuda", ErrorOf(withCpu.Replace("cpu", "tpu", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Precision_defaults_to_fp32_and_anything_else_than_fp32_fp16_int8_is_named()
+    {
+        Assert.Equal(ModelPrecision.Fp32, Load(ValidConfig).Precision);
+        Assert.Equal(ModelPrecision.Int8, Load(With("precision", "\"INT8\"")).Precision);
+        Assert.Equal(ModelPrecision.Fp16, Load(With("precision", "\"fp16\"")).Precision);
+        Assert.Equal("precision must be fp32, fp16 or int8, not 'int4'.", ErrorOf(With("precision", "\"int4\"")));
+    }
+
+    [Fact]
+    public void Memory_limit_and_token_budget_are_read_with_defaults()
+    {
+        Assert.Equal("256MB", Load(ValidConfig).Job.DuckDbMemoryLimit);
+        Assert.Equal("1GB", Load(With("duckdb_memory_limit", "\"1GB\"")).Job.DuckDbMemoryLimit);
+        Assert.Null(Load(ValidConfig).MaxBatchTokens);
+        Assert.Equal(4096, Load(With("max_batch_tokens", "4096")).MaxBatchTokens);
     }
 }

@@ -135,4 +135,12 @@ public sealed class JobErrorTests : IDisposable
         Assert.Equal(0, summary.RowsWritten);
         Assert.Equal(0, TestDatabase.CountRows(_folder.File("o.duckdb"), "embedded"));
     }
+
+    [Fact]
+    public async Task A_memory_limit_that_is_not_a_size_is_named()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var job = TestDatabase.Job(input, _folder.File("o.duckdb")) with { DuckDbMemoryLimit = "lots" };
+        Assert.Equal("duckdb_memory_limit must be a size such as 256MB or 2GB, not 'lots'.", await ErrorOf(job));
+    }
 }

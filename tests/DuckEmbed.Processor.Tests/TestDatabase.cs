@@ -59,5 +59,7 @@ internal static class TestDatabase
         IdColumn = id,
         TextColumn = text,
         OutputTable = "embedded",
+        // Small windows, so that a few hundred rows make many commits to stop between.
+        BatchesPerWindow = 8,
     };
 }

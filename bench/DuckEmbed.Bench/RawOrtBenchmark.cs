@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DuckEmbed.Onnx;
+using DuckEmbed.Onnx.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DuckEmbed.Bench;
+
+/// <summary>
+/// The ceiling for fp32 on this runtime: the HF-exact tokenizer and a bare ONNX Runtime session on batches of
+/// token ids, nothing else (no pooling, no database). <c>sorted</c> batches texts of similar length together.
+/// </summary>
+internal static class RawOrtBenchmark
+{
+    public static void Run(string textsPath, int count, int batchSize, bool sorted, int threads)
+    {
+        var texts = ReadTexts(textsPath, count);
+        var source = ModelSource.Bundled();
+        var tokenizer = new BertTokenizer(source.ReadVocabulary(), 256);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+        };
+        var precision = Enum.Parse<ModelPrecision>(Environment.GetEnvironmentVariable("PRECISION") ?? "Fp32", ignoreCase: true);
+        using var session = new InferenceSession(DuckEmbed.Onnx.Graph.PrecisionConversion.Apply(source.ReadModel(), precision), options);
+        Infer(session, [tokenizer.Encode("warm up")]);
+
+        var timer = Stopwatch.StartNew();
+        var encoded = texts.Select(tokenizer.Encode).ToArray();
+        var order = sorted ? encoded.OrderBy(e => e.Ids.Length).ToArray() : encoded;
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            Infer(session, order[start..Math.Min(order.Length, start + batchSize)]);
+        }
+        timer.Stop();
+        var tokens = encoded.Sum(e => (long)e.Ids.Length);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"raw-ort precision={precision.ToString().ToLowerInvariant()} order={(sorted ? "sorted" : "input")} texts={texts.Count} tokens={tokens} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} texts_per_s={texts.Count / timer.Elapsed.TotalSeconds:F1} tokens_per_s={tokens / timer.Elapsed.TotalSeconds:F0}"));
+    }
+
+    public static List<string> ReadTexts(string path, int count) =>
+        File.ReadLines(path).Take(count).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!).ToList();
+
+    private static void Infer(InferenceSession session, EncodedText[] batch)
+    {
+        var length = batch.Max(e => e.Ids.Length);
+        var ids = new long[batch.Length * length];
+        var mask = new long[batch.Length * length];
+        for (var row = 0; row < batch.Length; row++)
+        {
+            for (var t = 0; t < batch[row].Ids.Length; t++)
+            {
+                ids[row * length + t] = batch[row].Ids[t];
+                mask[row * length + t] = 1;
+            }
+        }
+        long[] shape = [batch.Length, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue], ["last_hidden_state"]);
+    }
+}

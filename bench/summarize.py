@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's raw lines into the table of BENCHMARKS.md.
+
+DuckEmbed is timed as a whole process (start-up, model load, DuckDB in and out); the peers are timed after their
+model is loaded. So DuckEmbed's steady rate is taken from two sizes, (n2 - n1) / (t2 - t1), which cancels the
+start-up; its wall-clock rate at each size is shown as well.
+"""
+import sys
+
+
+def parse(path):
+    rows = []
+    for line in open(path, encoding="utf-8"):
+        parts = line.split()
+        if not parts:
+            continue
+        fields = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+        if parts[0] == "check":
+            fields["name"] = parts[1].rstrip(":")
+        rows.append((parts[0], fields))
+    return rows
+
+
+def main():
+    rows = parse(sys.argv[1])
+    sizes = [int(s) for s in sys.argv[2].split()]
+    tokens = {int(f["texts"]): int(f["tokens"]) for kind, f in rows if kind == "raw-ort"}
+
+    def rate(kind, n, order=None, precision="fp32"):
+        for k, f in rows:
+            if (k == kind and int(f["texts"]) == n and (order is None or f.get("order") == order)
+                    and f.get("precision", "fp32") == precision):
+                return n / float(f["seconds"])
+        return None
+
+    n1, n2 = sizes[0], sizes[-1]
+
+    def steady_rate(kind):
+        seconds = {int(f["texts"]): float(f["seconds"]) for k, f in rows if k == kind}
+        if n2 <= n1 or n1 not in seconds or n2 not in seconds:
+            return seconds, None, None
+        steady = (n2 - n1) / (seconds[n2] - seconds[n1])
+        return seconds, steady, seconds[n1] - n1 / steady
+
+    duck_seconds, steady, startup = steady_rate("duckembed")
+
+    contenders = [
+        ("raw ONNX Runtime, sorted (ceiling)", lambda n: rate("raw-ort", n, "sorted")),
+        ("raw ONNX Runtime, input order", lambda n: rate("raw-ort", n, "input")),
+        ("transformers.js, sorted", lambda n: rate("transformers-js", n, "sorted")),
+        ("transformers.js, input order", lambda n: rate("transformers-js", n, "input")),
+        ("SentenceTransformers NuGet", lambda n: rate("sentence-transformers-nuget", n)),
+    ]
+    head = " | ".join(f"{n} texts/s" for n in sizes)
+    print(f"| | {head} | tokens/s ({n2}) | DuckEmbed steady ÷ this ({n2}) |")
+    print("|---|" + "---:|" * (len(sizes) + 2))
+    walls = " | ".join(f"{n / duck_seconds[n]:.1f}" for n in sizes)
+    print(f"| **DuckEmbed end to end, wall clock incl. start-up** | {walls} | {tokens[n2] / duck_seconds[n2]:.0f} | |")
+    if steady:
+        blank = " | ".join("" for _ in sizes[:-1])
+        print(f"| **DuckEmbed end to end, steady (start-up {startup:.1f} s removed)** | {blank} | **{steady:.1f}** | {steady * tokens[n2] / n2:.0f} | 1.00 |")
+    for name, fn in contenders:
+        rates = [fn(n) for n in sizes]
+        cells = " | ".join(f"{r:.1f}" if r else "–" for r in rates)
+        last = rates[-1]
+        ratio = f"{steady / last:.2f}" if steady and last else "–"
+        toks = f"{last * tokens[n2] / n2:.0f}" if last else "–"
+        print(f"| {name} | {cells} | {toks} | {ratio} |")
+
+    int8_seconds, int8_steady, _ = steady_rate("duckembed-int8")
+    raw32, raw8 = rate("raw-ort", n2, "sorted"), rate("raw-ort", n2, "sorted", "int8")
+    if int8_steady and raw8:
+        print()
+        print(f"| Precision on the CPU ({n2} texts) | texts/s | ÷ fp32 |")
+        print("|---|---:|---:|")
+        print(f"| raw ONNX Runtime sorted, fp32 | {raw32:.1f} | 1.00 |")
+        print(f"| raw ONNX Runtime sorted, int8 | {raw8:.1f} | {raw8 / raw32:.2f} |")
+        print(f"| DuckEmbed end to end steady, fp32 | {steady:.1f} | 1.00 |")
+        print(f"| DuckEmbed end to end steady, int8 | {int8_steady:.1f} | {int8_steady / steady:.2f} |")
+
+    print()
+    print("| Accuracy on the 400 reference rows | lowest cosine | rows below 0.9999 |")
+    print("|---|---:|---:|")
+    for k, f in rows:
+        if k == "check":
+            print(f"| {f['name']} | {f.get('lowest_cosine', '–')} | {f.get('below_0.9999', '–')} |")
+
+    print()
+    print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) |")
+    print("|---|---:|---:|")
+    for k, f in rows:
+        if k == "processor-alone":
+            print(f"| {int(f['rows']):,} rows | {float(f['rows_per_s']):,.0f} | {f['peak_rss_mb']} |")
+
+
+if __name__ == "__main__":
+    main()

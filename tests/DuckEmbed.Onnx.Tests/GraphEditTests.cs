@@ -1,0 +1,143 @@
+using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Graph.Proto;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using DataType = DuckEmbed.Onnx.Graph.Proto.TensorProto.Types.DataType;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>The fp16 and int8 graph edits on a hand-built graph: Y = X · W + B, with X [2, 4] and W [4, 3].</summary>
+public sealed class GraphEditTests
+{
+    private static readonly float[] Weights = [0.5f, -1.0f, 0.0f, 0.25f, 2.0f, 0.0f, -0.75f, 0.1f, 0.0f, 1.5f, -0.3f, 0.0f];
+    private static readonly float[] Bias = [0.1f, -0.2f, 0.3f];
+    private static readonly float[] Input = [1f, 2f, 3f, 4f, -1f, 0.5f, 0.25f, -2f];
+
+    private static byte[] TinyModel(bool withMatMul = true)
+    {
+        var graph = new GraphProto
+        {
+            Name = "tiny",
+            Input = { FloatValue("X", 2, 4) },
+            Output = { FloatValue("Y", 2, 3) },
+            Initializer = { TensorValues.FloatTensor("W", Weights, [4, 3]), TensorValues.FloatTensor("B", Bias, [3]) },
+        };
+        graph.Node.Add(withMatMul
+            ? new NodeProto { OpType = "MatMul", Name = "matmul", Input = { "X", "W" }, Output = { "M" } }
+            : new NodeProto { OpType = "Slice", Name = "slice", Input = { "X", "starts", "ends", "axes" }, Output = { "M" } });
+        graph.Node.Add(new NodeProto { OpType = "Add", Name = "add", Input = { "M", "B" }, Output = { "Y" } });
+        var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } } };
+        return model.ToByteArray();
+    }
+
+    private static ValueInfoProto FloatValue(string name, params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } } };
+    }
+
+    private static float[] Run(byte[] model)
+    {
+        using var session = new InferenceSession(model);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("X", new DenseTensor<float>(Input, [2, 4]))]);
+        return results[0].AsEnumerable<float>().ToArray();
+    }
+
+    private static float[] Expected()
+    {
+        var y = new float[6];
+        for (var r = 0; r < 2; r++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                y[r * 3 + c] = Bias[c];
+                for (var k = 0; k < 4; k++)
+                {
+                    y[r * 3 + c] += Input[r * 4 + k] * Weights[k * 3 + c];
+                }
+            }
+        }
+        return y;
+    }
+
+    [Fact]
+    public void The_fp32_tiny_graph_computes_x_times_w_plus_b()
+    {
+        Assert.Equal(Expected(), Run(TinyModel()), new FloatTolerance(1e-5f));
+    }
+
+    [Fact]
+    public void Int8_replaces_the_matmul_with_dynamic_quantize_matmul_on_int8_weights_and_keeps_the_result()
+    {
+        var quantized = Int8Quantization.Quantize(TinyModel());
+
+        var model = ModelProto.Parser.ParseFrom(quantized);
+        var node = Assert.Single(model.Graph.Node, n => n.Name == "matmul");
+        Assert.Equal(("DynamicQuantizeMatMul", "com.microsoft"), (node.OpType, node.Domain));
+        Assert.Equal(["X", "W_int8", "W_scale"], node.Input);
+        Assert.DoesNotContain(model.Graph.Initializer, t => t.Name == "W");
+        var weights = Assert.Single(model.Graph.Initializer, t => t.Name == "W_int8");
+        Assert.Equal((int)DataType.Int8, weights.DataType);
+        Assert.Equal([4, 3], weights.Dims);
+        Assert.Contains(model.OpsetImport, o => o.Domain == "com.microsoft");
+        // Activations are quantized to 8 bits per run: the result is close, not exact.
+        Assert.Equal(Expected(), Run(quantized), new FloatTolerance(0.05f));
+    }
+
+    [Fact]
+    public void Int8_scales_each_column_so_its_largest_weight_becomes_127_rounding_halves_to_even()
+    {
+        var (values, scales) = Int8Quantization.QuantizePerColumn(Weights, 4, 3);
+
+        // Columns: max |w| 1.5, 2 and 0 (an all-zero column keeps scale 1). -0.75 / (1.5 / 127) = -63.5 → -64.
+        Assert.Equal([1.5f / 127, 2f / 127, 1f], scales);
+        Assert.Equal(new sbyte[] { 42, -64, 0, 21, 127, 0, -64, 6, 0, 127, -19, 0 }, values);
+    }
+
+    [Fact]
+    public void Int8_refuses_a_model_without_a_matmul_on_constant_weights()
+    {
+        var error = Assert.Throws<ModelLoadException>(() => Int8Quantization.Quantize(TinyModel(withMatMul: false)));
+        Assert.Contains("no MatMul with constant weights", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fp16_stores_constants_as_halves_and_casts_the_output_back_to_float()
+    {
+        var converted = Float16Conversion.Convert(TinyModel());
+
+        var model = ModelProto.Parser.ParseFrom(converted);
+        Assert.All(model.Graph.Initializer, t => Assert.Equal((int)DataType.Float16, t.DataType));
+        Assert.Equal((int)DataType.Float, model.Graph.Output[0].Type.TensorType.ElemType);
+        var inputCast = model.Graph.Node[0];
+        Assert.Equal(("Cast", "X", "X_fp16"), (inputCast.OpType, inputCast.Input[0], inputCast.Output[0]));
+        var outputCast = model.Graph.Node[^1];
+        Assert.Equal(("Cast", "Y_fp16", "Y"), (outputCast.OpType, outputCast.Input[0], outputCast.Output[0]));
+        Assert.Equal((long)DataType.Float, outputCast.Attribute.Single(a => a.Name == "to").I);
+        Assert.Equal(Expected(), Run(converted), new FloatTolerance(0.01f));
+    }
+
+    [Theory]
+    [InlineData(1e30f, 10_000f)]
+    [InlineData(-3.4e38f, -10_000f)]
+    [InlineData(1e-9f, 1e-7f)]
+    [InlineData(-1e-9f, -1e-7f)]
+    [InlineData(0f, 0f)]
+    [InlineData(0.5f, 0.5f)]
+    public void Fp16_clamps_constants_into_the_range_where_sums_stay_finite(float value, float expected)
+    {
+        Assert.Equal(expected, Float16Conversion.Clamp(value));
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(float obj) => 0;
+    }
+}

@@ -1,0 +1,57 @@
+using DuckEmbed.Tests;
+using Xunit.Abstractions;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>The int8 and fp16 models made at load time, against the fp32 reference embeddings.</summary>
+public sealed class PrecisionTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Fp16_stays_within_cosine_0_999_of_the_reference_on_every_row()
+    {
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(),
+            new SentenceEmbeddingOptions { MaxBatchSize = 16, Precision = ModelPrecision.Fp16 });
+        var rows = ReferenceRow.All;
+        var embeddings = await generator.GenerateAsync(rows.Select(r => r.Text));
+
+        var cosines = rows.Select((r, i) => VectorMath.Cosine(embeddings[i].Vector.Span, r.Embedding)).ToList();
+        output.WriteLine($"fp16 on the CPU provider: lowest cosine {cosines.Min():F5}, mean {cosines.Average():F5}");
+
+        Assert.Equal("fp16", generator.Settings["precision"]);
+        Assert.True(cosines.Min() >= 0.999, $"lowest cosine {cosines.Min():F5} at row {rows[cosines.IndexOf(cosines.Min())].Id}");
+    }
+
+    [Fact]
+    public async Task Int8_stays_within_cosine_0_99_of_the_reference_on_corpus_rows_and_keeps_most_nearest_neighbours()
+    {
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(),
+            new SentenceEmbeddingOptions { MaxBatchSize = 16, Precision = ModelPrecision.Int8 });
+        var rows = ReferenceRow.All;
+        var embeddings = await generator.GenerateAsync(rows.Select(r => r.Text));
+        var ours = embeddings.Select(e => e.Vector.ToArray()).ToList();
+
+        var cosines = rows.Select((r, i) => VectorMath.Cosine(ours[i], r.Embedding)).ToList();
+        var overlap = TopTenOverlap(rows.Select(r => r.Embedding).ToList(), ours);
+        // Rows 1-300 are corpus texts; 301-400 are hard cases (empty, whitespace-only, special tokens only …),
+        // whose two or three tokens give dynamic quantization little to average over.
+        var corpus = cosines.Take(300).ToList();
+        var worst = cosines.Select((c, i) => (Cosine: c, rows[i].Id)).OrderBy(p => p.Cosine).Take(5);
+        output.WriteLine($"int8: corpus rows lowest cosine {corpus.Min():F4}; all rows lowest {cosines.Min():F4}, mean {cosines.Average():F4}; " +
+            $"mean top-10 overlap {overlap:P1}; worst rows {string.Join(", ", worst.Select(p => $"{p.Id} ({p.Cosine:F4})"))}");
+
+        Assert.Equal("int8", generator.Settings["precision"]);
+        Assert.True(corpus.Min() >= 0.99, $"lowest cosine on corpus rows {corpus.Min():F4}");
+        Assert.True(cosines.Min() >= 0.96, $"lowest cosine {cosines.Min():F4}");
+        Assert.True(overlap >= 0.85, $"mean top-10 overlap {overlap:P1}");
+    }
+
+    /// <summary>For each row, the share of its ten nearest rows under <paramref name="reference"/> that are also nearest under <paramref name="ours"/>.</summary>
+    internal static double TopTenOverlap(IReadOnlyList<float[]> reference, IReadOnlyList<float[]> ours)
+    {
+        static HashSet<int> Nearest(IReadOnlyList<float[]> vectors, int row) =>
+            [.. Enumerable.Range(0, vectors.Count).Where(j => j != row)
+                .OrderByDescending(j => VectorMath.Cosine(vectors[row], vectors[j])).Take(10)];
+        return Enumerable.Range(0, reference.Count)
+            .Average(i => Nearest(reference, i).Intersect(Nearest(ours, i)).Count() / 10.0);
+    }
+}
