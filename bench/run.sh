@@ -84,6 +84,7 @@ bench check sentence-transformers-nuget "$reference" "$work/nuget-reference.json
 echo "== processor alone, zero-cost generator ==" >&2
 for rows in $processor_rows; do
   bench processor "$rows" 256 | tee -a "$results"
+  bench duckdb-floor "$rows" | tee -a "$results"
 done
 
 python3 "$root/bench/summarize.py" "$results" "$sizes"

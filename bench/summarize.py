@@ -86,11 +86,15 @@ def main():
             print(f"| {f['name']} | {f.get('lowest_cosine', '–')} | {f.get('below_0.9999', '–')} |")
 
     print()
-    print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) |")
-    print("|---|---:|---:|")
+    floors = {int(f["rows"]): float(f["rows_per_s"]) for k, f in rows if k == "duckdb-floor"}
+    print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) | DuckDB SQL alone, same write (rows/s) | processor ÷ DuckDB |")
+    print("|---|---:|---:|---:|---:|")
     for k, f in rows:
         if k == "processor-alone":
-            print(f"| {int(f['rows']):,} rows | {float(f['rows_per_s']):,.0f} | {f['peak_rss_mb']} |")
+            n, r = int(f["rows"]), float(f["rows_per_s"])
+            floor = floors.get(n)
+            print(f"| {n:,} rows | {r:,.0f} | {f['peak_rss_mb']} | {floor:,.0f} | {r / floor:.2f} |" if floor
+                  else f"| {n:,} rows | {r:,.0f} | {f['peak_rss_mb']} | – | – |")
 
 
 if __name__ == "__main__":

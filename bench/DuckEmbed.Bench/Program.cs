@@ -4,6 +4,7 @@ using DuckEmbed.Bench;
 // Usage:
 //   processor ROWS [BATCH_SIZE]           the processor alone with a zero-cost generator
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
+//   duckdb-floor ROWS                     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
@@ -17,6 +18,9 @@ switch (mode)
     case "raw-ort":
         RawOrtBenchmark.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
             args[4] == "sorted", int.Parse(args[5], CultureInfo.InvariantCulture));
+        break;
+    case "duckdb-floor":
+        ProcessorBenchmark.RunDuckDbFloor(int.Parse(args[1], CultureInfo.InvariantCulture), Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "export-model":
         BenchFiles.ExportModel(args[1]);
