@@ -8,7 +8,7 @@ namespace DuckEmbed.Onnx;
 /// Runs a BERT-style ONNX model on batches of token ids, each batch padded to its own longest text, and pools
 /// <c>last_hidden_state</c> into unit-length sentence embeddings.
 /// </summary>
-internal sealed class OnnxSentenceEncoder : IDisposable
+internal sealed class OnnxSentenceEncoder : IBatchEncoder
 {
     private const string InputIds = "input_ids";
     private const string AttentionMask = "attention_mask";

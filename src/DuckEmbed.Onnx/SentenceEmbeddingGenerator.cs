@@ -18,11 +18,11 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     public const string TruncatedTextsCount = "truncated_texts"; // EmbeddingProcessor.TruncatedTextsUsageKey reads it
 
     private readonly BertTokenizer _tokenizer;
-    private readonly OnnxSentenceEncoder _encoder;
+    private readonly IBatchEncoder _encoder;
     private readonly SentenceEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
 
-    private SentenceEmbeddingGenerator(BertTokenizer tokenizer, OnnxSentenceEncoder encoder,
+    private SentenceEmbeddingGenerator(BertTokenizer tokenizer, IBatchEncoder encoder,
         SentenceEmbeddingOptions options, string modelId, string modelSha256)
     {
         _tokenizer = tokenizer;
@@ -63,7 +63,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId);
             logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens",
                 source.ModelId, source.Location, encoder.Dimensions, options.MaxSequenceLength);
-            return new SentenceEmbeddingGenerator(tokenizer, encoder, options, source.ModelId, ModelSource.Sha256(model));
+            return new SentenceEmbeddingGenerator(tokenizer, new OutOfMemorySplitting(encoder, logger), options, source.ModelId, ModelSource.Sha256(model));
         }
         catch
         {

@@ -12,12 +12,17 @@ internal sealed class CliProcess : IDisposable
 
     public CliProcess(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env, which execs dotnet in its place (same pid): a test run started in the background by a shell
+        // inherits SIGINT as ignored, and .NET then never sees Ctrl-C; --default-signal gives the child the default
+        // disposition, as a user's terminal would.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "embed.dll"));
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(configPath);

@@ -1,0 +1,11 @@
+using DuckEmbed.Onnx.Tokenization;
+
+namespace DuckEmbed.Onnx;
+
+/// <summary>Turns one batch of tokenized texts into unit-length embeddings, row i for text i.</summary>
+internal interface IBatchEncoder : IDisposable
+{
+    int Dimensions { get; }
+
+    void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings);
+}

@@ -1,0 +1,39 @@
+using DuckEmbed.Onnx.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DuckEmbed.Onnx;
+
+/// <summary>
+/// Runs a batch, and when the device runs out of memory, runs its two halves instead (recursively, down to one
+/// text), so a batch too large for the GPU costs time, never rows. The embeddings do not depend on how texts are
+/// batched (each is pooled over its own tokens), so a split batch gives the same vectors.
+/// </summary>
+internal sealed class OutOfMemorySplitting(IBatchEncoder inner, ILogger logger) : IBatchEncoder
+{
+    public int Dimensions => inner.Dimensions;
+
+    public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+    {
+        try
+        {
+            inner.Encode(batch, embeddings);
+        }
+        catch (OnnxRuntimeException e) when (batch.Count > 1 && IsOutOfMemory(e))
+        {
+            var half = batch.Count / 2;
+            logger.LogWarning("Out of device memory on a batch of {Texts} texts of up to {Tokens} tokens; running it as two halves",
+                batch.Count, batch.Max(t => t.Ids.Length));
+            Encode([.. batch.Take(half)], embeddings[..(half * Dimensions)]);
+            Encode([.. batch.Skip(half)], embeddings[(half * Dimensions)..]);
+        }
+    }
+
+    // ONNX Runtime reports allocation failures as a generic failure; the message says what it was (CUDA's
+    // "out of memory", the arena's "Failed to allocate memory").
+    internal static bool IsOutOfMemory(OnnxRuntimeException e) =>
+        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("failed to allocate", StringComparison.OrdinalIgnoreCase);
+
+    public void Dispose() => inner.Dispose();
+}
