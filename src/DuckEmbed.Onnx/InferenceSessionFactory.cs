@@ -8,11 +8,13 @@ internal static class InferenceSessionFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
 
-    public static InferenceSession Create(byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
+    /// <summary>The session, and the device it runs on (what <see cref="ExecutionDevice.Auto"/> became).</summary>
+    public static (InferenceSession Session, ExecutionDevice Device) Create(byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
     {
         try
         {
-            return DeviceSelection.Choose(options.Device, () => CreateCuda(model), () => CreateCpu(model, options), logger);
+            return DeviceSelection.Choose(options.Device, () => (CreateCuda(model), ExecutionDevice.Cuda),
+                () => (CreateCpu(model, options), ExecutionDevice.Cpu), logger);
         }
         catch (OnnxRuntimeException e)
         {

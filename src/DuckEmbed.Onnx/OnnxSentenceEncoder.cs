@@ -1,6 +1,6 @@
-using System.Buffers;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace DuckEmbed.Onnx;
 
@@ -19,8 +19,10 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private readonly bool _takesTokenTypes;
     private readonly string _hiddenStateOutput;
     private readonly int _padId;
+    private readonly OrtMemoryInfo? _pinnedMemory;
+    private readonly OrtAllocator _inputAllocator;
 
-    public OnnxSentenceEncoder(InferenceSession session, int padId)
+    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device)
     {
         _session = session;
         _padId = padId;
@@ -39,10 +41,32 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         Dimensions = dimensions[^1] > 0
             ? dimensions[^1]
             : throw new ModelLoadException("The model's hidden-state output has no fixed embedding size.");
+        // On CUDA the inputs are written into page-locked host memory, which the GPU reads by DMA without a staging
+        // copy; on the CPU, ordinary memory is what the kernels read.
+        if (device == ExecutionDevice.Cuda)
+        {
+            _pinnedMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput);
+            try
+            {
+                _inputAllocator = new OrtAllocator(session, _pinnedMemory);
+            }
+            catch
+            {
+                _pinnedMemory.Dispose();
+                throw;
+            }
+        }
+        else
+        {
+            _inputAllocator = OrtAllocator.DefaultInstance;
+        }
     }
 
     /// <summary>The length of one embedding.</summary>
     public int Dimensions { get; }
+
+    /// <summary>Where the inputs are written before a run: <c>Cpu</c>, or <c>CudaPinned</c> on CUDA.</summary>
+    internal string InputMemory => _inputAllocator.Info.Name;
 
     /// <summary>Embeds <paramref name="batch"/>; row i of <paramref name="embeddings"/> receives text i.</summary>
     public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
@@ -53,51 +77,56 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         {
             length = Math.Max(length, text.Ids.Length);
         }
-        var cells = rows * length;
-        var ids = ArrayPool<long>.Shared.Rent(cells);
-        var mask = ArrayPool<long>.Shared.Rent(cells);
-        var types = ArrayPool<long>.Shared.Rent(cells);
-        try
+        long[] shape = [rows, length];
+        using var ids = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
+        using var mask = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
+        using var types = _takesTokenTypes ? OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape) : null;
+        var idCells = ids.GetTensorMutableDataAsSpan<long>();
+        var maskCells = mask.GetTensorMutableDataAsSpan<long>();
+        for (var row = 0; row < rows; row++)
         {
-            for (var row = 0; row < rows; row++)
+            var tokens = batch[row].Ids;
+            var idRow = idCells.Slice(row * length, length);
+            var maskRow = maskCells.Slice(row * length, length);
+            for (var t = 0; t < tokens.Length; t++)
             {
-                var tokens = batch[row].Ids;
-                var idRow = ids.AsSpan(row * length, length);
-                var maskRow = mask.AsSpan(row * length, length);
-                for (var t = 0; t < tokens.Length; t++)
-                {
-                    idRow[t] = tokens[t];
-                }
-                idRow[tokens.Length..].Fill(_padId);
-                maskRow[..tokens.Length].Fill(1);
-                maskRow[tokens.Length..].Clear();
+                idRow[t] = tokens[t];
             }
-            types.AsSpan(0, cells).Clear();
-
-            long[] shape = [rows, length];
-            using var idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids.AsMemory(0, cells), shape);
-            using var maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mask.AsMemory(0, cells), shape);
-            using var typesValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, types.AsMemory(0, cells), shape);
-            var inputNames = _takesTokenTypes ? new[] { InputIds, AttentionMask, TokenTypeIds } : [InputIds, AttentionMask];
-            var inputValues = _takesTokenTypes ? new[] { idsValue, maskValue, typesValue } : [idsValue, maskValue];
-
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, inputNames, inputValues, [_hiddenStateOutput]);
-            var hidden = outputs[0].GetTensorDataAsSpan<float>();
-            var perText = length * Dimensions;
-            for (var row = 0; row < rows; row++)
-            {
-                MeanPooling.PoolAndNormalize(hidden.Slice(row * perText, perText), batch[row].Ids.Length,
-                    embeddings.Slice(row * Dimensions, Dimensions));
-            }
+            idRow[tokens.Length..].Fill(_padId);
+            maskRow[..tokens.Length].Fill(1);
+            maskRow[tokens.Length..].Clear();
         }
-        finally
+        types?.GetTensorMutableDataAsSpan<long>().Clear();
+
+        // IOBinding: the inputs go to the device from the buffers above, and the hidden states come back to host
+        // memory in one copy per batch, where pooling reads them.
+        using var binding = _session.CreateIoBinding();
+        binding.BindInput(InputIds, ids);
+        binding.BindInput(AttentionMask, mask);
+        if (types is not null)
         {
-            ArrayPool<long>.Shared.Return(ids);
-            ArrayPool<long>.Shared.Return(mask);
-            ArrayPool<long>.Shared.Return(types);
+            binding.BindInput(TokenTypeIds, types);
+        }
+        binding.BindOutputToDevice(_hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
+        using var runOptions = new RunOptions();
+        _session.RunWithBinding(runOptions, binding);
+        using var outputs = binding.GetOutputValues();
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        var perText = length * Dimensions;
+        for (var row = 0; row < rows; row++)
+        {
+            MeanPooling.PoolAndNormalize(hidden.Slice(row * perText, perText), batch[row].Ids.Length,
+                embeddings.Slice(row * Dimensions, Dimensions));
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_pinnedMemory is not null)
+        {
+            _inputAllocator.Dispose();
+            _pinnedMemory.Dispose();
+        }
+        _session.Dispose();
+    }
 }

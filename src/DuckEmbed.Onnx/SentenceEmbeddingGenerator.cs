@@ -57,10 +57,10 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var vocabulary = source.ReadVocabulary();
         var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
         var model = source.ReadModel();
-        var session = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision), source.Location, options, logger);
+        var (session, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision), source.Location, options, logger);
         try
         {
-            var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId);
+            var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId, device);
             logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens",
                 source.ModelId, source.Location, encoder.Dimensions, options.MaxSequenceLength);
             return new SentenceEmbeddingGenerator(tokenizer, new OutOfMemorySplitting(encoder, logger), options, source.ModelId, ModelSource.Sha256(model));

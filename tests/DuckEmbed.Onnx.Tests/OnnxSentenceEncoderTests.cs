@@ -1,0 +1,26 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Where the encoder writes a batch's inputs before ONNX Runtime copies them to the device.</summary>
+public sealed class OnnxSentenceEncoderTests
+{
+    private static InferenceSession CpuSession() => new(ModelSource.Bundled().ReadModel());
+
+    [Fact]
+    public void On_the_cpu_inputs_are_bound_from_ordinary_host_memory()
+    {
+        using var encoder = new OnnxSentenceEncoder(CpuSession(), padId: 0, ExecutionDevice.Cpu);
+        Assert.Equal(OrtMemoryInfo.DefaultInstance.Name, encoder.InputMemory);
+    }
+
+    [Fact]
+    public void On_cuda_the_encoder_asks_the_session_for_pinned_host_memory()
+    {
+        // No GPU here: a CPU session has no pinned allocator, so asking for one fails.
+        var session = CpuSession();
+        var error = Assert.ThrowsAny<OnnxRuntimeException>(() => new OnnxSentenceEncoder(session, padId: 0, ExecutionDevice.Cuda));
+        session.Dispose();
+        Assert.Contains("No requested allocator", error.Message, StringComparison.Ordinal);
+    }
+}
