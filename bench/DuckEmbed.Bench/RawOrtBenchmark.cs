@@ -30,6 +30,7 @@ internal static class RawOrtBenchmark
 
         var timer = Stopwatch.StartNew();
         var encoded = texts.Select(tokenizer.Encode).ToArray();
+        var tokenizeSeconds = timer.Elapsed.TotalSeconds;
         var order = sorted ? encoded.OrderBy(e => e.Ids.Length).ToArray() : encoded;
         for (var start = 0; start < order.Length; start += batchSize)
         {
@@ -38,7 +39,7 @@ internal static class RawOrtBenchmark
         timer.Stop();
         var tokens = encoded.Sum(e => (long)e.Ids.Length);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"raw-ort precision={precision.ToString().ToLowerInvariant()} order={(sorted ? "sorted" : "input")} texts={texts.Count} tokens={tokens} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} texts_per_s={texts.Count / timer.Elapsed.TotalSeconds:F1} tokens_per_s={tokens / timer.Elapsed.TotalSeconds:F0}"));
+            $"raw-ort precision={precision.ToString().ToLowerInvariant()} order={(sorted ? "sorted" : "input")} texts={texts.Count} tokens={tokens} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} texts_per_s={texts.Count / timer.Elapsed.TotalSeconds:F1} tokens_per_s={tokens / timer.Elapsed.TotalSeconds:F0} tokenize_seconds={tokenizeSeconds:F3}"));
     }
 
     public static List<string> ReadTexts(string path, int count) =>
