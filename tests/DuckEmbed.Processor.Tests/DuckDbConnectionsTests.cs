@@ -16,15 +16,21 @@ public sealed class DuckDbConnectionsTests : IDisposable
         return (string)command.ExecuteScalar()!;
     }
 
+    private (DuckDBConnection Input, DuckDBConnection Output) OpenBoth()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var output = _folder.File("out.duckdb");
+        return (DuckDbConnections.OpenInput(input, output, "64MB"), DuckDbConnections.OpenOutput(output, "64MB"));
+    }
+
     [Fact]
     public void Input_and_output_spill_into_different_folders_beside_the_output()
     {
         // Both databases spill when a table outgrows the memory limit (the input's sort by id, the output's
         // writes); sharing one folder, they overwrote each other's spill files and a 1M-row run failed.
-        var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        var output = _folder.File("out.duckdb");
-        using var inputConnection = DuckDbConnections.OpenInput(input, output, "64MB");
-        using var outputConnection = DuckDbConnections.OpenOutput(output, "64MB");
+        var (inputConnection, outputConnection) = OpenBoth();
+        using var _ = inputConnection;
+        using var __ = outputConnection;
 
         var inputSpill = Setting(inputConnection, "temp_directory");
         var outputSpill = Setting(outputConnection, "temp_directory");
@@ -36,10 +42,9 @@ public sealed class DuckDbConnectionsTests : IDisposable
     [Fact]
     public void Both_databases_are_capped_in_memory_and_threads_whatever_the_machine()
     {
-        var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        var output = _folder.File("out.duckdb");
-        using var inputConnection = DuckDbConnections.OpenInput(input, output, "64MB");
-        using var outputConnection = DuckDbConnections.OpenOutput(output, "64MB");
+        var (inputConnection, outputConnection) = OpenBoth();
+        using var _ = inputConnection;
+        using var __ = outputConnection;
 
         foreach (var connection in new[] { inputConnection, outputConnection })
         {
