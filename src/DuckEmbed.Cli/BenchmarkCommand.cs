@@ -13,8 +13,10 @@ namespace DuckEmbed.Cli;
 internal static class BenchmarkCommand
 {
     public static async Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextWriter stdout, TextWriter stderr)
     {
+        using var stop = new StopSignals();
+        var cancellationToken = stop.Token;
         using var logging = CliServices.CreateLogging(verbose: false);
         var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
         try
@@ -46,6 +48,11 @@ internal static class BenchmarkCommand
         {
             stderr.WriteLine($"error: {e.Message}");
             return EmbedCommand.ExitUserError;
+        }
+        catch (OperationCanceledException) when (stop.Stopped)
+        {
+            stderr.WriteLine("Stopped; the scratch database is deleted.");
+            return stop.ExitCode;
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 using Microsoft.Extensions.Logging;
@@ -11,8 +10,6 @@ internal static class EmbedCommand
     public const int ExitOk = 0;
     public const int ExitUserError = 1;
     public const int ExitFailure = 2;
-    public const int ExitInterrupted = 130;
-    public const int ExitTerminated = 143;
 
     public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
@@ -20,20 +17,7 @@ internal static class EmbedCommand
         using var loggerFactory = CliServices.CreateLogging(verbose);
         var logger = loggerFactory.CreateLogger("embed");
 
-        using var stop = new CancellationTokenSource();
-        var exitOnStop = ExitInterrupted;
-        ConsoleCancelEventHandler onCancelKey = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancelKey;
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            exitOnStop = ExitTerminated;
-            stop.Cancel();
-        });
+        using var stop = new StopSignals();
 
         var reporter = new ConsoleProgressReporter(stdout, TimeSpan.FromSeconds(2));
         try
@@ -51,11 +35,11 @@ internal static class EmbedCommand
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
             return ExitOk;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Stopped)
         {
             var done = reporter.Latest is { } latest ? $"{latest.RowsDone:N0} of {latest.TotalRows:N0} rows are committed" : "every committed row is kept";
             stderr.WriteLine($"Stopped: {done}. Run the same command again to resume where it stopped.");
-            return exitOnStop;
+            return stop.ExitCode;
         }
         catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
         {
@@ -71,10 +55,6 @@ internal static class EmbedCommand
             stderr.WriteLine($"error: {e.GetType().Name}: {e.Message}");
             stderr.WriteLine(verbose ? e.ToString() : "Run again with --verbose for details.");
             return ExitFailure;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancelKey;
         }
     }
 }

@@ -21,8 +21,8 @@ var benchmark = new Command("benchmark", "Measures rows/s for several batch size
 {
     configOption, sizesOption, rowsOption,
 };
-benchmark.SetAction(async (parsed, token) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
-    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, token));
+benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
+    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {

@@ -11,6 +11,11 @@ internal sealed class CliProcess : IDisposable
     private readonly StringBuilder _stderr = new();
 
     public CliProcess(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
+        : this(["--config", configPath, .. extraArguments], environment)
+    {
+    }
+
+    private CliProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
     {
         // Through env, which execs dotnet in its place (same pid): a test run started in the background by a shell
         // inherits SIGINT as ignored, and .NET then never sees Ctrl-C; --default-signal gives the child the default
@@ -24,9 +29,7 @@ internal sealed class CliProcess : IDisposable
         start.ArgumentList.Add("--default-signal=INT");
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "embed.dll"));
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(configPath);
-        foreach (var argument in extraArguments)
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -40,6 +43,10 @@ internal sealed class CliProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Starts <c>embed benchmark --config CONFIG ARGUMENTS…</c>.</summary>
+    public static CliProcess Benchmark(string configPath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        new(["benchmark", "--config", configPath, .. arguments], environment);
 
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
 

@@ -130,6 +130,22 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_c_stops_the_batch_size_benchmark_and_deletes_its_scratch_database()
+    {
+        var config = WriteConfig(copies: 6);
+        var temp = Directory.CreateDirectory(_folder.File("tmp")).FullName;
+        using var cli = CliProcess.Benchmark(config, new Dictionary<string, string> { ["TMPDIR"] = temp }, "--sizes", "8", "16", "--rows", "2400");
+        cli.WaitForOutput("BATCH_SIZE       rows", 1, TimeSpan.FromMinutes(2));
+
+        cli.Signal("INT");
+        var exitCode = cli.WaitForExit(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(130, exitCode);
+        Assert.Contains("Stopped; the scratch database is deleted.", cli.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(temp, "duckembed-benchmark-*"));
+    }
+
+    [Fact]
     public void A_bad_setting_is_one_line_on_stderr_with_exit_code_1_and_no_stack_trace()
     {
         var config = WriteConfig(copies: 1);
