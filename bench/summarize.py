@@ -43,6 +43,16 @@ def main():
         return seconds, steady, seconds[n1] - n1 / steady
 
     duck_seconds, steady, startup = steady_rate("duckembed")
+    if duck_seconds:
+        main_table(rows, sizes, tokens, rate, duck_seconds, steady, startup)
+    precision_table(rate, steady_rate, steady, n2)
+    pairs_table(rows)
+    accuracy_table(rows)
+    processor_table(rows)
+
+
+def main_table(rows, sizes, tokens, rate, duck_seconds, steady, startup):
+    n2 = sizes[-1]
 
     contenders = [
         ("raw ONNX Runtime, sorted (ceiling)", lambda n: rate("raw-ort", n, "sorted")),
@@ -67,7 +77,10 @@ def main():
         toks = f"{last * tokens[n2] / n2:.0f}" if last else "–"
         print(f"| {name} | {cells} | {toks} | {ratio} |")
 
-    int8_seconds, int8_steady, _ = steady_rate("duckembed-int8")
+
+
+def precision_table(rate, steady_rate, steady, n2):
+    _, int8_steady, _ = steady_rate("duckembed-int8")
     raw32, raw8 = rate("raw-ort", n2, "sorted"), rate("raw-ort", n2, "sorted", "int8")
     if int8_steady and raw8:
         print()
@@ -78,6 +91,27 @@ def main():
         print(f"| DuckEmbed end to end steady, fp32 | {steady:.1f} | 1.00 |")
         print(f"| DuckEmbed end to end steady, int8 | {int8_steady:.1f} | {int8_steady / steady:.2f} |")
 
+
+
+def pairs_table(rows):
+    pairs = [(f, g) for (k, f) in rows if k == "pair-raw" for (j, g) in rows if j == "pair-duckembed" and g["rep"] == f["rep"]]
+    if pairs:
+        print()
+        print(f"| Repeat (interleaved) | raw sorted, texts/s | DuckEmbed steady, texts/s | DuckEmbed ÷ raw |")
+        print("|---|---:|---:|---:|")
+        ratios = []
+        for raw, duck in pairs:
+            raw_rate = int(raw["texts"]) / float(raw["seconds"])
+            duck_rate = (int(duck["texts"]) - int(duck["small"])) / (float(duck["seconds"]) - float(duck["small_seconds"]))
+            ratios.append(duck_rate / raw_rate)
+            print(f"| {raw['rep']} | {raw_rate:.1f} | {duck_rate:.1f} | {duck_rate / raw_rate:.2f} |")
+        print(f"| median | | | **{sorted(ratios)[len(ratios) // 2]:.2f}** |")
+
+
+
+def accuracy_table(rows):
+    if not any(k == "check" for k, _ in rows):
+        return
     print()
     print("| Accuracy on the 400 reference rows | lowest cosine | rows below 0.9999 |")
     print("|---|---:|---:|")
@@ -85,6 +119,11 @@ def main():
         if k == "check":
             print(f"| {f['name']} | {f.get('lowest_cosine', '–')} | {f.get('below_0.9999', '–')} |")
 
+
+
+def processor_table(rows):
+    if not any(k == "processor-alone" for k, _ in rows):
+        return
     print()
     floors = {int(f["rows"]): float(f["rows_per_s"]) for k, f in rows if k == "duckdb-floor"}
     print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) | DuckDB SQL alone, same write (rows/s) | processor ÷ DuckDB |")
