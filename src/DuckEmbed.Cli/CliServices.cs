@@ -24,7 +24,7 @@ internal static class CliServices
             Device = settings.Device,
             Precision = settings.Precision,
             IntraOpThreads = settings.Threads,
-            MaxBatchTokens = settings.MaxBatchTokens ?? new SentenceEmbeddingOptions().MaxBatchTokens,
+            MaxBatchTokens = settings.MaxBatchTokens ?? SentenceEmbeddingOptions.DefaultMaxBatchTokens,
         }, logging.CreateLogger("onnx"));
     }
 }

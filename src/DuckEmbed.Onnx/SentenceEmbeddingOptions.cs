@@ -3,6 +3,9 @@ namespace DuckEmbed.Onnx;
 /// <summary>Settings of a <see cref="SentenceEmbeddingGenerator"/>.</summary>
 public sealed record SentenceEmbeddingOptions
 {
+    /// <summary>Default of <see cref="MaxBatchTokens"/>.</summary>
+    public const int DefaultMaxBatchTokens = 16_384;
+
     /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>).</summary>
     public int MaxBatchSize { get; init; } = 32;
 
@@ -11,7 +14,7 @@ public sealed record SentenceEmbeddingOptions
     /// memory per run stays even (on a GPU: no out-of-memory on the long tail); short texts still fill
     /// <see cref="MaxBatchSize"/>.
     /// </summary>
-    public int MaxBatchTokens { get; init; } = 16_384;
+    public int MaxBatchTokens { get; init; } = DefaultMaxBatchTokens;
 
     /// <summary>Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included (sentence-transformers' max_seq_length).</summary>
     public int MaxSequenceLength { get; init; } = 256;

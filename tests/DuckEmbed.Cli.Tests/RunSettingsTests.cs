@@ -89,7 +89,7 @@ public sealed class RunSettingsTests : IDisposable
     [Fact]
     public void Device_comes_from_the_environment_before_the_config()
     {
-        var withCpu = ValidConfig.Replace("\"o\" }", "\"o\", \"device\": \"cpu\" }", StringComparison.Ordinal);
+        var withCpu = With("device", "\"cpu\"");
         Assert.Equal(ExecutionDevice.Cpu, Load(withCpu).Device);
         Assert.Equal(ExecutionDevice.Cuda, Load(withCpu, new() { ["DEVICE"] = "cuda" }).Device);
         Assert.Equal(ExecutionDevice.Auto, Load(ValidConfig).Device);

@@ -61,16 +61,7 @@ internal static class Float16Conversion
         foreach (var input in graph.Input.Where(i => IsFloat(i) && !initializers.Contains(i.Name)))
         {
             var half = input.Name + "_fp16";
-            foreach (var node in graph.Node)
-            {
-                for (var i = 0; i < node.Input.Count; i++)
-                {
-                    if (node.Input[i] == input.Name)
-                    {
-                        node.Input[i] = half;
-                    }
-                }
-            }
+            Rename(graph, input.Name, half);
             casts.Add(Cast(input.Name, half, DataType.Float16));
         }
         for (var i = casts.Count - 1; i >= 0; i--)
@@ -84,24 +75,26 @@ internal static class Float16Conversion
         foreach (var output in graph.Output.Where(IsFloat))
         {
             var half = output.Name + "_fp16";
-            foreach (var node in graph.Node)
+            Rename(graph, output.Name, half);
+            graph.Node.Add(Cast(half, output.Name, DataType.Float));
+        }
+    }
+
+    /// <summary>Renames a tensor wherever a node makes or reads it (a graph input is made by no node).</summary>
+    private static void Rename(GraphProto graph, string from, string to)
+    {
+        foreach (var node in graph.Node)
+        {
+            foreach (var names in new[] { node.Input, node.Output })
             {
-                for (var i = 0; i < node.Output.Count; i++)
+                for (var i = 0; i < names.Count; i++)
                 {
-                    if (node.Output[i] == output.Name)
+                    if (names[i] == from)
                     {
-                        node.Output[i] = half;
-                    }
-                }
-                for (var i = 0; i < node.Input.Count; i++)
-                {
-                    if (node.Input[i] == output.Name)
-                    {
-                        node.Input[i] = half;
+                        names[i] = to;
                     }
                 }
             }
-            graph.Node.Add(Cast(half, output.Name, DataType.Float));
         }
     }
 
