@@ -14,7 +14,7 @@ public sealed class GraphEditTests
     private static readonly float[] Bias = [0.1f, -0.2f, 0.3f];
     private static readonly float[] Input = [1f, 2f, 3f, 4f, -1f, 0.5f, 0.25f, -2f];
 
-    private static byte[] TinyModel(bool withMatMul = true)
+    private static byte[] TinyModel(bool withMatMul = true, bool initializersAsInputs = false)
     {
         var graph = new GraphProto
         {
@@ -27,6 +27,11 @@ public sealed class GraphEditTests
             ? new NodeProto { OpType = "MatMul", Name = "matmul", Input = { "X", "W" }, Output = { "M" } }
             : new NodeProto { OpType = "Slice", Name = "slice", Input = { "X", "starts", "ends", "axes" }, Output = { "M" } });
         graph.Node.Add(new NodeProto { OpType = "Add", Name = "add", Input = { "M", "B" }, Output = { "Y" } });
+        if (initializersAsInputs)
+        {
+            graph.Input.Add(FloatValue("W", 4, 3));
+            graph.Input.Add(FloatValue("B", 3));
+        }
         var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } } };
         return model.ToByteArray();
     }
@@ -119,6 +124,19 @@ public sealed class GraphEditTests
         var outputCast = model.Graph.Node[^1];
         Assert.Equal(("Cast", "Y_fp16", "Y"), (outputCast.OpType, outputCast.Input[0], outputCast.Output[0]));
         Assert.Equal((long)DataType.Float, outputCast.Attribute.Single(a => a.Name == "to").I);
+        Assert.Equal(Expected(), Run(converted), new FloatTolerance(0.01f));
+    }
+
+    [Fact]
+    public void Fp16_declares_initializers_listed_as_graph_inputs_as_halves_too()
+    {
+        // Older exporters list every initializer among the graph's inputs, typed float.
+        var converted = Float16Conversion.Convert(TinyModel(initializersAsInputs: true));
+
+        var inputs = ModelProto.Parser.ParseFrom(converted).Graph.Input.ToDictionary(i => i.Name, i => i.Type.TensorType.ElemType);
+        Assert.Equal((int)DataType.Float, inputs["X"]);
+        Assert.Equal((int)DataType.Float16, inputs["W"]);
+        Assert.Equal((int)DataType.Float16, inputs["B"]);
         Assert.Equal(Expected(), Run(converted), new FloatTolerance(0.01f));
     }
 

@@ -57,8 +57,13 @@ internal static class Float16Conversion
     private static void KeepInputsInFloat32(GraphProto graph)
     {
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        // Older exports also list their initializers as graph inputs; those are now fp16 and must be declared so.
+        foreach (var constant in graph.Input.Where(i => IsFloat(i) && initializers.Contains(i.Name)))
+        {
+            constant.Type.TensorType.ElemType = (int)DataType.Float16;
+        }
         var casts = new List<NodeProto>();
-        foreach (var input in graph.Input.Where(i => IsFloat(i) && !initializers.Contains(i.Name)))
+        foreach (var input in graph.Input.Where(i => IsFloat(i)))
         {
             var half = input.Name + "_fp16";
             Rename(graph, input.Name, half);
