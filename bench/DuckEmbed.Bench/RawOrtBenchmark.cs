@@ -25,7 +25,7 @@ internal static class RawOrtBenchmark
             InterOpNumThreads = 1,
         };
         var precision = Enum.Parse<ModelPrecision>(Environment.GetEnvironmentVariable("PRECISION") ?? "Fp32", ignoreCase: true);
-        using var session = new InferenceSession(DuckEmbed.Onnx.Graph.PrecisionConversion.Apply(source.ReadModel(), precision), options);
+        using var session = new InferenceSession(DuckEmbed.Onnx.Graph.PrecisionConversion.Apply(source.ReadModel(), precision, text => tokenizer.Encode(text).Ids), options);
         Infer(session, [tokenizer.Encode("warm up")]);
 
         var timer = Stopwatch.StartNew();

@@ -57,7 +57,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var vocabulary = source.ReadVocabulary();
         var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
         var model = source.ReadModel();
-        var (session, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision), source.Location, options, logger);
+        var (session, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids), source.Location, options, logger);
         try
         {
             var encoder = new OnnxSentenceEncoder(session, tokenizer.PadId, device);

@@ -14,14 +14,14 @@ public sealed class GraphEditTests
     private static readonly float[] Bias = [0.1f, -0.2f, 0.3f];
     private static readonly float[] Input = [1f, 2f, 3f, 4f, -1f, 0.5f, 0.25f, -2f];
 
-    private static byte[] TinyModel(bool withMatMul = true, bool initializersAsInputs = false)
+    private static byte[] TinyModel(bool withMatMul = true, bool initializersAsInputs = false, float[]? weights = null)
     {
         var graph = new GraphProto
         {
             Name = "tiny",
             Input = { FloatValue("X", 2, 4) },
             Output = { FloatValue("Y", 2, 3) },
-            Initializer = { TensorValues.FloatTensor("W", Weights, [4, 3]), TensorValues.FloatTensor("B", Bias, [3]) },
+            Initializer = { TensorValues.FloatTensor("W", weights ?? Weights, [4, 3]), TensorValues.FloatTensor("B", Bias, [3]) },
         };
         graph.Node.Add(withMatMul
             ? new NodeProto { OpType = "MatMul", Name = "matmul", Input = { "X", "W" }, Output = { "M" } }
@@ -46,15 +46,17 @@ public sealed class GraphEditTests
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } } };
     }
 
-    private static float[] Run(byte[] model)
+    private static float[] Run(byte[] model, float[]? input = null)
     {
         using var session = new InferenceSession(model);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor("X", new DenseTensor<float>(Input, [2, 4]))]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("X", new DenseTensor<float>(input ?? Input, [2, 4]))]);
         return results[0].AsEnumerable<float>().ToArray();
     }
 
-    private static float[] Expected()
+    private static float[] Expected(float[]? input = null, float[]? weights = null)
     {
+        input ??= Input;
+        weights ??= Weights;
         var y = new float[6];
         for (var r = 0; r < 2; r++)
         {
@@ -63,12 +65,14 @@ public sealed class GraphEditTests
                 y[r * 3 + c] = Bias[c];
                 for (var k = 0; k < 4; k++)
                 {
-                    y[r * 3 + c] += Input[r * 4 + k] * Weights[k * 3 + c];
+                    y[r * 3 + c] += input[r * 4 + k] * weights[k * 3 + c];
                 }
             }
         }
         return y;
     }
+
+    private static float LargestError(float[] actual, float[] expected) => actual.Zip(expected, (a, e) => Math.Abs(a - e)).Max();
 
     [Fact]
     public void The_fp32_tiny_graph_computes_x_times_w_plus_b()
@@ -77,21 +81,69 @@ public sealed class GraphEditTests
     }
 
     [Fact]
-    public void Int8_replaces_the_matmul_with_dynamic_quantize_matmul_on_int8_weights_and_keeps_the_result()
+    public void Int8_replaces_the_matmul_with_dynamic_quantize_matmul_on_int8_weights_and_folds_the_bias_add_into_it()
     {
         var quantized = Int8Quantization.Quantize(TinyModel());
 
         var model = ModelProto.Parser.ParseFrom(quantized);
-        var node = Assert.Single(model.Graph.Node, n => n.Name == "matmul");
+        var node = Assert.Single(model.Graph.Node);
         Assert.Equal(("DynamicQuantizeMatMul", "com.microsoft"), (node.OpType, node.Domain));
-        Assert.Equal(["X", "W_int8", "W_scale"], node.Input);
+        Assert.Equal(["X", "M_weight_int8", "M_weight_scale", "", "B"], node.Input);
+        Assert.Equal(["Y"], node.Output);
         Assert.DoesNotContain(model.Graph.Initializer, t => t.Name == "W");
-        var weights = Assert.Single(model.Graph.Initializer, t => t.Name == "W_int8");
+        var weights = Assert.Single(model.Graph.Initializer, t => t.Name == "M_weight_int8");
         Assert.Equal((int)DataType.Int8, weights.DataType);
         Assert.Equal([4, 3], weights.Dims);
         Assert.Contains(model.OpsetImport, o => o.Domain == "com.microsoft");
         // Activations are quantized to 8 bits per run: the result is close, not exact.
         Assert.Equal(Expected(), Run(quantized), new FloatTolerance(0.05f));
+    }
+
+    [Fact]
+    public void Int8_lists_the_inputs_of_the_matmuls_it_quantizes_for_calibration()
+    {
+        Assert.Equal(["X"], Int8Quantization.QuantizableInputs(TinyModel()));
+    }
+
+    [Fact]
+    public void Int8_scales_an_outlier_input_channel_down_and_its_weight_row_up_by_the_same_factor()
+    {
+        // Channel 3 reached 40 in calibration, the median channel 1: over 2.5 x the median, and its weight row
+        // (max 1.5) is ordinary, so it is scaled down to 2.5 and its row up by 16.
+        var quantized = Int8Quantization.Quantize(TinyModel(), new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
+
+        var model = ModelProto.Parser.ParseFrom(quantized);
+        var scale = model.Graph.Node[0];
+        Assert.Equal(("Mul", "X", "X_int8_input"), (scale.OpType, scale.Input[0], scale.Output[0]));
+        Assert.Equal([1f, 1f, 1f, 2.5f / 40f], TensorValues.ReadFloats(model.Graph.Initializer.Single(t => t.Name == scale.Input[1])));
+        Assert.Equal("X_int8_input", model.Graph.Node[1].Input[0]);
+        var weightScales = TensorValues.ReadFloats(model.Graph.Initializer.Single(t => t.Name == "M_weight_scale"));
+        Assert.Equal(1.5f * 16f / 127f, weightScales[0], 1e-6f); // column 0's largest weight is now row 3's 1.5 x 16
+        // The product is unchanged but for rounding (coarser here: on four rows, row 3 now sets every column's scale).
+        Assert.Equal(Expected(), Run(quantized), new FloatTolerance(0.25f));
+    }
+
+    [Fact]
+    public void Int8_takes_an_outlier_channel_with_an_outlier_weight_row_out_to_an_fp32_side_product()
+    {
+        // Row 3's weights (30) are 20 x the median row's: scaling it up would wreck its columns' scales.
+        float[] weights = [0.5f, -1.0f, 0.0f, 0.25f, 2.0f, 0.0f, -0.75f, 0.1f, 0.0f, 30f, -6f, 1f];
+        var quantized = Int8Quantization.Quantize(TinyModel(weights: weights), new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
+
+        var model = ModelProto.Parser.ParseFrom(quantized);
+        Assert.Equal(["Mul", "Gather", "DynamicQuantizeMatMul", "MatMul", "Add"], model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal([1f, 1f, 1f, 0f], TensorValues.ReadFloats(model.Graph.Initializer.Single(t => t.Name == "X_channel_scales")));
+        var int8Rows = model.Graph.Initializer.Single(t => t.Name == "M_weight_int8").RawData.ToByteArray();
+        Assert.All(int8Rows[9..12], b => Assert.Equal(0, b));
+        Assert.Equal([30f, -6f, 1f], TensorValues.ReadFloats(model.Graph.Initializer.Single(t => t.Name == "M_outlier_rows")));
+        Assert.Equal("Y", model.Graph.Node[^1].Output[0]);
+
+        // An input whose channel 3 dwarfs the rest, as [CLS] does in BERT: on one shared activation range the small
+        // channels round to nothing; with the channel on the side they keep their precision.
+        float[] input = [0.11f, -0.23f, 0.31f, 40f, -0.27f, 0.12f, 0.05f, 35f];
+        var plain = LargestError(Run(Int8Quantization.Quantize(TinyModel(weights: weights)), input), Expected(input, weights));
+        var split = LargestError(Run(quantized, input), Expected(input, weights));
+        Assert.True(split < plain / 10, $"largest error with the side product {split}, without {plain}");
     }
 
     [Fact]

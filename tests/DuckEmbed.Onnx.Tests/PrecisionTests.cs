@@ -29,23 +29,21 @@ public sealed class PrecisionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Int8_stays_within_cosine_0_99_of_the_reference_on_corpus_rows_and_keeps_most_nearest_neighbours()
+    public async Task Int8_stays_within_cosine_0_99_of_the_reference_on_every_row_and_keeps_most_nearest_neighbours()
     {
         var (ours, setting) = await EmbedReferenceRows(ModelPrecision.Int8);
         var rows = ReferenceRow.All;
 
         var cosines = rows.Select((r, i) => VectorMath.Cosine(ours[i], r.Embedding)).ToList();
         var overlap = TopTenOverlap(rows.Select(r => r.Embedding).ToList(), ours);
-        // Rows 1-300 are corpus texts; 301-400 are hard cases (empty, whitespace-only, special tokens only …),
-        // whose two or three tokens give dynamic quantization little to average over.
-        var corpus = cosines.Take(300).ToList();
+        // Rows 1-300 are corpus texts; 301-400 are hard cases (empty, whitespace-only, special tokens only,
+        // repetitions …), where the [CLS]/[SEP] outlier channels weigh most.
         var worst = cosines.Select((c, i) => (Cosine: c, rows[i].Id)).OrderBy(p => p.Cosine).Take(5);
-        output.WriteLine($"int8: corpus rows lowest cosine {corpus.Min():F4}; all rows lowest {cosines.Min():F4}, mean {cosines.Average():F4}; " +
+        output.WriteLine($"int8: corpus rows lowest cosine {cosines.Take(300).Min():F4}; all rows lowest {cosines.Min():F4}, mean {cosines.Average():F4}; " +
             $"mean top-10 overlap {overlap:P1}; worst rows {string.Join(", ", worst.Select(p => $"{p.Id} ({p.Cosine:F4})"))}");
 
         Assert.Equal("int8", setting);
-        Assert.True(corpus.Min() >= 0.99, $"lowest cosine on corpus rows {corpus.Min():F4}");
-        Assert.True(cosines.Min() >= 0.96, $"lowest cosine {cosines.Min():F4}");
+        Assert.True(cosines.Min() >= 0.99, $"lowest cosine {cosines.Min():F4} at row {rows[cosines.IndexOf(cosines.Min())].Id}");
         Assert.True(overlap >= 0.85, $"mean top-10 overlap {overlap:P1}");
     }
 

@@ -3,10 +3,14 @@ namespace DuckEmbed.Onnx.Graph;
 /// <summary>Turns the fp32 model into the one that runs at the chosen <see cref="ModelPrecision"/>.</summary>
 internal static class PrecisionConversion
 {
-    public static byte[] Apply(byte[] model, ModelPrecision precision) => precision switch
+    /// <param name="model">The fp32 ONNX model.</param>
+    /// <param name="precision">The precision to convert to.</param>
+    /// <param name="tokenize">The model's tokenizer, for int8 calibration (<see cref="CalibrationTexts"/>).</param>
+    public static byte[] Apply(byte[] model, ModelPrecision precision, Func<string, int[]> tokenize) => precision switch
     {
         ModelPrecision.Fp32 => model,
-        ModelPrecision.Int8 => Int8Quantization.Quantize(model),
+        ModelPrecision.Int8 => Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
+            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize))),
         ModelPrecision.Fp16 => Float16Conversion.Convert(model),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
     };

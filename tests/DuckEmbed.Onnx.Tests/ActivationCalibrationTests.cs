@@ -1,0 +1,44 @@
+using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Graph.Proto;
+using Google.Protobuf;
+using DataType = DuckEmbed.Onnx.Graph.Proto.TensorProto.Types.DataType;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Calibration on a hand-built graph: H = float(input_ids)[..., None] · [1, -2, 3], then Y = H.</summary>
+public sealed class ActivationCalibrationTests
+{
+    private static byte[] TinyModel()
+    {
+        static ValueInfoProto Value(string name, DataType type) =>
+            new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+        var graph = new GraphProto
+        {
+            Name = "tiny",
+            Input = { Value("input_ids", DataType.Int64), Value("attention_mask", DataType.Int64) },
+            Output = { Value("Y", DataType.Float) },
+            Initializer =
+            {
+                TensorValues.FloatTensor("C", [1f, -2f, 3f], [3]),
+                new TensorProto { Name = "axes", DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { 2 } },
+            },
+        };
+        graph.Node.Add(new NodeProto
+        {
+            OpType = "Cast", Input = { "input_ids" }, Output = { "F" },
+            Attribute = { new AttributeProto { Name = "to", I = (long)DataType.Float, Type = AttributeProto.Types.AttributeType.Int } },
+        });
+        graph.Node.Add(new NodeProto { OpType = "Unsqueeze", Input = { "F", "axes" }, Output = { "U" } });
+        graph.Node.Add(new NodeProto { OpType = "Mul", Input = { "U", "C" }, Output = { "H" } });
+        graph.Node.Add(new NodeProto { OpType = "Identity", Input = { "H" }, Output = { "Y" } });
+        return new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray();
+    }
+
+    [Fact]
+    public void Records_the_largest_absolute_value_of_each_channel_over_all_tokens_of_all_texts()
+    {
+        var maxima = ActivationCalibration.ChannelMaxima(TinyModel(), ["H"], [[1, 2], [5], [3, 0, 4]]);
+
+        Assert.Equal([5f, 10f, 15f], Assert.Single(maxima).Value);
+    }
+}
