@@ -47,6 +47,7 @@ def main():
         main_table(rows, sizes, tokens, rate, duck_seconds, steady, startup)
     precision_table(rate, steady_rate, steady, n2)
     pairs_table(rows)
+    precision_pairs_table(rows)
     accuracy_table(rows)
     processor_table(rows)
 
@@ -109,15 +110,36 @@ def pairs_table(rows):
 
 
 
+def precision_pairs_table(rows):
+    """bench/precision.sh: int8 against fp32, raw and end to end, per interleaved repeat."""
+    raw = {(f["rep"], f["precision"]): int(f["texts"]) / float(f["seconds"]) for k, f in rows if k == "precision-raw"}
+    duck = {(f["rep"], f["precision"]): (int(f["texts"]) - int(f["small"])) / (float(f["seconds"]) - float(f["small_seconds"]))
+            for k, f in rows if k == "precision-duckembed"}
+    reps = sorted({rep for rep, _ in duck}, key=int)
+    if not reps:
+        return
+    print()
+    print("| Repeat (interleaved) | raw fp32 | raw int8 | raw int8 ÷ fp32 | DuckEmbed fp32 | DuckEmbed int8 | DuckEmbed int8 ÷ fp32 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    raw_ratios, duck_ratios = [], []
+    for rep in reps:
+        r32, r8, d32, d8 = raw[(rep, "fp32")], raw[(rep, "int8")], duck[(rep, "fp32")], duck[(rep, "int8")]
+        raw_ratios.append(r8 / r32)
+        duck_ratios.append(d8 / d32)
+        print(f"| {rep} | {r32:.1f} | {r8:.1f} | {r8 / r32:.2f} | {d32:.1f} | {d8:.1f} | {d8 / d32:.2f} |")
+    median = lambda values: sorted(values)[len(values) // 2]
+    print(f"| median | | | **{median(raw_ratios):.2f}** | | | **{median(duck_ratios):.2f}** |")
+
+
 def accuracy_table(rows):
     if not any(k == "check" for k, _ in rows):
         return
     print()
-    print("| Accuracy on the 400 reference rows | lowest cosine | rows below 0.9999 |")
-    print("|---|---:|---:|")
+    print("| Accuracy on the 400 reference rows | lowest cosine | mean cosine | rows below 0.9999 | rows below 0.99 |")
+    print("|---|---:|---:|---:|---:|")
     for k, f in rows:
         if k == "check":
-            print(f"| {f['name']} | {f.get('lowest_cosine', '–')} | {f.get('below_0.9999', '–')} |")
+            print(f"| {f['name']} | {f.get('lowest_cosine', '–')} | {f.get('mean_cosine', '–')} | {f.get('below_0.9999', '–')} | {f.get('below_0.99', '–')} |")
 
 
 

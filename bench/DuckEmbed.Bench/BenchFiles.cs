@@ -50,7 +50,7 @@ internal static class BenchFiles
         }
         var cosines = reference.Zip(ours, Cosine).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"check {name}: rows={cosines.Count} lowest_cosine={cosines.Min():F7} below_0.9999={cosines.Count(c => c < 0.9999)}"));
+            $"check {name}: rows={cosines.Count} lowest_cosine={cosines.Min():F7} mean_cosine={cosines.Average():F7} below_0.9999={cosines.Count(c => c < 0.9999)} below_0.99={cosines.Count(c => c < 0.99)}"));
     }
 
     private static float[] ReadEmbedding(string line) =>

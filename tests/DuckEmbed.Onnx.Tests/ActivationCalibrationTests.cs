@@ -8,14 +8,14 @@ namespace DuckEmbed.Onnx.Tests;
 /// <summary>Calibration on a hand-built graph: H = float(input_ids)[..., None] · [1, -2, 3], then Y = H.</summary>
 public sealed class ActivationCalibrationTests
 {
-    private static byte[] TinyModel()
+    private static byte[] TinyModel(string idsInput = "input_ids")
     {
         static ValueInfoProto Value(string name, DataType type) =>
             new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
         var graph = new GraphProto
         {
             Name = "tiny",
-            Input = { Value("input_ids", DataType.Int64), Value("attention_mask", DataType.Int64) },
+            Input = { Value(idsInput, DataType.Int64), Value("attention_mask", DataType.Int64) },
             Output = { Value("Y", DataType.Float) },
             Initializer =
             {
@@ -25,7 +25,7 @@ public sealed class ActivationCalibrationTests
         };
         graph.Node.Add(new NodeProto
         {
-            OpType = "Cast", Input = { "input_ids" }, Output = { "F" },
+            OpType = "Cast", Input = { idsInput }, Output = { "F" },
             Attribute = { new AttributeProto { Name = "to", I = (long)DataType.Float, Type = AttributeProto.Types.AttributeType.Int } },
         });
         graph.Node.Add(new NodeProto { OpType = "Unsqueeze", Input = { "F", "axes" }, Output = { "U" } });
@@ -40,5 +40,14 @@ public sealed class ActivationCalibrationTests
         var maxima = ActivationCalibration.ChannelMaxima(TinyModel(), ["H"], [[1, 2], [5], [3, 0, 4]]);
 
         Assert.Equal([5f, 10f, 15f], Assert.Single(maxima).Value);
+    }
+
+    [Fact]
+    public void A_model_the_calibration_cannot_feed_is_a_model_load_error_that_names_int8_and_the_fix()
+    {
+        var error = Assert.Throws<ModelLoadException>(() => ActivationCalibration.ChannelMaxima(TinyModel(idsInput: "tokens"), ["H"], [[1, 2]]));
+
+        Assert.StartsWith("precision int8: the calibration run failed", error.Message);
+        Assert.EndsWith("Use precision fp32 for this model.", error.Message);
     }
 }

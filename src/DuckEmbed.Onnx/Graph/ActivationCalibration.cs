@@ -21,7 +21,7 @@ internal static class ActivationCalibration
                 Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         }
-        using var session = new InferenceSession(proto.ToByteArray());
+        using var session = CreateSession(proto.ToByteArray());
         var feedsTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
         var maxima = new Dictionary<string, float[]>(StringComparer.Ordinal);
         using var runOptions = new RunOptions();
@@ -34,7 +34,7 @@ internal static class ActivationCalibration
             using var tokenTypes = OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape);
             string[] names = feedsTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
             OrtValue[] values = feedsTokenTypes ? [inputIds, mask, tokenTypes] : [inputIds, mask];
-            using var outputs = session.Run(runOptions, names, values, tensors);
+            using var outputs = Run(session, runOptions, names, values, tensors);
             for (var t = 0; t < tensors.Count; t++)
             {
                 var data = outputs[t].GetTensorDataAsSpan<float>();
@@ -50,5 +50,30 @@ internal static class ActivationCalibration
             }
         }
         return maxima;
+    }
+
+    private static InferenceSession CreateSession(byte[] model)
+    {
+        try
+        {
+            return new InferenceSession(model);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new ModelLoadException($"precision int8: the calibration run cannot load the model ({error.Message}). Use precision fp32 for this model.", error);
+        }
+    }
+
+    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options,
+        string[] names, OrtValue[] values, IReadOnlyList<string> outputs)
+    {
+        try
+        {
+            return session.Run(options, names, values, outputs);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new ModelLoadException($"precision int8: the calibration run failed ({error.Message}); int8 needs a BERT-style model with input_ids and attention_mask inputs. Use precision fp32 for this model.", error);
+        }
     }
 }
