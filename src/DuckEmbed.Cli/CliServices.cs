@@ -24,6 +24,7 @@ internal static class CliServices
             Device = settings.Device,
             Precision = settings.Precision,
             IntraOpThreads = settings.Threads,
+            CudaDevices = settings.CudaDevices,
             MaxBatchTokens = settings.MaxBatchTokens ?? SentenceEmbeddingOptions.DefaultMaxBatchTokens,
         }, logging.CreateLogger("onnx"));
     }

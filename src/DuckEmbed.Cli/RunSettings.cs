@@ -9,7 +9,7 @@ namespace DuckEmbed.Cli;
 /// (<c>BATCH_SIZE</c>, <c>DEVICE</c>).
 /// </summary>
 internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? ModelPath, ExecutionDevice Device, ModelPrecision Precision,
-    int? Threads, int? MaxBatchTokens, IReadOnlyList<string> Warnings)
+    int? Threads, int? MaxBatchTokens, IReadOnlyList<int>? CudaDevices, IReadOnlyList<string> Warnings)
 {
     /// <summary>
     /// Rows per inference batch when <c>BATCH_SIZE</c> is not set. On the CPU, throughput is flat from 16 to 64
@@ -21,7 +21,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision"];
+        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -78,7 +78,8 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             : (ReadString(root, "device", configPath) ?? "auto", "device"));
         var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
         return new RunSettings(job, ParseBatchSize(environment("BATCH_SIZE")), modelPath, device, precision,
-            ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath), warnings);
+            ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath),
+            ReadDeviceNumbers(root, "cuda_devices", configPath), warnings);
     }
 
     internal static int ParseBatchSize(string? value)
@@ -130,6 +131,21 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number > 0
             ? number
             : throw new EmbeddingJobException($"{configPath}: '{key}' must be a positive whole number, not {Describe(value)}.");
+    }
+
+    private static int[]? ReadDeviceNumbers(JsonElement root, string key, string configPath)
+    {
+        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        var numbers = value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray().Select(n => n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var id) && id >= 0 ? id : -1).ToArray()
+            : [];
+        return numbers.Length > 0 && numbers.All(n => n >= 0) && numbers.Distinct().Count() == numbers.Length
+            ? numbers
+            : throw new EmbeddingJobException(
+                $"{configPath}: '{key}' must be a list of distinct CUDA device numbers such as [0, 1], not {value.GetRawText()}. Leave it out to use every visible GPU.");
     }
 
     private static string Describe(JsonElement value) => value.ValueKind switch

@@ -8,7 +8,12 @@ namespace DuckEmbed.Onnx;
 /// </summary>
 internal static class DeviceSelection
 {
-    public static T Choose<T>(ExecutionDevice device, Func<T> createCuda, Func<T> createCpu, ILogger logger)
+    /// <param name="device">The setting.</param>
+    /// <param name="createCuda">Builds on CUDA; throws <see cref="CudaUnavailableException"/> when CUDA cannot be used.</param>
+    /// <param name="createCpu">Builds on the CPU.</param>
+    /// <param name="describeCuda">What the CUDA result runs on, for the log line ("CUDA device 0").</param>
+    /// <param name="logger">Gets the one line saying which device and why.</param>
+    public static T Choose<T>(ExecutionDevice device, Func<T> createCuda, Func<T> createCpu, Func<T, string> describeCuda, ILogger logger)
     {
         if (device == ExecutionDevice.Cpu)
         {
@@ -18,7 +23,7 @@ internal static class DeviceSelection
         try
         {
             var onCuda = createCuda();
-            logger.LogInformation("Running on CUDA device 0 (device {Device})", device.ToString().ToLowerInvariant());
+            logger.LogInformation("Running on {Devices} (device {Device})", describeCuda(onCuda), device.ToString().ToLowerInvariant());
             return onCuda;
         }
         catch (CudaUnavailableException e) when (device == ExecutionDevice.Auto)

@@ -8,13 +8,20 @@ internal static class InferenceSessionFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
 
-    /// <summary>The session, and the device it runs on (what <see cref="ExecutionDevice.Auto"/> became).</summary>
-    public static (InferenceSession Session, ExecutionDevice Device) Create(byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
+    /// <summary>
+    /// The sessions, one per CUDA device used (each with its device number) or one on the CPU, and the device they
+    /// run on (what <see cref="ExecutionDevice.Auto"/> became).
+    /// </summary>
+    public static (IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device) Create(
+        byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
     {
         try
         {
-            return DeviceSelection.Choose(options.Device, () => (CreateCuda(model), ExecutionDevice.Cuda),
-                () => (CreateCpu(model, options), ExecutionDevice.Cpu), logger);
+            return DeviceSelection.Choose<(IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device)>(options.Device,
+                () => (CreateCuda(model, options.CudaDevices), ExecutionDevice.Cuda),
+                () => (CreateCpu(model, options), ExecutionDevice.Cpu),
+                onCuda => (onCuda.Sessions.Count == 1 ? "CUDA device " : "CUDA devices ") + string.Join(", ", onCuda.Sessions.Select(s => s.DeviceId)),
+                logger);
         }
         catch (OnnxRuntimeException e)
         {
@@ -23,14 +30,27 @@ internal static class InferenceSessionFactory
         }
     }
 
-    private static InferenceSession CreateCpu(byte[] model, SentenceEmbeddingOptions options)
+    private static List<DeviceSession> CreateCpu(byte[] model, SentenceEmbeddingOptions options)
     {
-        using var sessionOptions = BaseOptions();
-        sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
-        return new InferenceSession(model, sessionOptions);
+        var sessions = new List<DeviceSession>(options.CpuSessions);
+        try
+        {
+            for (var i = 0; i < options.CpuSessions; i++)
+            {
+                using var sessionOptions = BaseOptions();
+                sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
+                sessions.Add(new DeviceSession(new InferenceSession(model, sessionOptions), 0));
+            }
+            return sessions;
+        }
+        catch
+        {
+            sessions.ForEach(s => s.Session.Dispose());
+            throw;
+        }
     }
 
-    private static InferenceSession CreateCuda(byte[] model)
+    private static List<DeviceSession> CreateCuda(byte[] model, IReadOnlyList<int>? requested)
     {
         if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
         {
@@ -41,16 +61,44 @@ internal static class InferenceSessionFactory
         {
             throw new CudaUnavailableException(missing);
         }
+        var deviceIds = CudaDevices.Resolve(requested, CudaDevices.CountVisible());
+        var sessions = new List<DeviceSession>(deviceIds.Count);
+        try
+        {
+            foreach (var deviceId in deviceIds)
+            {
+                sessions.Add(new DeviceSession(CreateCudaSession(model, deviceId, isFirst: sessions.Count == 0), deviceId));
+            }
+            return sessions;
+        }
+        catch
+        {
+            sessions.ForEach(s => s.Session.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A session on one device. The first device failing means CUDA is not usable here (auto falls back to the
+    /// CPU); a later one failing after the first worked is that device's own fault, and an error.
+    /// </summary>
+    private static InferenceSession CreateCudaSession(byte[] model, int deviceId, bool isFirst)
+    {
         using var sessionOptions = BaseOptions();
         try
         {
-            sessionOptions.AppendExecutionProvider_CUDA(0);
+            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
             return new InferenceSession(model, sessionOptions);
         }
-        catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception e) when (isFirst && e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
         {
             throw new CudaUnavailableException(
                 $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)", e);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException(
+                $"cuda_devices: CUDA device {deviceId} cannot run the model ({FirstLine(e.Message)}). Leave it out of cuda_devices (or CUDA_VISIBLE_DEVICES) to run on the others.", e);
         }
     }
 
@@ -63,3 +111,6 @@ internal static class InferenceSessionFactory
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }
+
+/// <summary>A session and the device number it runs on (0 on the CPU).</summary>
+internal readonly record struct DeviceSession(InferenceSession Session, int DeviceId);

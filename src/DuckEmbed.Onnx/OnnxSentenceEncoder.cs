@@ -22,7 +22,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private readonly OrtMemoryInfo? _pinnedMemory;
     private readonly OrtAllocator _inputAllocator;
 
-    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device)
+    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device, int deviceId = 0)
     {
         _session = session;
         _padId = padId;
@@ -45,7 +45,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         // copy; on the CPU, ordinary memory is what the kernels read.
         if (device == ExecutionDevice.Cuda)
         {
-            _pinnedMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.CpuOutput);
+            _pinnedMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
             try
             {
                 _inputAllocator = new OrtAllocator(session, _pinnedMemory);

@@ -25,6 +25,18 @@ public sealed record SentenceEmbeddingOptions
     /// <summary>Where to run the model.</summary>
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
 
+    /// <summary>
+    /// The CUDA devices to run on, each with its own copy of the model, sharing every call's batches; <c>null</c>
+    /// for every device CUDA shows the process (<c>CUDA_VISIBLE_DEVICES</c> narrows that). Only read on CUDA.
+    /// </summary>
+    public IReadOnlyList<int>? CudaDevices { get; init; }
+
+    /// <summary>
+    /// Sessions on the CPU. Tests run two to exercise the multi-device path without a GPU; on a real CPU one session
+    /// on every core is as fast as two on half each (measured), so it is not a user setting.
+    /// </summary>
+    internal int CpuSessions { get; init; } = 1;
+
     /// <summary>Threads ONNX Runtime uses inside one operator on the CPU; <c>null</c> for one per core.</summary>
     public int? IntraOpThreads { get; init; }
 }

@@ -113,4 +113,23 @@ public sealed class RunSettingsTests : IDisposable
         Assert.Null(Load(ValidConfig).MaxBatchTokens);
         Assert.Equal(4096, Load(With("max_batch_tokens", "4096")).MaxBatchTokens);
     }
+
+    [Fact]
+    public void Cuda_devices_default_to_every_visible_gpu_and_are_read_as_a_list()
+    {
+        Assert.Null(Load(ValidConfig).CudaDevices);
+        Assert.Equal([1, 0], Load(With("cuda_devices", "[1, 0]")).CudaDevices);
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("[0, 0]")]
+    [InlineData("[-1]")]
+    [InlineData("[1.5]")]
+    [InlineData("\"0,1\"")]
+    public void Cuda_devices_that_are_not_a_list_of_distinct_device_numbers_are_named(string value)
+    {
+        Assert.Contains($"config.json: 'cuda_devices' must be a list of distinct CUDA device numbers such as [0, 1], not {value}.",
+            ErrorOf(With("cuda_devices", value)), StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,105 @@
+using DuckEmbed.Onnx.Tokenization;
+using DuckEmbed.Tests;
+using Microsoft.Extensions.AI;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Batches shared among several devices (one per GPU), with fake devices and with two real CPU sessions.</summary>
+public sealed class EncoderPoolTests
+{
+    /// <summary>A device that writes (text length, its own number) for every text and records the batches it ran.</summary>
+    private sealed class FakeDevice(int number, Action<int>? onRun = null) : IBatchEncoder
+    {
+        public List<int> Batches { get; } = [];
+
+        public int Dimensions => 2;
+
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+        {
+            lock (Batches)
+            {
+                Batches.Add(batch.Count);
+            }
+            onRun?.Invoke(Batches.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                embeddings[2 * i] = batch[i].Ids.Length;
+                embeddings[2 * i + 1] = number;
+            }
+        }
+
+        public void Dispose() { }
+    }
+
+    private static EncodedText[] Texts(int count) => Enumerable.Range(1, count).Select(n => new EncodedText(new int[n], false)).ToArray();
+
+    private static ArraySegment<int>[] Plan(EncodedText[] texts, int batchSize) =>
+        [.. LengthSortedBatches.Plan(texts, batchSize, int.MaxValue)];
+
+    [Fact]
+    public void Every_text_gets_its_own_embedding_once_whichever_device_ran_its_batch()
+    {
+        // Both devices must hold a batch at once before either goes on, so both take part in the call.
+        using var bothStarted = new Barrier(2);
+        void Meet(int run)
+        {
+            if (run == 1 && !bothStarted.SignalAndWait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("the other device never ran a batch at the same time");
+            }
+        }
+        FakeDevice[] devices = [new(1, Meet), new(2, Meet)];
+        using var pool = new EncoderPool(devices);
+        var texts = Texts(100);
+        var vectors = new float[texts.Length * 2];
+
+        pool.Run(texts, Plan(texts, batchSize: 8), vectors, CancellationToken.None);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(texts[i].Ids.Length, vectors[2 * i]);
+        }
+        Assert.Equal(100, devices.Sum(d => d.Batches.Sum()));
+        Assert.All(devices, d => Assert.NotEmpty(d.Batches));
+        Assert.Equal(texts.Length, Enumerable.Range(0, texts.Length).Count(i => vectors[2 * i + 1] is 1 or 2));
+    }
+
+    [Fact]
+    public void A_failing_device_stops_the_others_and_its_own_error_comes_out()
+    {
+        var slow = new FakeDevice(1, _ => Thread.Sleep(5));
+        var broken = new FakeDevice(2, _ => throw new InvalidOperationException("device 2 broke"));
+        using var pool = new EncoderPool([slow, broken]);
+        var texts = Texts(400);
+
+        var error = Assert.Throws<InvalidOperationException>(() => pool.Run(texts, Plan(texts, batchSize: 1), new float[texts.Length * 2], CancellationToken.None));
+
+        Assert.Equal("device 2 broke", error.Message);
+        Assert.True(slow.Batches.Count < 399, $"the healthy device ran {slow.Batches.Count} of 400 batches after the other failed");
+    }
+
+    [Fact]
+    public void Cancelling_stops_every_device()
+    {
+        using var cancel = new CancellationTokenSource();
+        FakeDevice[] devices = [new(1, run => { if (run == 3) { cancel.Cancel(); } }), new(2, _ => Thread.Sleep(1))];
+        using var pool = new EncoderPool(devices);
+        var texts = Texts(400);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => pool.Run(texts, Plan(texts, batchSize: 1), new float[texts.Length * 2], cancel.Token));
+        Assert.True(devices.Sum(d => d.Batches.Count) < 400);
+    }
+
+    [Fact]
+    public async Task Two_sessions_sharing_the_batches_give_the_reference_embeddings_on_every_row()
+    {
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(),
+            new SentenceEmbeddingOptions { MaxBatchSize = 8, CpuSessions = 2, IntraOpThreads = 1 });
+        var rows = ReferenceRow.All;
+
+        var embeddings = await generator.GenerateAsync(rows.Select(r => r.Text));
+
+        var lowest = rows.Select((r, i) => VectorMath.Cosine(embeddings[i].Vector.Span, r.Embedding)).Min();
+        Assert.True(lowest >= 0.9999, $"lowest cosine {lowest:F7}");
+    }
+}
