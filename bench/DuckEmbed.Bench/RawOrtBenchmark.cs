@@ -10,6 +10,8 @@ namespace DuckEmbed.Bench;
 /// <summary>
 /// The ceiling for fp32 on this runtime: the HF-exact tokenizer and a bare ONNX Runtime session on batches of
 /// token ids, nothing else (no pooling, no database). <c>sorted</c> batches texts of similar length together.
+/// With <c>PROFILE=PREFIX</c> ONNX Runtime's profiler records every node, and the time per operator type is
+/// printed after the run (the profiler itself slows the run, so its rate is not a figure to quote).
 /// </summary>
 internal static class RawOrtBenchmark
 {
@@ -24,6 +26,13 @@ internal static class RawOrtBenchmark
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
+        var profile = Environment.GetEnvironmentVariable("PROFILE");
+        if (!string.IsNullOrEmpty(profile))
+        {
+            // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it has at that moment.
+            options.ProfileOutputPathPrefix = profile;
+            options.EnableProfiling = true;
+        }
         var precision = Enum.Parse<ModelPrecision>(Environment.GetEnvironmentVariable("PRECISION") ?? "Fp32", ignoreCase: true);
         using var session = new InferenceSession(DuckEmbed.Onnx.Graph.PrecisionConversion.Apply(source.ReadModel(), precision, text => tokenizer.Encode(text).Ids), options);
         Infer(session, [tokenizer.Encode("warm up")]);
@@ -40,6 +49,28 @@ internal static class RawOrtBenchmark
         var tokens = encoded.Sum(e => (long)e.Ids.Length);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"raw-ort precision={precision.ToString().ToLowerInvariant()} order={(sorted ? "sorted" : "input")} texts={texts.Count} tokens={tokens} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} texts_per_s={texts.Count / timer.Elapsed.TotalSeconds:F1} tokens_per_s={tokens / timer.Elapsed.TotalSeconds:F0} tokenize_seconds={tokenizeSeconds:F3}"));
+        if (!string.IsNullOrEmpty(profile))
+        {
+            PrintOperatorShares(session.EndProfiling());
+        }
+    }
+
+    /// <summary>Kernel time per operator type from an ONNX Runtime profile (Chrome trace JSON), largest first.</summary>
+    private static void PrintOperatorShares(string profilePath)
+    {
+        using var trace = JsonDocument.Parse(File.ReadAllText(profilePath));
+        var byOperator = trace.RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal))
+            .GroupBy(e => e.GetProperty("args").GetProperty("op_name").GetString()!)
+            .Select(g => (Operator: g.Key, Microseconds: g.Sum(e => e.GetProperty("dur").GetInt64())))
+            .OrderByDescending(p => p.Microseconds).ToList();
+        var total = byOperator.Sum(p => p.Microseconds);
+        foreach (var (op, microseconds) in byOperator.Where(p => p.Microseconds * 1000 >= total))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"profile operator={op} share={100.0 * microseconds / total:F1}% seconds={microseconds / 1e6:F2}"));
+        }
+        Console.WriteLine($"profile trace={profilePath}");
     }
 
     public static List<string> ReadTexts(string path, int count) =>
