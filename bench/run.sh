@@ -42,10 +42,10 @@ bench check sentence-transformers-nuget "$reference" "$work/nuget-reference.json
 echo "== DuckEmbed against the raw ceiling, repeated ==" >&2
 headline_pairs "$results" "${REPEATS:-3}"
 
-echo "== processor alone, zero-cost generator ==" >&2
+echo "== processor alone, zero-cost generator handing out the reference set's real embeddings ==" >&2
 for rows in $processor_rows; do
-  bench processor "$rows" 256 | tee -a "$results"
-  bench duckdb-floor "$rows" | tee -a "$results"
+  bench processor "$rows" 256 "$reference" | tee -a "$results"
+  bench duckdb-floor "$rows" "$reference" | tee -a "$results"
 done
 
 python3 "$root/bench/summarize.py" "$results" "$sizes"

@@ -148,15 +148,14 @@ def processor_table(rows):
         return
     print()
     floors = {int(f["rows"]): float(f["rows_per_s"]) for k, f in rows if k == "duckdb-floor"}
-    print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) | DuckDB SQL alone, same write (rows/s) | processor ÷ DuckDB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| Processor alone (zero-cost generator) | rows/s | peak RSS (MB) | output (MB) | DuckDB SQL alone, same write (rows/s) | processor ÷ DuckDB |")
+    print("|---|---:|---:|---:|---:|---:|")
     for k, f in rows:
         if k == "processor-alone":
             n, r = int(f["rows"]), float(f["rows_per_s"])
             floor = floors.get(n)
-            print(f"| {n:,} rows | {r:,.0f} | {f['peak_rss_mb']} | {floor:,.0f} | {r / floor:.2f} |" if floor
-                  else f"| {n:,} rows | {r:,.0f} | {f['peak_rss_mb']} | – | – |")
-
+            print(f"| {n:,} rows | {r:,.0f} | {f['peak_rss_mb']} | {f.get('output_mb', '–')} | "
+                  + (f"{floor:,.0f} | {r / floor:.2f} |" if floor else "– | – |"))
 
 if __name__ == "__main__":
     main()

@@ -41,8 +41,8 @@ internal static class BenchFiles
     /// </summary>
     public static void Check(string name, string referencePath, string embeddingsPath)
     {
-        var reference = File.ReadLines(referencePath).Select(ReadEmbedding).ToList();
-        var ours = embeddingsPath.EndsWith(".duckdb", StringComparison.Ordinal) ? ReadOutput(embeddingsPath) : File.ReadLines(embeddingsPath).Select(ReadEmbedding).ToList();
+        var reference = ReadEmbeddings(referencePath);
+        var ours = embeddingsPath.EndsWith(".duckdb", StringComparison.Ordinal) ? ReadOutput(embeddingsPath) : ReadEmbeddings(embeddingsPath);
         if (ours.Count != reference.Count)
         {
             Console.WriteLine($"check {name}: {ours.Count} embeddings for {reference.Count} reference rows");
@@ -52,6 +52,9 @@ internal static class BenchFiles
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"check {name}: rows={cosines.Count} lowest_cosine={cosines.Min():F7} mean_cosine={cosines.Average():F7} below_0.9999={cosines.Count(c => c < 0.9999)} below_0.99={cosines.Count(c => c < 0.99)}"));
     }
+
+    /// <summary>The <c>embedding</c> of every line of a JSONL file.</summary>
+    public static List<float[]> ReadEmbeddings(string path) => [.. File.ReadLines(path).Select(ReadEmbedding)];
 
     private static float[] ReadEmbedding(string line) =>
         JsonDocument.Parse(line).RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();

@@ -6,12 +6,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DuckEmbed.Bench;
 
 /// <summary>
-/// The processor alone: corpus-like rows from an input DuckDB to an output DuckDB with a zero-cost generator.
+/// The processor alone: corpus-like rows from an input DuckDB to an output DuckDB with a zero-cost generator
+/// (<see cref="RecycledVectorGenerator"/>).
 /// Prints rows/s and the process's peak resident memory; run once per size in a fresh process to compare memory.
 /// </summary>
 internal static class ProcessorBenchmark
 {
-    public static async Task RunAsync(int rows, int batchSize, string folder)
+    public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, string folder)
     {
         Directory.CreateDirectory(folder);
         var input = Path.Combine(folder, $"input-{rows}.duckdb");
@@ -34,17 +35,18 @@ internal static class ProcessorBenchmark
             TextColumn = "body", OutputTable = "embedded",
         };
         var timer = Stopwatch.StartNew();
-        var summary = await EmbeddingProcessor.ProcessAsync(job, new FixedVectorGenerator(), batchSize, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), batchSize, NullLogger.Instance);
         timer.Stop();
+        var megabytes = new FileInfo(output).Length / 1e6;
         File.Delete(output);
-        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0}");
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
     }
 
     /// <summary>
     /// DuckDB's own cost for the same work, without .NET: one INSERT … SELECT of the input's rows, in id order,
-    /// each with the same 384 floats, into a new file, then a checkpoint. The processor cannot beat it.
+    /// each with one of <paramref name="vectors"/> in turn, into a new file, then a checkpoint. The processor cannot beat it.
     /// </summary>
-    public static void RunDuckDbFloor(int rows, string folder)
+    public static void RunDuckDbFloor(int rows, IReadOnlyList<float[]> vectors, string folder)
     {
         var input = Path.Combine(folder, $"input-{rows}.duckdb");
         var output = Path.Combine(folder, $"floor-{rows}-{Guid.NewGuid():N}.duckdb");
@@ -53,17 +55,27 @@ internal static class ProcessorBenchmark
         {
             connection.Open();
             using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TEMP TABLE pool (k BIGINT, v FLOAT[])";
+            command.ExecuteNonQuery();
+            using (var appender = connection.CreateAppender("temp", "main", "pool"))
+            {
+                for (var k = 0; k < vectors.Count; k++)
+                {
+                    appender.CreateRow().AppendValue((long)k).AppendValue(vectors[k]).EndRow();
+                }
+            }
             command.CommandText = $"""
                 ATTACH '{input}' AS source (READ_ONLY);
-                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector FLOAT[]);
-                INSERT INTO embedded SELECT id, body, list_transform(range(384), x -> (x / 384)::FLOAT) FROM source.docs ORDER BY id;
+                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector {OutputTable.VectorColumnDefinition});
+                INSERT INTO embedded SELECT id, body, v FROM source.docs JOIN pool ON k = id % {vectors.Count} ORDER BY id;
                 CHECKPOINT;
                 """;
             command.ExecuteNonQuery();
         }
         timer.Stop();
+        var megabytes = new FileInfo(output).Length / 1e6;
         File.Delete(output);
-        Console.WriteLine($"duckdb-floor rows={rows} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={rows / timer.Elapsed.TotalSeconds:F0}");
+        Console.WriteLine($"duckdb-floor rows={rows} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={rows / timer.Elapsed.TotalSeconds:F0} output_mb={megabytes:F0}");
     }
 
     public static double PeakRssMegabytes()

@@ -2,9 +2,10 @@ using System.Globalization;
 using DuckEmbed.Bench;
 
 // Usage:
-//   processor ROWS [BATCH_SIZE]           the processor alone with a zero-cost generator
+//   processor ROWS [BATCH_SIZE] [VECTORS_JSONL]   the processor alone with a zero-cost generator that hands out
+//                                         real embeddings (default ../shared/reference/reference.jsonl)
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
-//   duckdb-floor ROWS                     the same write in DuckDB SQL alone (after processor ROWS made the input)
+//   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
@@ -13,14 +14,18 @@ switch (mode)
 {
     case "processor":
         await ProcessorBenchmark.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture),
-            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256, Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256,
+            BenchFiles.ReadEmbeddings(args.Length > 3 ? args[3] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "raw-ort":
         RawOrtBenchmark.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
             args[4] == "sorted", int.Parse(args[5], CultureInfo.InvariantCulture));
         break;
     case "duckdb-floor":
-        ProcessorBenchmark.RunDuckDbFloor(int.Parse(args[1], CultureInfo.InvariantCulture), Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        ProcessorBenchmark.RunDuckDbFloor(int.Parse(args[1], CultureInfo.InvariantCulture),
+            BenchFiles.ReadEmbeddings(args.Length > 2 ? args[2] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "export-model":
         BenchFiles.ExportModel(args[1]);

@@ -24,6 +24,20 @@ public sealed class ExactlyOnceTests : IDisposable
     }
 
     [Fact]
+    public async Task Vector_floats_are_stored_uncompressed_and_read_back_exactly()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3000);
+        var output = _folder.File("out.duckdb");
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 64, NullLogger.Instance);
+
+        var compressions = TestDatabase.Query(output,
+            "SELECT DISTINCT compression FROM pragma_storage_info('embedded') WHERE column_name = 'vector' AND segment_type = 'FLOAT'");
+        Assert.Equal("Uncompressed", Assert.Single(compressions)[0]);
+        AssertEveryRowOnceWithItsVector(input, output, 3000);
+    }
+
+    [Fact]
     public async Task Resumes_after_cancellation_without_losing_or_repeating_a_row()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 500);
