@@ -6,6 +6,7 @@ using DuckEmbed.Bench;
 //                                         real embeddings (default ../shared/reference/reference.jsonl)
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
 //   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
+//   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
@@ -25,6 +26,11 @@ switch (mode)
     case "duckdb-floor":
         ProcessorBenchmark.RunDuckDbFloor(int.Parse(args[1], CultureInfo.InvariantCulture),
             BenchFiles.ReadEmbeddings(args.Length > 2 ? args[2] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        break;
+    case "append-probe":
+        AppendProbe.Run(int.Parse(args[1], CultureInfo.InvariantCulture), args[2],
+            BenchFiles.ReadEmbeddings(args.Length > 3 ? args[3] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "export-model":

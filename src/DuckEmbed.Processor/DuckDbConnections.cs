@@ -6,9 +6,12 @@ namespace DuckEmbed.Processor;
 /// <summary>Opens the input (read-only) and output databases.</summary>
 internal static partial class DuckDbConnections
 {
-    // The output is checkpointed every 256 MB of WAL rather than every 16 MB: each checkpoint rewrites the table's
-    // last, partly filled row group, and at the default that rewriting took a third of a fast run's time.
-    private const string CheckpointThreshold = "256MB";
+    // The output is checkpointed every 1 GB of WAL rather than every 16 MB (DuckDB's default): with rows of ~2 KB
+    // (a vector and a text) each checkpoint costs time that grows with the whole table, not with what changed
+    // (duckdb/duckdb#7709), so frequent checkpoints made a long run quadratic. 1M rows: 22k rows/s at 256 MB,
+    // 39k at 1 GB, with the same peak memory (BENCHMARKS.md). The price: up to 1 GB of WAL beside the output,
+    // replayed on the next open after a crash.
+    private const string CheckpointThreshold = "1GB";
 
     // DuckDB needs memory per thread to sort and to write; with one thread per core, a memory limit that is
     // plenty on a laptop runs out on a 64-core server. Two threads read and write far faster than any model embeds.
