@@ -30,25 +30,13 @@ internal static class InferenceSessionFactory
         }
     }
 
-    private static List<DeviceSession> CreateCpu(byte[] model, SentenceEmbeddingOptions options)
-    {
-        var sessions = new List<DeviceSession>(options.CpuSessions);
-        try
+    private static List<DeviceSession> CreateCpu(byte[] model, SentenceEmbeddingOptions options) =>
+        CreateEach(Enumerable.Repeat(0, options.CpuSessions), _ =>
         {
-            for (var i = 0; i < options.CpuSessions; i++)
-            {
-                using var sessionOptions = BaseOptions();
-                sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
-                sessions.Add(new DeviceSession(new InferenceSession(model, sessionOptions), 0));
-            }
-            return sessions;
-        }
-        catch
-        {
-            sessions.ForEach(s => s.Session.Dispose());
-            throw;
-        }
-    }
+            using var sessionOptions = BaseOptions();
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
+            return new InferenceSession(model, sessionOptions);
+        });
 
     private static List<DeviceSession> CreateCuda(byte[] model, IReadOnlyList<int>? requested)
     {
@@ -62,12 +50,18 @@ internal static class InferenceSessionFactory
             throw new CudaUnavailableException(missing);
         }
         var deviceIds = CudaDevices.Resolve(requested, CudaDevices.CountVisible());
-        var sessions = new List<DeviceSession>(deviceIds.Count);
+        return CreateEach(deviceIds, deviceId => CreateCudaSession(model, deviceId, isFirst: deviceId == deviceIds[0]));
+    }
+
+    /// <summary>One session per device; if one cannot be made, the ones made before it are disposed.</summary>
+    private static List<DeviceSession> CreateEach(IEnumerable<int> deviceIds, Func<int, InferenceSession> create)
+    {
+        var sessions = new List<DeviceSession>();
         try
         {
             foreach (var deviceId in deviceIds)
             {
-                sessions.Add(new DeviceSession(CreateCudaSession(model, deviceId, isFirst: sessions.Count == 0), deviceId));
+                sessions.Add(new DeviceSession(create(deviceId), deviceId));
             }
             return sessions;
         }
