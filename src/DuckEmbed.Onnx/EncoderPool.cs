@@ -23,8 +23,6 @@ internal sealed class EncoderPool : IDisposable
 
     public int Dimensions => _encoders[0].Dimensions;
 
-    public int Count => _encoders.Count;
-
     /// <summary>
     /// Embeds every batch of <paramref name="plan"/> (indices into <paramref name="texts"/>); text i's embedding is
     /// written to row i of <paramref name="vectors"/>. The first failure stops the other encoders and is rethrown as it was.
