@@ -51,20 +51,25 @@ public sealed class ModelSource
         return new ModelSource(BundledModelId, path, () => Open("model.onnx"), () => Open("vocab.txt"));
     }
 
-    /// <summary>A folder with <c>model.onnx</c> and <c>vocab.txt</c> (a sentence-transformer exported to ONNX).</summary>
+    /// <summary>
+    /// A folder with <c>model.onnx</c> (or <c>onnx/model.onnx</c>, as Hugging Face exports lay it out) and
+    /// <c>vocab.txt</c>: a sentence-transformer exported to ONNX. Its own settings files, where present, are checked
+    /// against what DuckEmbed computes (mean pooling, a lowercasing BERT tokenizer), so that a model needing
+    /// something else is refused instead of giving wrong vectors.
+    /// </summary>
     public static ModelSource FromDirectory(string directory)
     {
         var full = Path.GetFullPath(directory);
-        var model = Path.Combine(full, "model.onnx");
+        var model = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(full, f)).FirstOrDefault(File.Exists)
+            ?? throw new ModelLoadException(
+                $"model_path {directory}: model.onnx not found in {full} (nor in its onnx/ folder). The folder must hold model.onnx and vocab.txt.");
         var vocabulary = Path.Combine(full, "vocab.txt");
-        foreach (var file in new[] { model, vocabulary })
+        if (!File.Exists(vocabulary))
         {
-            if (!File.Exists(file))
-            {
-                throw new ModelLoadException(
-                    $"model_path {directory}: {Path.GetFileName(file)} not found in {full}. The folder must hold model.onnx and vocab.txt.");
-            }
+            throw new ModelLoadException(
+                $"model_path {directory}: vocab.txt not found in {full}. The folder must hold model.onnx and vocab.txt.");
         }
+        ModelFolderSettings.Check(directory, full);
         return new ModelSource(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)), full,
             () => File.OpenRead(model), () => File.OpenRead(vocabulary));
     }
@@ -77,9 +82,11 @@ public sealed class ModelSource
         return memory.ToArray();
     }
 
+    internal Stream OpenVocabulary() => _openVocabulary();
+
     internal Vocabulary ReadVocabulary()
     {
-        using var reader = new StreamReader(_openVocabulary());
+        using var reader = new StreamReader(OpenVocabulary());
         return Vocabulary.Load(reader);
     }
 

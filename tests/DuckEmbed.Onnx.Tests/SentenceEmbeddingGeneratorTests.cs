@@ -46,4 +46,59 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
         Assert.Contains("model.onnx", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The bundled model's files laid out as a Hugging Face export: onnx/model.onnx, vocab.txt and the settings files.</summary>
+    private static TempDirectory ExportedModelFolder(string pooling = "mean_tokens", bool lowerCase = true)
+    {
+        var folder = new TempDirectory();
+        var source = ModelSource.Bundled();
+        Directory.CreateDirectory(folder.File("onnx"));
+        File.WriteAllBytes(folder.File(Path.Combine("onnx", "model.onnx")), source.ReadModel());
+        using (var vocabulary = source.OpenVocabulary())
+        using (var file = File.Create(folder.File("vocab.txt")))
+        {
+            vocabulary.CopyTo(file);
+        }
+        Directory.CreateDirectory(folder.File("1_Pooling"));
+        File.WriteAllText(folder.File(Path.Combine("1_Pooling", "config.json")),
+            $$"""{ "word_embedding_dimension": 384, "pooling_mode_cls_token": false, "pooling_mode_mean_tokens": false, "pooling_mode_{{pooling}}": true }""");
+        File.WriteAllText(folder.File("tokenizer_config.json"), $$"""{ "do_lower_case": {{(lowerCase ? "true" : "false")}} }""");
+        return folder;
+    }
+
+    [Fact]
+    public async Task A_folder_laid_out_as_a_hugging_face_export_gives_the_same_embeddings_as_the_bundled_model()
+    {
+        using var folder = ExportedModelFolder();
+        using var fromFolder = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions());
+        using var bundled = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions());
+        string[] texts = ["Résumé of a command-line tool", "short"];
+
+        var ours = await fromFolder.GenerateAsync(texts);
+        var expected = await bundled.GenerateAsync(texts);
+
+        Assert.Equal(bundled.ModelSha256, fromFolder.ModelSha256);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(expected[i].Vector.ToArray(), ours[i].Vector.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData("cls_token", "asks for cls_token pooling")]
+    [InlineData("max_tokens", "asks for max_tokens pooling")]
+    public void A_model_folder_whose_pooling_is_not_the_mean_is_refused_naming_the_pooling(string pooling, string expected)
+    {
+        using var folder = ExportedModelFolder(pooling);
+        var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
+        Assert.Contains("1_Pooling/config.json " + expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_folder_with_a_cased_tokenizer_is_refused()
+    {
+        using var folder = ExportedModelFolder(lowerCase: false);
+        var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
+        Assert.Contains("tokenizer_config.json has do_lower_case false", error.Message, StringComparison.Ordinal);
+    }
 }
