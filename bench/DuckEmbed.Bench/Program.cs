@@ -11,12 +11,15 @@ using DuckEmbed.Bench;
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 var mode = args.Length > 0 ? args[0] : "";
+// The real embeddings the output-side benchmarks write: the argument at ARGUMENT, or the reference set's.
+List<float[]> Vectors(int argument) =>
+    BenchFiles.ReadEmbeddings(args.Length > argument ? args[argument] : Path.Combine("..", "shared", "reference", "reference.jsonl"));
 switch (mode)
 {
     case "processor":
         await ProcessorBenchmark.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture),
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256,
-            BenchFiles.ReadEmbeddings(args.Length > 3 ? args[3] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Vectors(3),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "raw-ort":
@@ -25,12 +28,12 @@ switch (mode)
         break;
     case "duckdb-floor":
         ProcessorBenchmark.RunDuckDbFloor(int.Parse(args[1], CultureInfo.InvariantCulture),
-            BenchFiles.ReadEmbeddings(args.Length > 2 ? args[2] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Vectors(2),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "append-probe":
         AppendProbe.Run(int.Parse(args[1], CultureInfo.InvariantCulture), args[2],
-            BenchFiles.ReadEmbeddings(args.Length > 3 ? args[3] : Path.Combine("..", "shared", "reference", "reference.jsonl")),
+            Vectors(3),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "export-model":
