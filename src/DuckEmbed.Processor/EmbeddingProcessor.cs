@@ -19,6 +19,9 @@ public static class EmbeddingProcessor
     /// </summary>
     public const string TruncatedTextsUsageKey = "truncated_texts";
 
+    /// <summary>Most rows in one window; <c>BATCH_SIZE × BatchesPerWindow</c> beyond it is refused.</summary>
+    public const int MaxWindowRows = 1 << 20;
+
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
     private const int WindowsInFlight = 2;
 
@@ -51,39 +54,47 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
         }
-        DuckDbConnections.ValidateMemoryLimit(job.DuckDbMemoryLimit);
+        if ((long)batchSize * job.BatchesPerWindow > MaxWindowRows)
+        {
+            throw new EmbeddingJobException(
+                $"The batch size ({batchSize}) × batches_per_window ({job.BatchesPerWindow}) is {(long)batchSize * job.BatchesPerWindow:N0} rows per window, " +
+                $"more than the {MaxWindowRows:N0} a window may hold (every row of a window is in memory at once). Use a smaller batch size or batches_per_window.");
+        }
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         var outputPath = Path.GetFullPath(job.OutputDatabasePath);
-        if (string.Equals(inputPath, outputPath, StringComparison.Ordinal))
+        if (FileIdentity.SameFile(inputPath, outputPath))
         {
             throw new EmbeddingJobException($"output_db_path is the input database ({inputPath}); the input is never written. Choose another file.");
         }
 
         var timer = new SimpleTimer();
-        using var input = DuckDbConnections.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
-        var table = InputTable.Inspect(input, job);
-        using var output = DuckDbConnections.OpenOutput(outputPath, job.DuckDbMemoryLimit);
-        var outputTable = new OutputTable(output, job, table);
+        // The input is checked before the output file is created or opened: a wrong id column leaves no file behind.
+        using var database = JobDatabase.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
+        var table = InputTable.Inspect(database.Connection, job);
+        database.AttachOutput(outputPath, inputPath);
+        var outputTable = new OutputTable(database.Connection, job, table);
         outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite);
-        var (rowsPresent, lastId) = outputTable.ReadResumePoint();
+        var rowsPresent = outputTable.ReadRowsOfThisInput();
         if (rowsPresent > 0)
         {
-            logger.LogInformation("Resuming: {Rows} rows already in {Table}, continuing after id {LastId}",
-                rowsPresent, job.OutputTable, lastId);
+            logger.LogInformation("Resuming: {Rows} rows already in {Table}; embedding the input rows not in it yet", rowsPresent, outputTable.Name);
         }
         var remaining = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in batches of {BatchSize}",
             remaining, table.RowCount, job.InputTable, batchSize);
 
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
-        var windowSize = checked(batchSize * job.BatchesPerWindow);
+        // Never larger than the rows left: a huge BATCH_SIZE on a small table must not cost memory for rows that
+        // do not exist.
+        var windowSize = (int)Math.Clamp(Math.Min((long)batchSize * job.BatchesPerWindow, remaining), 1, MaxWindowRows);
+        using var reader = database.OpenReader();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
 
         var reading = RunStageAsync(read.Writer, async token =>
         {
-            await foreach (var window in InputRowReader.ReadWindowsAsync(input, table, lastId, job.MaxRows, windowSize, token).ConfigureAwait(false))
+            foreach (var window in InputRowReader.ReadWindows(reader, table, outputTable.Name, job.MaxRows, windowSize, token))
             {
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
@@ -124,7 +135,14 @@ public static class EmbeddingProcessor
             ExceptionDispatchInfo.Throw(cause);
         }
 
+        // "Done" only for rows the database holds: count them back rather than trust the tally.
+        var committed = outputTable.CountRows();
         var summary = counters.Summary(timer.Elapsed);
+        if (committed != summary.RowsAlreadyPresent + summary.RowsWritten)
+        {
+            throw new InvalidOperationException(
+                $"{outputTable.Name} holds {committed} rows after this run, not the {summary.RowsAlreadyPresent} found plus {summary.RowsWritten} written.");
+        }
         logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
             summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
         return summary;

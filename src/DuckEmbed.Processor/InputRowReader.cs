@@ -1,49 +1,43 @@
-using System.Runtime.CompilerServices;
-using System.Text;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// Reads the input in id order with one streaming query (<c>WHERE id &gt; last ORDER BY id</c>), so the cost of
-/// reading grows with the table, not with its square as OFFSET paging would.
+/// Reads the input rows that are not in the output yet, in id order, with one streaming query: an anti-join on the
+/// id, evaluated by DuckDB in the input's own type and collation. What is left to do is decided by the ids
+/// themselves, not by a position in an order, so rows are neither skipped nor repeated whatever the id type, and
+/// rows added to the input since the last run are picked up wherever they sort. Reading costs one pass over the
+/// table (no OFFSET paging).
 /// </summary>
 internal static class InputRowReader
 {
-    public static async IAsyncEnumerable<RowWindow> ReadWindowsAsync(DuckDBConnection input, InputTable table,
-        object? afterId, long? maxRows, int windowSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IEnumerable<RowWindow> ReadWindows(DuckDBConnection reader, InputTable table, string outputTable,
+        long? maxRows, int windowSize, CancellationToken cancellationToken)
     {
-        using var command = input.CreateCommand();
         var id = SqlIdentifier.Quote(table.IdColumn);
-        // A string parameter would end at a NUL inside the id; its UTF-8 bytes decoded by DuckDB do not.
-        var (after, afterValue) = afterId is string text ? ("decode($after)", (object?)Encoding.UTF8.GetBytes(text)) : ("$after", afterId);
-        command.CommandText = $"SELECT {id}, {SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName}"
-            + (afterId is null ? "" : $" WHERE {id} > {after}") + $" ORDER BY {id}"
-            + (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
-        if (afterId is not null)
-        {
-            command.Parameters.Add(new DuckDBParameter("after", afterValue));
-        }
+        using var command = reader.CreateCommand();
+        command.CommandText = $"SELECT i.{id}, i.{SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName} AS i " +
+            $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ORDER BY i.{id}" +
+            (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
         command.UseStreamingMode = true;
         using var registration = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
+        using var rows = command.ExecuteReader();
 
-        var window = new RowWindow(windowSize);
-        while (reader.Read())
+        var window = new RowWindow(windowSize, table.Ids);
+        while (rows.Read())
         {
-            window.Ids[window.Count] = reader.GetValue(0);
-            window.Texts[window.Count] = reader.IsDBNull(1) ? null : reader.GetString(1);
+            window.Ids.Read(rows, 0, window.Count);
+            window.Texts[window.Count] = rows.IsDBNull(1) ? null : rows.GetString(1);
             if (++window.Count == windowSize)
             {
                 yield return window;
                 cancellationToken.ThrowIfCancellationRequested();
-                window = new RowWindow(windowSize);
+                window = new RowWindow(windowSize, table.Ids);
             }
         }
         if (window.Count > 0)
         {
             yield return window;
         }
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 }

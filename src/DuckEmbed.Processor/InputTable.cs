@@ -3,10 +3,29 @@ using DuckDB.NET.Data;
 namespace DuckEmbed.Processor;
 
 /// <summary>The input table as found in the input database, checked against the job.</summary>
-internal sealed record InputTable(string QualifiedName, string IdColumn, string IdType, string TextColumn, long RowCount)
+internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmbed.Processor.IdColumn Ids, string TextColumn, long RowCount)
 {
-    /// <summary>Finds the table and columns of <paramref name="job"/> and checks the ids: no NULLs, no duplicates.</summary>
+    /// <summary>The id column's DuckDB type.</summary>
+    public string IdType => Ids.DuckDbType;
+
+    /// <summary>
+    /// Finds the table and columns of <paramref name="job"/> in the input catalog and checks the ids: no NULLs, no
+    /// duplicates, a type (and values) that are copied exactly.
+    /// </summary>
     public static InputTable Inspect(DuckDBConnection input, EmbeddingJob job)
+    {
+        try
+        {
+            return InspectTable(input, job);
+        }
+        catch (DuckDBException e)
+        {
+            // A view whose tables are gone, a table function that fails: DuckDB's words, with the setting named.
+            throw new EmbeddingJobException($"input_table '{job.InputTable}' cannot be read: {JobDatabase.FirstLine(e.Message)}", e);
+        }
+    }
+
+    private static InputTable InspectTable(DuckDBConnection input, EmbeddingJob job)
     {
         var (schema, table) = ResolveTable(input, job.InputTable);
         var columns = ReadColumns(input, schema, table);
@@ -22,15 +41,19 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, string 
                 $"text_column '{text.Name}' is {text.Type}, not VARCHAR. Point text_column at a text column, or add one (e.g. a view with CAST(... AS VARCHAR)).");
         }
 
-        var qualified = SqlIdentifier.Quote(schema, table);
+        var ids = DuckEmbed.Processor.IdColumn.For(id.Name, id.Type);
+        var qualified = SqlIdentifier.Quote(JobDatabase.InputCatalog) + "." + SqlIdentifier.Quote(schema, table);
         var quotedId = SqlIdentifier.Quote(id.Name);
+        var uncopyable = ids.UncopyableCondition is { } condition ? string.Format(System.Globalization.CultureInfo.InvariantCulture, condition, quotedId) : "false";
         using var command = input.CreateCommand();
-        command.CommandText = $"SELECT count(*), count({quotedId}), count(DISTINCT {quotedId}) FROM {qualified}";
+        command.CommandText = $"SELECT count(*), count({quotedId}), count(DISTINCT {quotedId}), count(*) FILTER (WHERE {uncopyable}), " +
+            $"min({quotedId}::VARCHAR) FILTER (WHERE {uncopyable}) FROM {qualified}";
         using var reader = command.ExecuteReader();
         reader.Read();
         var rows = reader.GetInt64(0);
         var nonNullIds = reader.GetInt64(1);
         var distinctIds = reader.GetInt64(2);
+        var uncopyableIds = reader.GetInt64(3);
         if (nonNullIds < rows)
         {
             throw new EmbeddingJobException(
@@ -41,7 +64,13 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, string 
             throw new EmbeddingJobException(
                 $"id_column '{id.Name}' is not unique: {nonNullIds - distinctIds} rows repeat an id ({SampleDuplicates(input, qualified, quotedId)}). Resuming needs unique ids: use a unique column.");
         }
-        return new InputTable(qualified, id.Name, id.Type, text.Name, rows);
+        if (uncopyableIds > 0)
+        {
+            throw new EmbeddingJobException(
+                $"id_column '{id.Name}' is {id.Type}, and {uncopyableIds} of its values (e.g. '{reader.GetString(4)}') are outside what DuckEmbed copies exactly " +
+                "(dates and times from year 1 to 9999, finite, decimals of up to 28 digits). Use another id column, e.g. a view with row_number() OVER () or CAST(id AS VARCHAR).");
+        }
+        return new InputTable(qualified, id.Name, ids, text.Name, rows);
     }
 
     private static string SampleDuplicates(DuckDBConnection input, string qualified, string quotedId)
@@ -60,7 +89,8 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, string 
     private static (string Schema, string Table) ResolveTable(DuckDBConnection input, string wanted)
     {
         using var command = input.CreateCommand();
-        command.CommandText = "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database()";
+        command.CommandText = "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = $catalog";
+        command.Parameters.Add(new DuckDBParameter("catalog", JobDatabase.InputCatalog));
         var tables = new List<(string Schema, string Table)>();
         using (var reader = command.ExecuteReader())
         {
@@ -100,9 +130,10 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, string 
         using var command = input.CreateCommand();
         command.CommandText = """
             SELECT column_name, data_type FROM information_schema.columns
-            WHERE table_catalog = current_database() AND table_schema = $schema AND table_name = $table
+            WHERE table_catalog = $catalog AND table_schema = $schema AND table_name = $table
             ORDER BY ordinal_position
             """;
+        command.Parameters.Add(new DuckDBParameter("catalog", JobDatabase.InputCatalog));
         command.Parameters.Add(new DuckDBParameter("schema", schema));
         command.Parameters.Add(new DuckDBParameter("table", table));
         using var reader = command.ExecuteReader();

@@ -1,6 +1,4 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Text;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -19,7 +17,11 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// </remarks>
     internal const string VectorColumnDefinition = "FLOAT[] USING COMPRESSION uncompressed";
 
-    private readonly string _quotedName = SqlIdentifier.Quote(job.OutputTable);
+    private string _name = job.OutputTable;
+    private string _quotedName = SqlIdentifier.Quote(job.OutputTable);
+
+    /// <summary>The table's name as the database has it (DuckDB matches names regardless of case).</summary>
+    public string Name => _name;
 
     /// <summary>
     /// Creates the table with its provenance record, or checks that an existing one has the columns and the
@@ -31,10 +33,17 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         {
             throw new EmbeddingJobException($"output_table may not be '{OutputProvenance.TableName}': DuckEmbed keeps its records there.");
         }
-        var provenance = new OutputProvenance(output, job.OutputTable);
+        foreach (var (setting, column) in new[] { ("id_column", input.IdColumn), ("text_column", input.TextColumn) })
+        {
+            if (string.Equals(job.VectorColumn, column, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new EmbeddingJobException($"vector_column '{job.VectorColumn}' is also the {setting} ('{column}'); the output needs three columns. Choose another vector_column.");
+            }
+        }
         using var transaction = output.BeginTransaction();
-        provenance.EnsureTable();
         var existing = ReadColumns();
+        var provenance = new OutputProvenance(output, _name);
+        provenance.EnsureTable();
         if (existing.Count > 0 && overwrite)
         {
             Execute($"DROP TABLE {_quotedName}");
@@ -64,7 +73,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         if (!existing.SequenceEqual(expected))
         {
             throw new EmbeddingJobException(
-                $"output_table '{job.OutputTable}' already exists in {job.OutputDatabasePath} with columns " +
+                $"output_table '{_name}' already exists in {job.OutputDatabasePath} with columns " +
                 $"({Describe(existing)}), not ({Describe(expected)}). Choose another output_table or output_db_path, or run with --overwrite to replace it.");
         }
     }
@@ -74,11 +83,11 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         var stored = provenance.Read();
         if (stored.Count == 0)
         {
-            var (rows, _) = ReadResumePoint();
+            var rows = CountRows();
             if (rows > 0)
             {
                 throw new EmbeddingJobException(
-                    $"output_table '{job.OutputTable}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output_table, or run with --overwrite to replace it.");
+                    $"output_table '{_name}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output_table, or run with --overwrite to replace it.");
             }
             provenance.Write(record);
             return;
@@ -87,18 +96,56 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         if (differences.Count > 0)
         {
             throw new EmbeddingJobException(
-                $"output_table '{job.OutputTable}' was made with other settings ({string.Join("; ", differences)}); resuming would mix two kinds of vectors. Run with --overwrite to start over, or choose another output_table.");
+                $"output_table '{_name}' was made with other settings ({string.Join("; ", differences)}); resuming would mix two kinds of vectors. Run with --overwrite to start over, or choose another output_table.");
         }
     }
 
-    /// <summary>Rows already written and the largest id among them (where to resume), or (0, null).</summary>
-    public (long Rows, object? LastId) ReadResumePoint()
+    /// <summary>
+    /// The rows an earlier run left, after checking that each of them came from this input: its id is still there
+    /// and its text is the same. A table made from another input (or from this one before it changed) is refused
+    /// with what differs, since resuming would mix rows of both.
+    /// </summary>
+    public long ReadRowsOfThisInput()
     {
+        var rows = CountRows();
+        if (rows == 0)
+        {
+            return 0;
+        }
+        var id = SqlIdentifier.Quote(input.IdColumn);
+        var text = SqlIdentifier.Quote(input.TextColumn);
+        var changed = $"i.{id} IS NOT NULL AND o.{text} IS DISTINCT FROM i.{text}";
         using var command = output.CreateCommand();
-        command.CommandText = $"SELECT count(*), max({SqlIdentifier.Quote(input.IdColumn)}) FROM {_quotedName}";
+        command.CommandText = $"SELECT count(*) FILTER (WHERE i.{id} IS NULL), min(o.{id}::VARCHAR) FILTER (WHERE i.{id} IS NULL), " +
+            $"count(*) FILTER (WHERE {changed}), min(o.{id}::VARCHAR) FILTER (WHERE {changed}) " +
+            $"FROM {_quotedName} AS o LEFT JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}";
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetValue(1));
+        var (gone, changedTexts) = (reader.GetInt64(0), reader.GetInt64(2));
+        if (gone > 0 || changedTexts > 0)
+        {
+            var differences = new List<string>();
+            if (gone > 0)
+            {
+                differences.Add($"{gone} of its {rows} ids are not in input_table '{job.InputTable}' (e.g. '{reader.GetString(1)}')");
+            }
+            if (changedTexts > 0)
+            {
+                differences.Add($"{changedTexts} rows have another text in the input now (e.g. id '{reader.GetString(3)}')");
+            }
+            throw new EmbeddingJobException(
+                $"output_table '{_name}' was not made from this input: {string.Join(", and ", differences)}. The input changed since the table was " +
+                "written, or input_db_path names another database. Run with --overwrite to embed this input from the start, or choose another output_table.");
+        }
+        return rows;
+    }
+
+    /// <summary>Rows in the table now, as committed to the database.</summary>
+    public long CountRows()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {_quotedName}";
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Appends <paramref name="window"/> and commits it as one transaction.</summary>
@@ -110,23 +157,27 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
         catch (DuckDBException e)
         {
-            // A full disk, a file-size limit, a vanished folder: the window is rolled back, earlier ones stay.
+            // The window is rolled back, earlier ones stay. A full disk, a file-size limit, a vanished folder are
+            // I/O errors the user can fix; the advice follows DuckDB's own classification.
+            var advice = e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io
+                ? "Free disk space (or choose another output_db_path) and run again"
+                : "Run again once the cause is fixed";
             throw new EmbeddingJobException(
-                $"output_db_path: writing {job.OutputDatabasePath} failed: {DuckDbConnections.FirstLine(e.Message)}. " +
-                "Free disk space (or choose another output_db_path) and run again: every row committed so far is kept and the run resumes after it.", e);
+                $"output_db_path: writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
+                $"{advice}: every row committed so far is kept and the run resumes after it.", e);
         }
     }
 
     private void AppendAndCommit(RowWindow window)
     {
         using var transaction = output.BeginTransaction();
-        using (var appender = output.CreateAppender(job.OutputTable))
+        using (var appender = output.CreateAppender(_name))
         {
             for (var i = 0; i < window.Count; i++)
             {
                 var row = appender.CreateRow();
-                AppendId(row, window.Ids[i]);
-                AppendText(row, window.Texts[i]);
+                window.Ids.Append(row, i);
+                IdColumn.AppendText(row, window.Texts[i]);
                 if (window.Vectors[i] is { } vector)
                 {
                     row.AppendValue(AsArray(vector));
@@ -142,55 +193,18 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         transaction.Commit();
     }
 
-    // DuckDB.NET passes strings to DuckDB as C strings, which end at the first NUL; UTF-8 bytes keep the whole
-    // text. Texts without NUL (nearly all) take the direct path.
-    private static IDuckDBAppenderRow AppendText(IDuckDBAppenderRow row, string? text) =>
-        text is not null && text.Contains('\0', StringComparison.Ordinal)
-            ? row.AppendValue(Encoding.UTF8.GetBytes(text))
-            : row.AppendValue(text);
-
     // DuckDB.NET's list writer takes arrays and lists, not slices.
     private static float[] AsArray(ReadOnlyMemory<float> vector) =>
         MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : vector.ToArray();
 
-    private void AppendId(IDuckDBAppenderRow row, object id)
-    {
-        _ = id switch
-        {
-            int v => row.AppendValue(v),
-            long v => row.AppendValue(v),
-            string v => AppendText(row, v),
-            Guid v => row.AppendValue(v),
-            short v => row.AppendValue(v),
-            sbyte v => row.AppendValue(v),
-            byte v => row.AppendValue(v),
-            ushort v => row.AppendValue(v),
-            uint v => row.AppendValue(v),
-            ulong v => row.AppendValue(v),
-            BigInteger v => row.AppendValue(v),
-            decimal v => row.AppendValue(v),
-            double v => row.AppendValue(v),
-            float v => row.AppendValue(v),
-            bool v => row.AppendValue(v),
-            DateTime v => row.AppendValue(v),
-            DateOnly v => row.AppendValue(v),
-            TimeOnly v => row.AppendValue(v),
-            DateTimeOffset v => row.AppendValue(v),
-            TimeSpan v => row.AppendValue(v),
-            byte[] v => row.AppendValue(v),
-            _ => throw new EmbeddingJobException(
-                $"id_column '{input.IdColumn}' is {input.IdType}, which DuckEmbed cannot copy. Use an integer, text, UUID, decimal or date/time id."),
-        };
-    }
-
     private List<(string Name, string Type)> ReadColumns()
     {
         using var command = output.CreateCommand();
         command.CommandText = """
-            SELECT column_name, data_type FROM information_schema.columns
-            WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = $table
+            SELECT column_name, data_type, table_name FROM information_schema.columns
+            WHERE table_catalog = current_database() AND table_schema = 'main' AND lower(table_name) = lower($table)
             ORDER BY ordinal_position
             """;
         command.Parameters.Add(new DuckDBParameter("table", job.OutputTable));
@@ -199,7 +213,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         while (reader.Read())
         {
             columns.Add((reader.GetString(0), reader.GetString(1)));
+            // DuckDB's names are case-insensitive: "Embedded" is the table "embedded" already there.
+            _name = reader.GetString(2);
         }
+        _quotedName = SqlIdentifier.Quote(_name);
         return columns;
     }
 

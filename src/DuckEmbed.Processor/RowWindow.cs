@@ -1,9 +1,9 @@
 namespace DuckEmbed.Processor;
 
 /// <summary>Consecutive input rows, in id order, that are embedded and committed together.</summary>
-internal sealed class RowWindow(int capacity)
+internal sealed class RowWindow(int capacity, IdColumn ids)
 {
-    public object[] Ids { get; } = new object[capacity];
+    public IdValues Ids { get; } = ids.CreateValues(capacity);
     public string?[] Texts { get; } = new string?[capacity];
     public int Count { get; set; }
 

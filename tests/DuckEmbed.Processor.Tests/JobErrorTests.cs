@@ -94,7 +94,7 @@ public sealed class JobErrorTests : IDisposable
         var input = _folder.File("notes.duckdb");
         File.WriteAllText(input, "these are not the bytes of a database");
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")));
-        Assert.StartsWith($"input_db_path: {input} cannot be opened or created as a DuckDB database", message, StringComparison.Ordinal);
+        Assert.Equal($"input_db_path: {input} is not a DuckDB database (its first bytes are not DuckDB's). Point input_db_path at a .duckdb file.", message);
     }
 
     [Fact]

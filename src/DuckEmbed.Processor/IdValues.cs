@@ -1,0 +1,23 @@
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>One window's ids, held in their own .NET type (no boxing per row).</summary>
+internal abstract class IdValues
+{
+    /// <summary>Reads the id at <paramref name="ordinal"/> of the current row into slot <paramref name="index"/>.</summary>
+    public abstract void Read(DuckDBDataReader reader, int ordinal, int index);
+
+    /// <summary>Appends the id in slot <paramref name="index"/> to <paramref name="row"/>.</summary>
+    public abstract IDuckDBAppenderRow Append(IDuckDBAppenderRow row, int index);
+}
+
+/// <summary>Ids of type <typeparamref name="T"/>.</summary>
+internal sealed class IdValues<T>(int capacity, Func<DuckDBDataReader, int, T> read, Func<IDuckDBAppenderRow, T, IDuckDBAppenderRow> append) : IdValues
+{
+    private readonly T[] _values = new T[capacity];
+
+    public override void Read(DuckDBDataReader reader, int ordinal, int index) => _values[index] = read(reader, ordinal);
+
+    public override IDuckDBAppenderRow Append(IDuckDBAppenderRow row, int index) => append(row, _values[index]);
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// One DuckDB instance for a run, with the input attached read-only and the output attached read-write. With both
+/// in one instance, resuming and checking the input are SQL over both tables in their own types and collations
+/// (no id ever has to survive a trip through .NET to be compared), and the input can be checked before the output
+/// file is created. Connections: the writer (this object) and readers made with <see cref="OpenReader"/>.
+/// </summary>
+internal sealed partial class JobDatabase : IDisposable
+{
+    /// <summary>The input's catalog name in SQL.</summary>
+    public const string InputCatalog = "duckembed_input";
+
+    /// <summary>The output's catalog name in SQL; every connection uses it as its default.</summary>
+    public const string OutputCatalog = "duckembed_output";
+
+    // The output is checkpointed every 1 GB of WAL rather than every 16 MB (DuckDB's default): with rows of ~2 KB
+    // (a vector and a text) each checkpoint costs time that grows with the whole table, not with what changed
+    // (duckdb/duckdb#7709), so frequent checkpoints made a long run quadratic. 1M rows: 22k rows/s at 256 MB,
+    // 39k at 1 GB, with the same peak memory (BENCHMARKS.md). The price: up to 1 GB of WAL beside the output,
+    // replayed on the next open after a crash.
+    private const string CheckpointThreshold = "1GB";
+
+    // DuckDB needs memory per thread to sort and to write; with one thread per core, a memory limit that is
+    // plenty on a laptop runs out on a 64-core server. Two threads read and write far faster than any model embeds.
+    private const int Threads = 2;
+
+    // Below this DuckDB cannot hold the blocks it needs to sort the input and write the output.
+    private const long MinimumMemoryLimitBytes = 32L << 20;
+
+    private readonly DuckDBConnection _connection;
+    private bool _outputAttached;
+
+    private JobDatabase(DuckDBConnection connection) => _connection = connection;
+
+    /// <summary>The writer's connection (the output is its default catalog once attached).</summary>
+    public DuckDBConnection Connection => _connection;
+
+    /// <summary>Opens an instance of its own and attaches the input read-only; the output is not touched yet.</summary>
+    public static JobDatabase OpenInput(string inputPath, string outputPath, string memoryLimit)
+    {
+        ValidateMemoryLimit(memoryLimit);
+        DatabaseFile.CheckInput(inputPath);
+        // An in-memory main database (no file of its own), so both files are ATTACHed and the output can wait.
+        // Spills go beside the output, never beside the input.
+        var builder = new DuckDBConnectionStringBuilder { DataSource = DuckDBConnectionStringBuilder.InMemoryDataSource };
+        builder["memory_limit"] = memoryLimit;
+        builder["threads"] = Threads.ToString(CultureInfo.InvariantCulture);
+        builder["checkpoint_threshold"] = CheckpointThreshold;
+        builder["temp_directory"] = Path.GetFullPath(outputPath) + ".tmp";
+        var connection = new DuckDBConnection(builder.ConnectionString);
+        var database = new JobDatabase(connection);
+        try
+        {
+            connection.Open();
+            database.Attach(inputPath, InputCatalog, readOnly: true, "input_db_path");
+            return database;
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Attaches the output read-write (creating the file) after checking that it is not the input by any path and
+    /// not some other kind of file, and that DuckDB keeps it on disk.
+    /// </summary>
+    public void AttachOutput(string outputPath, string inputPath)
+    {
+        DatabaseFile.CheckOutput(outputPath, inputPath);
+        Attach(outputPath, OutputCatalog, readOnly: false, "output_db_path");
+        _outputAttached = true;
+        Use(_connection);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT path FROM duckdb_databases() WHERE database_name = $name";
+        command.Parameters.Add(new DuckDBParameter("name", OutputCatalog));
+        if (command.ExecuteScalar() is not string path || !FileIdentity.SameFile(path, outputPath))
+        {
+            throw new EmbeddingJobException($"output_db_path: DuckDB did not open {outputPath} as a database file on disk. Choose a file name such as output.duckdb.");
+        }
+    }
+
+    /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
+    public DuckDBConnection OpenReader()
+    {
+        var reader = _connection.Duplicate();
+        try
+        {
+            reader.Open();
+            if (_outputAttached)
+            {
+                Use(reader);
+            }
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Checks a memory size before DuckDB sees it, whose own error would blame a database file.</summary>
+    public static void ValidateMemoryLimit(string memoryLimit)
+    {
+        var match = MemorySize().Match(memoryLimit);
+        if (!match.Success)
+        {
+            throw new EmbeddingJobException($"duckdb_memory_limit must be a size such as 256MB or 2GB, not '{memoryLimit}'.");
+        }
+        var unit = match.Groups[2].Value.ToUpperInvariant();
+        var shift = unit[0] switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 40 };
+        var bytes = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * Math.Pow(2, shift);
+        if (bytes < MinimumMemoryLimitBytes)
+        {
+            throw new EmbeddingJobException($"duckdb_memory_limit {memoryLimit.Trim()} is too small: DuckDB needs at least 32MB to sort and write. Use 256MB or more.");
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    internal static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    // A single-quoted SQL string: ATTACH takes no parameters. Quotes are doubled, so a path stays a path.
+    private static string StringLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private void Attach(string path, string catalog, bool readOnly, string setting)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"ATTACH {StringLiteral(Path.GetFullPath(path))} AS {catalog} (TYPE DUCKDB{(readOnly ? ", READ_ONLY" : "")})";
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (DuckDBException e)
+        {
+            var hint = readOnly ? "" : IsLockConflict(e) ? " Another program (or another embed run) has it open; wait for it or choose another output_db_path." : "";
+            throw new EmbeddingJobException($"{setting}: {path} cannot be opened {(readOnly ? "" : "or created ")}as a DuckDB database: {FirstLine(e.Message)}{hint}", e);
+        }
+    }
+
+    private static bool IsLockConflict(DuckDBException e) => e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase);
+
+    private static void Use(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"USE {OutputCatalog}";
+        command.ExecuteNonQuery();
+    }
+
+    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MemorySize();
+}
