@@ -8,6 +8,8 @@ internal static class CliServices
 {
     public static ILoggerFactory CreateLogging(bool verbose) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+        // Warnings and errors on stderr, so that stdout stays the run's own report.
+        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Warning)
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;

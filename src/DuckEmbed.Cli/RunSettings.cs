@@ -88,9 +88,15 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         {
             return DefaultBatchSize;
         }
-        return int.TryParse(value.Trim(), out var size) && size > 0
+        var digits = value.Trim().TrimStart('+');
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || digits.All(c => c == '0'))
+        {
+            throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSize}).");
+        }
+        return int.TryParse(digits, out var size) && size <= EmbeddingProcessor.MaxBatchSize
             ? size
-            : throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSize}).");
+            : throw new EmbeddingJobException(
+                $"BATCH_SIZE {value.Trim()} is more than the {EmbeddingProcessor.MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSize}).");
     }
 
     private static ExecutionDevice ParseDevice((string Value, string Setting) device) => device.Value.Trim().ToLowerInvariant() switch

@@ -19,8 +19,12 @@ public static class EmbeddingProcessor
     /// </summary>
     public const string TruncatedTextsUsageKey = "truncated_texts";
 
-    /// <summary>Most rows in one window; <c>BATCH_SIZE × BatchesPerWindow</c> beyond it is refused.</summary>
-    public const int MaxWindowRows = 1 << 20;
+    /// <summary>Most rows in one batch; a larger batch size is refused.</summary>
+    public const int MaxBatchSize = 1 << 16;
+
+    // Most rows in one window, whatever batch size × batches per window asks for: ~2 GB of texts and vectors at
+    // the most, and a crash loses at most this much work.
+    private const int MaxWindowRows = 1 << 20;
 
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
     private const int WindowsInFlight = 2;
@@ -54,18 +58,14 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
         }
-        if ((long)batchSize * job.BatchesPerWindow > MaxWindowRows)
+        if (batchSize > MaxBatchSize)
         {
-            throw new EmbeddingJobException(
-                $"The batch size ({batchSize}) × batches_per_window ({job.BatchesPerWindow}) is {(long)batchSize * job.BatchesPerWindow:N0} rows per window, " +
-                $"more than the {MaxWindowRows:N0} a window may hold (every row of a window is in memory at once). Use a smaller batch size or batches_per_window.");
+            throw new EmbeddingJobException($"The batch size must be at most {MaxBatchSize:N0} rows, not {batchSize:N0}: every row of a window is in memory at once.");
         }
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        // Before anything is opened: the output must not reach the input by any path, and must be a DuckDB file.
+        DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
         var outputPath = Path.GetFullPath(job.OutputDatabasePath);
-        if (FileIdentity.SameFile(inputPath, outputPath))
-        {
-            throw new EmbeddingJobException($"output_db_path is the input database ({inputPath}); the input is never written. Choose another file.");
-        }
 
         var timer = new SimpleTimer();
         // The input is checked before the output file is created or opened: a wrong id column leaves no file behind.
@@ -84,9 +84,9 @@ public static class EmbeddingProcessor
             remaining, table.RowCount, job.InputTable, batchSize);
 
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
-        // Never larger than the rows left: a huge BATCH_SIZE on a small table must not cost memory for rows that
+        // Never larger than the rows left: a huge batch size on a small table must not cost memory for rows that
         // do not exist.
-        var windowSize = (int)Math.Clamp(Math.Min((long)batchSize * job.BatchesPerWindow, remaining), 1, MaxWindowRows);
+        var windowSize = (int)Math.Clamp(Math.Min((long)batchSize * job.BatchesPerWindow, remaining), 1, Math.Max(MaxWindowRows, batchSize));
         using var reader = database.OpenReader();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });

@@ -54,6 +54,15 @@ public sealed class RunSettingsTests : IDisposable
         Assert.StartsWith("BATCH_SIZE must be a positive whole number", ErrorOf(ValidConfig, new() { ["BATCH_SIZE"] = value }), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("65537")]
+    [InlineData("2147483647")]
+    [InlineData("99999999999999999999")]
+    public void A_batch_size_beyond_what_memory_allows_is_refused_by_name_not_overflowed(string value)
+    {
+        Assert.StartsWith($"BATCH_SIZE {value} is more than the 65,536 texts one batch may hold", ErrorOf(ValidConfig, new() { ["BATCH_SIZE"] = value }), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_missing_config_file_is_named()
     {

@@ -30,7 +30,9 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        BeforeCall?.Invoke(++Calls);
+        // Counted before the hook: "BeforeCall?.Invoke(++Calls)" would skip the count when there is no hook.
+        var call = ++Calls;
+        BeforeCall?.Invoke(call);
         cancellationToken.ThrowIfCancellationRequested();
         var texts = values.ToList();
         return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t))))

@@ -143,4 +143,55 @@ public sealed class JobErrorTests : IDisposable
         var job = TestDatabase.Job(input, _folder.File("o.duckdb")) with { DuckDbMemoryLimit = "lots" };
         Assert.Equal("duckdb_memory_limit must be a size such as 256MB or 2GB, not 'lots'.", await ErrorOf(job));
     }
+
+    [Fact]
+    public async Task A_view_that_cannot_be_read_is_named_as_the_input_table()
+    {
+        var input = Docs("CREATE TABLE base (id INTEGER, body VARCHAR)", "CREATE VIEW docs AS SELECT id, body FROM base", "DROP TABLE base");
+        var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")));
+        Assert.StartsWith("input_table 'docs' cannot be read: ", message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("o.duckdb")));
+    }
+
+    [Fact]
+    public async Task A_view_is_read_like_a_table()
+    {
+        var input = Docs("CREATE TABLE base (id INTEGER, body VARCHAR)", "INSERT INTO base SELECT i, 'text ' || i FROM range(30) t(i)",
+            "CREATE VIEW docs AS SELECT id, body FROM base WHERE id % 2 = 0");
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        Assert.Equal(15, summary.RowsWritten);
+    }
+
+    [Theory]
+    [InlineData("id", "id_column")]
+    [InlineData("ID", "id_column")]
+    [InlineData("Body", "text_column")]
+    public async Task A_vector_column_named_like_the_id_or_text_column_is_refused(string vectorColumn, string setting)
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")) with { VectorColumn = vectorColumn });
+        Assert.StartsWith($"vector_column '{vectorColumn}' is also the {setting}", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_table_named_in_another_case_is_the_same_table_and_resumes()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 100);
+        var output = _folder.File("o.duckdb");
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 5, stopAtCall: 3);
+        var partial = TestDatabase.CountRows(output, "embedded");
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { OutputTable = "EMBEDDED" },
+            new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+
+        Assert.Equal(partial, summary.RowsAlreadyPresent);
+        ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, output, 100);
+    }
+
+    [Fact]
+    public async Task A_batch_size_past_the_largest_is_refused_not_overflowed()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        Assert.StartsWith("The batch size must be at most 65,536 rows, not 2,147,483,647", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")), batchSize: int.MaxValue), StringComparison.Ordinal);
+    }
 }

@@ -7,7 +7,7 @@ internal static class TestDatabase
 {
     public static void Execute(string path, params string[] statements)
     {
-        using var connection = new DuckDBConnection($"Data Source={path}");
+        using var connection = new DuckDBConnection(new DuckDBConnectionStringBuilder { DataSource = path }.ConnectionString);
         connection.Open();
         foreach (var sql in statements)
         {
@@ -20,7 +20,9 @@ internal static class TestDatabase
     /// <summary>Rows of a query, each as an array of values.</summary>
     public static List<object?[]> Query(string path, string sql)
     {
-        using var connection = new DuckDBConnection($"Data Source={path};ACCESS_MODE=READ_ONLY");
+        var builder = new DuckDBConnectionStringBuilder { DataSource = path };
+        builder["ACCESS_MODE"] = "READ_ONLY";
+        using var connection = new DuckDBConnection(builder.ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
