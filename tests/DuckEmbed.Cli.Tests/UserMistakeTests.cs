@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using DuckEmbed.Processor.Tests;
+using DuckEmbed.Tests;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary>
+/// Cases from a new user's trial, through the real program: each is one line on stderr with exit code 1, and the
+/// input is byte-for-byte unchanged.
+/// </summary>
+public sealed class UserMistakeTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Input => _folder.File("input.duckdb");
+
+    private string WriteConfig(string output = "output.duckdb", string idType = "INTEGER", string idExpression = "i")
+    {
+        TestDatabase.Execute(Input, $"CREATE TABLE texts (id {idType}, text VARCHAR)",
+            $"INSERT INTO texts SELECT {idExpression}, 'a short text number ' || i FROM range(1, 21) t(i)");
+        var config = _folder.File("config.json");
+        File.WriteAllText(config, $$"""
+            { "input_db_path": "input.duckdb", "output_db_path": "{{output}}", "input_table": "texts",
+              "id_column": "id", "text_column": "text", "output_table": "embedded", "colour": "blue" }
+            """);
+        return config;
+    }
+
+    private string ErrorLine(string config, IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
+    {
+        var before = SHA256.HashData(File.ReadAllBytes(Input));
+        var (exitCode, _, stderr) = CliProcess.Run(config, environment, arguments);
+        Assert.True(exitCode == 1, $"exit {exitCode}: {stderr}");
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(Input)));
+        var error = Assert.Single(stderr.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        return error;
+    }
+
+    [Fact]
+    public void An_output_linked_to_the_input_is_refused_even_with_overwrite()
+    {
+        var config = WriteConfig();
+        File.CreateSymbolicLink(_folder.File("output.duckdb"), Input);
+        Assert.StartsWith("error: output_db_path is the input database", ErrorLine(config, null, "--overwrite"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_existing_csv_output_is_refused_not_reported_as_done()
+    {
+        var config = WriteConfig(output: "output.csv");
+        File.WriteAllText(_folder.File("output.csv"), "id,text\n1,a\n");
+        Assert.Contains("exists and is not a DuckDB database", ErrorLine(config), StringComparison.Ordinal);
+        Assert.Equal("id,text\n1,a\n", File.ReadAllText(_folder.File("output.csv")));
+    }
+
+    [Fact]
+    public void A_batch_size_of_int_max_is_refused_by_name()
+    {
+        var config = WriteConfig();
+        Assert.StartsWith("error: BATCH_SIZE 2147483647 is more than", ErrorLine(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "2147483647" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_decimal_id_with_30_digits_is_refused_before_the_output_table_exists()
+    {
+        var config = WriteConfig(idType: "DECIMAL(38,10)", idExpression: "12345678901234567890.1234567891 + i");
+        Assert.StartsWith("error: id_column 'id' is DECIMAL(38,10), and 20 of its values", ErrorLine(config), StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("output.duckdb")));
+    }
+
+    [Fact]
+    public void An_interval_id_is_refused_naming_the_type()
+    {
+        var config = WriteConfig(idType: "INTERVAL", idExpression: "to_days(i::INTEGER)");
+        Assert.StartsWith("error: id_column 'id' is INTERVAL, which DuckEmbed cannot copy exactly", ErrorLine(config), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Warnings_go_to_stderr_and_the_run_report_to_stdout()
+    {
+        var config = WriteConfig();
+        var (exitCode, stdout, stderr) = CliProcess.Run(config);
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("unknown setting 'colour'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("colour", stdout, StringComparison.Ordinal);
+        Assert.Contains("Done: 20 rows written", stdout, StringComparison.Ordinal);
+    }
+}
