@@ -140,7 +140,9 @@ internal sealed partial class JobDatabase : IDisposable
         }
         catch (DuckDBException e)
         {
-            var hint = readOnly ? "" : IsLockConflict(e) ? " Another program (or another embed run) has it open; wait for it or choose another output_db_path." : "";
+            var hint = !IsLockConflict(e) ? ""
+                : readOnly ? " Another program has it open for writing; close that program (readers may share it)."
+                : " Another program (or another embed run) has it open; wait for it or choose another output_db_path.";
             throw new EmbeddingJobException($"{setting}: {path} cannot be opened {(readOnly ? "" : "or created ")}as a DuckDB database: {FirstLine(e.Message)}{hint}", e);
         }
     }

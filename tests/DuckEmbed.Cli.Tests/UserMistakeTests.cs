@@ -88,4 +88,29 @@ public sealed class UserMistakeTests : IDisposable
         Assert.DoesNotContain("colour", stdout, StringComparison.Ordinal);
         Assert.Contains("Done: 20 rows written", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_output_another_program_has_open_is_refused_naming_that()
+    {
+        var config = WriteConfig();
+        TestDatabase.Execute(_folder.File("output.duckdb"), "CREATE TABLE other (x INTEGER)");
+        using var holder = new DuckDB.NET.Data.DuckDBConnection($"Data Source={_folder.File("output.duckdb")}");
+        holder.Open();
+        Assert.Contains("Another program (or another embed run) has it open", ErrorLine(config), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_input_another_program_is_writing_is_refused_naming_that()
+    {
+        var config = WriteConfig();
+        var before = SHA256.HashData(File.ReadAllBytes(Input));
+        using (var holder = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Input}"))
+        {
+            holder.Open();
+            var (exitCode, _, stderr) = CliProcess.Run(config);
+            Assert.True(exitCode == 1, stderr);
+            Assert.Contains("Another program has it open for writing", stderr, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(Input)));
+    }
 }
