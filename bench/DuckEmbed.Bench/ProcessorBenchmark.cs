@@ -14,6 +14,43 @@ internal static class ProcessorBenchmark
 {
     public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, string folder)
     {
+        var (input, output) = PrepareInput(rows, folder);
+        var job = Job(input, output);
+        var timer = Stopwatch.StartNew();
+        var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), batchSize, NullLogger.Instance);
+        timer.Stop();
+        var megabytes = new FileInfo(output).Length / 1e6;
+        File.Delete(output);
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
+    }
+
+    /// <summary>
+    /// What a resume costs: a run stopped 1 % before the end (max_rows), then the run that finishes it (checking the
+    /// rows present against the input, then the anti-join), then the finished run again.
+    /// </summary>
+    public static async Task RunResumeAsync(int rows, IReadOnlyList<float[]> vectors, string folder)
+    {
+        var (input, output) = PrepareInput(rows, folder);
+        var job = Job(input, output);
+        await EmbeddingProcessor.ProcessAsync(job with { MaxRows = rows - rows / 100 }, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        var timer = Stopwatch.StartNew();
+        var resumed = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        var resumeSeconds = timer.Elapsed.TotalSeconds;
+        timer.Restart();
+        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        var againSeconds = timer.Elapsed.TotalSeconds;
+        File.Delete(output);
+        Console.WriteLine($"resume rows={rows} present={resumed.RowsAlreadyPresent} written={resumed.RowsWritten} resume_seconds={resumeSeconds:F2} finished_again_seconds={againSeconds:F2}");
+    }
+
+    private static EmbeddingJob Job(string input, string output) => new()
+    {
+        InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",
+        TextColumn = "body", OutputTable = "embedded",
+    };
+
+    private static (string Input, string Output) PrepareInput(int rows, string folder)
+    {
         Directory.CreateDirectory(folder);
         var input = Path.Combine(folder, $"input-{rows}.duckdb");
         var output = Path.Combine(folder, $"output-{rows}-{Guid.NewGuid():N}.duckdb");
@@ -29,17 +66,7 @@ internal static class ProcessorBenchmark
                 """;
             command.ExecuteNonQuery();
         }
-        var job = new EmbeddingJob
-        {
-            InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",
-            TextColumn = "body", OutputTable = "embedded",
-        };
-        var timer = Stopwatch.StartNew();
-        var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), batchSize, NullLogger.Instance);
-        timer.Stop();
-        var megabytes = new FileInfo(output).Length / 1e6;
-        File.Delete(output);
-        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
+        return (input, output);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using DuckEmbed.Bench;
 //   processor ROWS [BATCH_SIZE] [VECTORS_JSONL]   the processor alone with a zero-cost generator that hands out
 //                                         real embeddings (default ../shared/reference/reference.jsonl)
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
+//   resume ROWS [VECTORS_JSONL]           what resuming costs: a run stopped 1 % before the end, then the resume
 //   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
 //   export-model PATH                     the bundled model.onnx, for peers
@@ -20,6 +21,10 @@ switch (mode)
         await ProcessorBenchmark.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture),
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256,
             Vectors(3),
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        break;
+    case "resume":
+        await ProcessorBenchmark.RunResumeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Vectors(2),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "raw-ort":
