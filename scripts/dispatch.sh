@@ -1,17 +1,27 @@
 # Sourced by embed.sh and check_benchmark.sh: runs the embed CLI in the GPU container when Docker and the NVIDIA
-# container runtime are there, else from a local build. Both scripts so take the same path.
+# container runtime are there (or DUCKEMBED_DOCKER=1 asks for the container on the CPU), else from a local build.
+# Both scripts so take the same path.
 # shellcheck shell=bash
 
 DUCKEMBED_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IMAGE=${DUCKEMBED_IMAGE:-duckembed:0.1.0}
+# CUDA 13 (the image's ONNX Runtime) needs an NVIDIA driver of this branch or newer.
+MIN_DRIVER_MAJOR=580
 
 # Prints why the container cannot be used, and fails; succeeds silently when it can.
 container_unavailable_reason() {
   if [[ "${DUCKEMBED_LOCAL:-}" == "1" ]]; then echo "DUCKEMBED_LOCAL=1"; return 0; fi
   command -v docker >/dev/null 2>&1 || { echo "no docker command"; return 0; }
   docker info >/dev/null 2>&1 || { echo "no Docker engine answers"; return 0; }
+  [[ "${DUCKEMBED_DOCKER:-}" == "1" ]] && return 1
   docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia \
-    || { echo "Docker has no NVIDIA container runtime"; return 0; }
+    || { echo "Docker has no NVIDIA container runtime (DUCKEMBED_DOCKER=1 runs the image on the CPU)"; return 0; }
+  local driver
+  driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true)
+  if [[ -n "$driver" && ${driver%%.*} -lt $MIN_DRIVER_MAJOR ]]; then
+    echo "the NVIDIA driver is $driver; the image's CUDA 13 needs $MIN_DRIVER_MAJOR or newer (update the driver, or DUCKEMBED_DOCKER=1 for the image on the CPU)"
+    return 0
+  fi
   return 1
 }
 
@@ -28,16 +38,61 @@ run_local() {
   exec dotnet "$build/embed.dll" "$@"
 }
 
+# The folder mounted at /data: the config's folder (relative paths in a config resolve against it).
+# Sets DATA_DIR, and CONTAINER_ARGS to the arguments with --config rewritten to its place inside /data.
+CONTAINER_ARGS=()
+DATA_DIR=$PWD
+map_config_into_container() {
+  local config="" args=("$@") i
+  CONTAINER_ARGS=()
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+      --config | -c) config=${args[i + 1]:-}; i=$((i + 1)) ;;
+      --config=*) config=${args[i]#--config=} ;;
+      *) CONTAINER_ARGS+=("${args[i]}") ;;
+    esac
+  done
+  if [[ -z "$config" ]]; then
+    # embed benchmark without a config measures the bundled example.
+    [[ ! -f config.json && "${args[0]:-}" == benchmark ]] && return 0
+    config=config.json
+  fi
+  if [[ ! -f "$config" ]]; then
+    echo "error: --config: $config not found. Create a config.json (see README) or pass --config PATH." >&2
+    exit 1
+  fi
+  DATA_DIR=$(cd "$(dirname "$config")" && pwd)
+  # Only the config's folder is visible in the container: a path out of it would fail there, under a name the
+  # user never typed. Say so here instead.
+  local outside
+  outside=$(grep -oE '"(input_db_path|output_db_path|model_path)"[[:space:]]*:[[:space:]]*"(/|\.\./|~)[^"]*"' "$config" | head -n 1 || true)
+  if [[ -n "$outside" ]]; then
+    echo "error: $config: $outside is outside the config's folder, the only folder the container sees (at /data). Use a path relative to the config file, or DUCKEMBED_LOCAL=1 to run locally." >&2
+    exit 1
+  fi
+  CONTAINER_ARGS+=(--config "/data/$(basename "$config")")
+}
+
 run_container() {
   if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
     echo "Building the image $IMAGE ..."
     docker build -t "$IMAGE" "$DUCKEMBED_ROOT"
   fi
-  exec docker run --rm --gpus all \
+  map_config_into_container "$@"
+  local gpus=()
+  if [[ "${DUCKEMBED_DOCKER:-}" != "1" ]]; then
+    # CUDA_VISIBLE_DEVICES means nothing inside a container given every GPU: choose them with --gpus instead.
+    if [[ -n "${CUDA_VISIBLE_DEVICES:-}" ]]; then
+      gpus=(--gpus "\"device=$CUDA_VISIBLE_DEVICES\"")
+    else
+      gpus=(--gpus all)
+    fi
+  fi
+  exec docker run --rm "${gpus[@]}" \
     --user "$(id -u):$(id -g)" \
-    -v "$PWD":/data -w /data \
+    -v "$DATA_DIR":/data -w /data \
     -e BATCH_SIZE -e DEVICE \
-    "$IMAGE" "$@"
+    "$IMAGE" "${CONTAINER_ARGS[@]}"
 }
 
 # Runs the CLI with these arguments in the container or locally, saying which in one line.
@@ -47,6 +102,10 @@ run_embed_cli() {
     echo "Running locally: $reason."
     run_local "$@"
   fi
-  echo "Running in the GPU container $IMAGE with $PWD mounted at /data."
+  if [[ "${DUCKEMBED_DOCKER:-}" == "1" ]]; then
+    echo "Running in the container $IMAGE on the CPU (DUCKEMBED_DOCKER=1, no GPU passed in), with the config's folder mounted at /data."
+  else
+    echo "Running in the GPU container $IMAGE (GPUs: ${CUDA_VISIBLE_DEVICES:-all}), with the config's folder mounted at /data."
+  fi
   run_container "$@"
 }

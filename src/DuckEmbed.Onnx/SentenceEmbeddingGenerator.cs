@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.Extensions.AI;
@@ -54,6 +55,9 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
         logger ??= NullLogger.Instance;
+        // ONNX Runtime may send usage telemetry (1.31 tries HTTPS uploads from Linux too): never from DuckEmbed.
+        // Before the first session, the int8 calibration's included.
+        OrtEnv.Instance().DisableTelemetryEvents();
         var vocabulary = source.ReadVocabulary();
         var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
         var model = source.ReadModel();

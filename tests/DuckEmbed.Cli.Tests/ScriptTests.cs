@@ -44,8 +44,17 @@ public sealed class ScriptTests : IDisposable
             echo "dotnet $*" >> "$FAKE_LOG"
             exit "${FAKE_RUN_EXIT:-0}"
             """);
+        WriteFake("nvidia-smi", """
+            [ -n "${FAKE_DRIVER:-}" ] && echo "$FAKE_DRIVER"
+            """);
         _work = Directory.CreateDirectory(_folder.File("work dir")).FullName;
+        WriteConfig(Path.Combine(_work, "config.json"));
     }
+
+    private static void WriteConfig(string path, string input = "input.duckdb") => File.WriteAllText(path, $$"""
+        { "input_db_path": "{{input}}", "output_db_path": "output.duckdb", "input_table": "t", "id_column": "id",
+          "text_column": "text", "output_table": "o" }
+        """);
 
     public void Dispose() => _folder.Dispose();
 
@@ -89,13 +98,74 @@ public sealed class ScriptTests : IDisposable
     [Fact]
     public void With_docker_and_the_nvidia_runtime_embed_runs_the_gpu_container_on_this_folder()
     {
+        WriteConfig(Path.Combine(_work, "my config.json"));
         var (exitCode, output) = Run("embed.sh", new() { ["BATCH_SIZE"] = "64" }, "--config", "my config.json", "--verbose");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("BATCH_SIZE=64", output, StringComparison.Ordinal);
         Assert.Contains("./check_benchmark.sh", output, StringComparison.Ordinal);
+        Assert.Contains("Running in the GPU container duckembed:0.1.0 (GPUs: all)", output, StringComparison.Ordinal);
         var run = Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
-        Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --config my config.json --verbose", run);
+        Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --verbose --config /data/my config.json", run);
+    }
+
+    [Fact]
+    public void A_config_in_another_folder_mounts_that_folder_and_names_the_config_inside_it()
+    {
+        var elsewhere = Directory.CreateDirectory(_folder.File("else where")).FullName;
+        WriteConfig(Path.Combine(elsewhere, "job.json"));
+        Assert.Equal(0, Run("embed.sh", null, "--config", Path.Combine(elsewhere, "job.json")).ExitCode);
+        Assert.EndsWith($"-v {elsewhere}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --config /data/job.json",
+            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/elsewhere/input.duckdb")]
+    [InlineData("../input.duckdb")]
+    public void A_config_naming_a_database_outside_its_folder_is_refused_before_the_container_starts(string input)
+    {
+        WriteConfig(Path.Combine(_work, "config.json"), input);
+        var (exitCode, output) = Run("embed.sh");
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"error: config.json: \"input_db_path\": \"{input}\" is outside the config's folder", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_config_is_named_before_the_container_starts()
+    {
+        File.Delete(Path.Combine(_work, "config.json"));
+        var (exitCode, output) = Run("embed.sh");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("error: --config: config.json not found.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Docker_without_a_gpu_runs_the_image_on_the_cpu_when_asked()
+    {
+        var (exitCode, output) = Run("embed.sh", new() { ["DUCKEMBED_DOCKER"] = "1", ["FAKE_DOCKER_RUNTIMES"] = "{\"runc\":{}}" });
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Running in the container duckembed:0.1.0 on the CPU (DUCKEMBED_DOCKER=1", output, StringComparison.Ordinal);
+        Assert.StartsWith($"docker run --rm --user {Id("-u")}:{Id("-g")} -v {_work}:/data",
+            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cuda_visible_devices_chooses_the_gpus_given_to_the_container()
+    {
+        Run("embed.sh", new() { ["CUDA_VISIBLE_DEVICES"] = "1,3" });
+        Assert.StartsWith("docker run --rm --gpus \"device=1,3\" --user",
+            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_driver_too_old_for_cuda_13_runs_locally_and_says_why()
+    {
+        var (exitCode, output) = Run("embed.sh", new() { ["FAKE_DRIVER"] = "550.54.15" });
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Running locally: the NVIDIA driver is 550.54.15; the image's CUDA 13 needs 580 or newer", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -123,7 +193,7 @@ public sealed class ScriptTests : IDisposable
 
     [Theory]
     [InlineData("FAKE_DOCKER_INFO_EXIT", "1", "Running locally: no Docker engine answers.")]
-    [InlineData("FAKE_DOCKER_RUNTIMES", "{\"runc\":{}}", "Running locally: Docker has no NVIDIA container runtime.")]
+    [InlineData("FAKE_DOCKER_RUNTIMES", "{\"runc\":{}}", "Running locally: Docker has no NVIDIA container runtime (DUCKEMBED_DOCKER=1 runs the image on the CPU).")]
     [InlineData("DUCKEMBED_LOCAL", "1", "Running locally: DUCKEMBED_LOCAL=1.")]
     public void Without_a_usable_gpu_container_embed_runs_the_local_build_and_says_why(string variable, string value, string message)
     {
@@ -155,7 +225,7 @@ public sealed class ScriptTests : IDisposable
     public void Check_benchmark_takes_the_same_path_as_embed_with_the_benchmark_command()
     {
         Run("check_benchmark.sh", null, "--sizes", "16", "32");
-        Assert.EndsWith("duckembed:0.1.0 benchmark --sizes 16 32", Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("duckembed:0.1.0 benchmark --sizes 16 32 --config /data/config.json", Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         Run("check_benchmark.sh", new() { ["DUCKEMBED_LOCAL"] = "1" }, "--rows", "10");
         Assert.Equal($"dotnet {_repository}/.build/embed/embed.dll benchmark --rows 10", Calls[^1]);
