@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine build and run the real Dockerfile without an image registry (none is reachable here):
-#   1. installs Docker's engine and debootstrap from Debian's packages if they are missing;
+#   1. installs Docker's engine and debootstrap from Debian's packages where they are needed and missing;
 #   2. starts a Docker engine of its own (its own data root) if none answers, and says so on the last line;
 #   3. makes a Debian base image offline with debootstrap from the mirror this machine's apt already uses;
 #   4. tags stand-ins with the exact names the Dockerfile's FROM lines use, so `docker build` takes them without
@@ -27,18 +27,20 @@ if [[ "${1:-}" == "stop" ]]; then
   exit 0
 fi
 
-[[ $(id -u) -eq 0 ]] || fail "needs root (to install and start Docker's engine); run as root or start an engine yourself"
-mkdir -p "$cache"
+needs_root() { [[ $(id -u) -eq 0 ]] || fail "$1 needs root; run as root, or start a Docker engine this user may use"; }
+mkdir -p "$cache" 2>/dev/null || needs_root "creating $cache"
+export DEBIAN_FRONTEND=noninteractive
 
-if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
-  echo "Installing docker.io and debootstrap with apt-get ..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  { apt-get install -y -qq docker.io debootstrap || { apt-get update -qq && apt-get install -y -qq docker.io debootstrap; }; } >&2 \
-    || fail "apt-get could not install docker.io and debootstrap"
+if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null 2>&1; then
+  needs_root "installing docker.io"
+  echo "Installing docker.io with apt-get ..." >&2
+  { apt-get install -y -qq docker.io || { apt-get update -qq && apt-get install -y -qq docker.io; }; } >&2 \
+    || fail "apt-get could not install docker.io"
 fi
 
 engine=running
 if ! docker info >/dev/null 2>&1; then
+  needs_root "starting a Docker engine"
   echo "Starting a Docker engine (data root $cache/engine) ..." >&2
   dockerd --data-root "$cache/engine" -H unix:///var/run/docker.sock --pidfile "$pidfile" >"$cache/dockerd.log" 2>&1 &
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
@@ -48,6 +50,11 @@ fi
 
 if ! docker image inspect "$base" >/dev/null 2>&1; then
   if [[ ! -f "$cache/rootfs/etc/debian_version" ]]; then
+    needs_root "debootstrap"
+    if ! command -v debootstrap >/dev/null 2>&1; then
+      { apt-get install -y -qq debootstrap || { apt-get update -qq && apt-get install -y -qq debootstrap; }; } >&2 \
+        || fail "apt-get could not install debootstrap"
+    fi
     mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
     [[ -n "$mirror" ]] || mirror=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
     [[ -n "$mirror" ]] || fail "no Debian mirror found in this machine's apt sources"
