@@ -19,9 +19,10 @@ pidfile=$cache/dockerd.pid
 fail() { echo "standins: $*" >&2; exit 1; }
 
 if [[ "${1:-}" == "stop" ]]; then
-  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")"
-    for _ in $(seq 60); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.5; done
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   fi
   rm -f "$pidfile"
   exit 0
