@@ -12,16 +12,16 @@ namespace DuckEmbed.Bench;
 /// </summary>
 internal static class ProcessorBenchmark
 {
-    public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, string folder)
+    public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, VectorColumnType vectorType, string folder)
     {
         var (input, output) = PrepareInput(rows, folder);
-        var job = Job(input, output);
+        var job = Job(input, output) with { VectorType = vectorType };
         var timer = Stopwatch.StartNew();
         var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), batchSize, NullLogger.Instance);
         timer.Stop();
         var megabytes = new FileInfo(output).Length / 1e6;
         File.Delete(output);
-        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} vectors={vectorType} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ internal static class ProcessorBenchmark
             }
             command.CommandText = $"""
                 ATTACH '{input}' AS source (READ_ONLY);
-                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector {OutputTable.VectorColumnDefinition});
+                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector {OutputTable.ListColumnDefinition});
                 INSERT INTO embedded SELECT id, body, v FROM source.docs JOIN pool ON k = id % {vectors.Count} ORDER BY id;
                 CHECKPOINT;
                 """;

@@ -21,7 +21,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -67,7 +67,8 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             IdColumn = Required("id_column"),
             TextColumn = Required("text_column"),
             OutputTable = Required("output_table"),
-            VectorColumn = ReadString(root, "vector_column", configPath) ?? "vector",
+            VectorColumn = ReadString(root, "vector_column", configPath) ?? EmbeddingJob.DefaultVectorColumn,
+            VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
             BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? EmbeddingJob.DefaultBatchesPerWindow,
             MaxRows = ReadPositiveInt(root, "max_rows", configPath),
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
@@ -105,6 +106,13 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         "cpu" => ExecutionDevice.Cpu,
         "cuda" or "gpu" => ExecutionDevice.Cuda,
         _ => throw new EmbeddingJobException($"{device.Setting} must be auto, cpu or cuda, not '{device.Value}'."),
+    };
+
+    private static VectorColumnType ParseVectorType(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "array" => VectorColumnType.Array,
+        "list" => VectorColumnType.List,
+        _ => throw new EmbeddingJobException($"vector_type must be array (FLOAT[N], searchable with DuckDB's vss index) or list (FLOAT[]), not '{value}'."),
     };
 
     private static ModelPrecision ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch

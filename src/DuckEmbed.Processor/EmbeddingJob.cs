@@ -30,8 +30,17 @@ public sealed record EmbeddingJob
     /// <summary>The table to create in the output database.</summary>
     public required string OutputTable { get; init; }
 
-    /// <summary>The name of the output column holding the embedding (<c>FLOAT[]</c>).</summary>
-    public string VectorColumn { get; init; } = "vector";
+    /// <summary>Default of <see cref="VectorColumn"/>.</summary>
+    public const string DefaultVectorColumn = "vector";
+
+    /// <summary>The name of the output column holding the embedding.</summary>
+    public string VectorColumn { get; init; } = DefaultVectorColumn;
+
+    /// <summary>
+    /// The vector column's type for a new output table (<c>FLOAT[N]</c> by default); an existing table is resumed
+    /// whichever of the two types it has.
+    /// </summary>
+    public VectorColumnType VectorType { get; init; } = VectorColumnType.Array;
 
     /// <summary>
     /// Rows read, embedded and committed together, in multiples of the batch size. A larger window lets a

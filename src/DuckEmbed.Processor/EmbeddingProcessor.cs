@@ -73,7 +73,8 @@ public static class EmbeddingProcessor
         var table = InputTable.Inspect(database.Connection, job);
         database.AttachOutput(outputPath, inputPath);
         var outputTable = new OutputTable(database.Connection, job, table);
-        outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite);
+        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite, dimensions);
         var rowsPresent = outputTable.ReadRowsOfThisInput();
         if (rowsPresent > 0)
         {
@@ -94,7 +95,7 @@ public static class EmbeddingProcessor
 
         var reading = RunStageAsync(read.Writer, async token =>
         {
-            foreach (var window in InputRowReader.ReadWindows(reader, table, outputTable.Name, job.MaxRows, windowSize, token))
+            foreach (var window in InputRowReader.ReadWindows(reader, table, outputTable.Exists ? outputTable.Name : null, job.MaxRows, windowSize, token))
             {
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
@@ -135,6 +136,11 @@ public static class EmbeddingProcessor
             ExceptionDispatchInfo.Throw(cause);
         }
 
+        if (!outputTable.Exists)
+        {
+            // Nothing to write and no dimensions known: the table is still made, so that the run leaves its output.
+            outputTable.Create(dimensions);
+        }
         // "Done" only for rows the database holds: count them back rather than trust the tally.
         var committed = outputTable.CountRows();
         var summary = counters.Summary(timer.Elapsed);

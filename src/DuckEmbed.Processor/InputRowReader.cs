@@ -11,13 +11,14 @@ namespace DuckEmbed.Processor;
 /// </summary>
 internal static class InputRowReader
 {
-    public static IEnumerable<RowWindow> ReadWindows(DuckDBConnection reader, InputTable table, string outputTable,
+    // outputTable: the table whose ids are skipped; null before it exists.
+    public static IEnumerable<RowWindow> ReadWindows(DuckDBConnection reader, InputTable table, string? outputTable,
         long? maxRows, int windowSize, CancellationToken cancellationToken)
     {
         var id = SqlIdentifier.Quote(table.IdColumn);
         using var command = reader.CreateCommand();
         command.CommandText = $"SELECT i.{id}, i.{SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName} AS i " +
-            $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ORDER BY i.{id}" +
+            (outputTable is null ? "" : $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ") + $"ORDER BY i.{id}" +
             (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
         command.UseStreamingMode = true;
         using var registration = cancellationToken.Register(command.Cancel);

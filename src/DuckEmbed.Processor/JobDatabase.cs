@@ -71,10 +71,22 @@ internal sealed partial class JobDatabase : IDisposable
     /// Attaches the output read-write (creating the file) after checking that it is not the input by any path and
     /// not some other kind of file, and that DuckDB keeps it on disk.
     /// </summary>
-    public void AttachOutput(string outputPath, string inputPath)
+    public void AttachOutput(string outputPath, string inputPath) => AttachOutput(outputPath, inputPath, readOnly: false);
+
+    /// <summary>Attaches an existing output read-only, to check or search it.</summary>
+    public void AttachExistingOutput(string outputPath, string inputPath)
+    {
+        if (!File.Exists(outputPath))
+        {
+            throw new EmbeddingJobException($"output_db_path: {Path.GetFullPath(outputPath)} does not exist; run embed first.");
+        }
+        AttachOutput(outputPath, inputPath, readOnly: true);
+    }
+
+    private void AttachOutput(string outputPath, string inputPath, bool readOnly)
     {
         DatabaseFile.CheckOutput(outputPath, inputPath);
-        Attach(outputPath, OutputCatalog, readOnly: false, "output_db_path");
+        Attach(outputPath, OutputCatalog, readOnly, "output_db_path");
         _outputAttached = true;
         Use(_connection);
         using var command = _connection.CreateCommand();

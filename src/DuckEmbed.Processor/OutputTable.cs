@@ -4,21 +4,25 @@ using DuckDB.NET.Data;
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// The output table <c>(id, text VARCHAR, vector FLOAT[])</c>: created or checked, asked where to resume, and
-/// written one window per transaction with the appender, so a crash leaves whole windows or nothing.
+/// The output table <c>(id, text VARCHAR, vector FLOAT[N] or FLOAT[])</c>: created or checked, asked where to resume,
+/// and written one window per transaction with the appender, so a crash leaves whole windows or nothing.
 /// </summary>
 internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input)
 {
-    /// <summary>The vector column's type and storage in CREATE TABLE.</summary>
+    /// <summary>The list type's definition in CREATE TABLE.</summary>
     /// <remarks>
     /// Uncompressed on purpose: DuckDB's choice for embedding floats, ALPRD, saves a little per value but puts each
     /// segment of ~42,000 floats in a block of its own, so the file came out 1.5 × larger (250 MB against 165 MB for
-    /// 100,000 rows of real embeddings) and writing took 1.3 × longer (BENCHMARKS.md, the processor alone).
+    /// 100,000 rows of real embeddings) and writing took 1.3 × longer (BENCHMARKS.md, the processor alone). DuckDB
+    /// refuses a compression choice on an ARRAY column, so <c>FLOAT[N]</c> keeps DuckDB's own.
     /// </remarks>
-    internal const string VectorColumnDefinition = "FLOAT[] USING COMPRESSION uncompressed";
+    internal const string ListColumnDefinition = "FLOAT[] USING COMPRESSION uncompressed";
+
+    private static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^FLOAT\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private string _name = job.OutputTable;
     private string _quotedName = SqlIdentifier.Quote(job.OutputTable);
+    private IReadOnlyDictionary<string, string>? _pendingRecord;
 
     /// <summary>The table's name as the database has it (DuckDB matches names regardless of case).</summary>
     public string Name => _name;
@@ -27,7 +31,11 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// Creates the table with its provenance record, or checks that an existing one has the columns and the
     /// provenance this run would give it (with <paramref name="overwrite"/>, drops it and starts over).
     /// </summary>
-    public void Prepare(IReadOnlyDictionary<string, string> provenanceRecord, bool overwrite)
+    /// <remarks>
+    /// A new <c>FLOAT[N]</c> table needs N: from <paramref name="dimensions"/> (the generator's metadata), or else
+    /// from the first window's vectors, when <see cref="WriteWindow"/> creates it in that window's transaction.
+    /// </remarks>
+    public void Prepare(IReadOnlyDictionary<string, string> provenanceRecord, bool overwrite, int? dimensions)
     {
         if (string.Equals(job.OutputTable, OutputProvenance.TableName, StringComparison.OrdinalIgnoreCase))
         {
@@ -52,23 +60,43 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
         if (existing.Count == 0)
         {
-            Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
-                $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {VectorColumnDefinition})");
-            provenance.Write(provenanceRecord);
+            _pendingRecord = provenanceRecord;
+            if (job.VectorType == VectorColumnType.List || dimensions is not null)
+            {
+                Create(dimensions);
+            }
         }
         else
         {
-            ValidateColumns(existing);
+            ValidateColumns(existing, dimensions);
             ValidateProvenance(provenance, provenanceRecord);
         }
         transaction.Commit();
     }
 
-    private void ValidateColumns(List<(string Name, string Type)> existing)
+    /// <summary>Whether the table exists yet (a <c>FLOAT[N]</c> table waits for the first vectors to know N).</summary>
+    public bool Exists => _pendingRecord is null;
+
+    /// <summary>Creates the table, <c>FLOAT[N]</c> with N = <paramref name="dimensions"/> where known, with its record.</summary>
+    public void Create(int? dimensions)
     {
+        var vectorType = job.VectorType == VectorColumnType.Array && dimensions is { } n ? $"FLOAT[{n}]" : ListColumnDefinition;
+        Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
+            $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})");
+        new OutputProvenance(output, _name).Write(_pendingRecord!);
+        _pendingRecord = null;
+    }
+
+    private void ValidateColumns(List<(string Name, string Type)> existing, int? dimensions)
+    {
+        // Either vector type resumes; an array must have the model's dimensions.
+        var vectorType = existing.Count == 3 && existing[2].Type != "FLOAT[]" && ArrayType.Match(existing[2].Type) is { Success: true } array
+            && (dimensions is null || array.Groups[1].Value == dimensions.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ? existing[2].Type
+            : "FLOAT[]";
         var expected = new List<(string, string)>
         {
-            (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, "FLOAT[]"),
+            (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, vectorType),
         };
         if (!existing.SequenceEqual(expected))
         {
@@ -143,6 +171,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// <summary>Rows in the table now, as committed to the database.</summary>
     public long CountRows()
     {
+        if (!Exists)
+        {
+            return 0;
+        }
         using var command = output.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM {_quotedName}";
         return (long)command.ExecuteScalar()!;
@@ -170,7 +202,27 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
 
     private void AppendAndCommit(RowWindow window)
     {
-        using var transaction = output.BeginTransaction();
+        var pending = _pendingRecord;
+        try
+        {
+            using var transaction = output.BeginTransaction();
+            if (!Exists)
+            {
+                Create(window.Vectors.Take(window.Count).FirstOrDefault(v => v is not null)?.Length);
+            }
+            Append(window);
+            transaction.Commit();
+        }
+        catch
+        {
+            // A table created in a rolled-back transaction is not there: the next window creates it again.
+            _pendingRecord = pending;
+            throw;
+        }
+    }
+
+    private void Append(RowWindow window)
+    {
         using (var appender = output.CreateAppender(_name))
         {
             for (var i = 0; i < window.Count; i++)
@@ -190,7 +242,6 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             }
             appender.Close();
         }
-        transaction.Commit();
     }
 
     // DuckDB.NET's list writer takes arrays and lists, not slices.
@@ -201,22 +252,32 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
 
     private List<(string Name, string Type)> ReadColumns()
     {
+        var columns = ReadColumns(output, job.OutputTable);
+        if (columns.Count > 0)
+        {
+            // DuckDB's names are case-insensitive: "Embedded" is the table "embedded" already there.
+            _name = columns[0].Table;
+            _quotedName = SqlIdentifier.Quote(_name);
+        }
+        return columns.Select(c => (c.Name, c.Type)).ToList();
+    }
+
+    /// <summary>The columns of the output table named <paramref name="table"/> in any case, with the table's own name.</summary>
+    internal static List<(string Name, string Type, string Table)> ReadColumns(DuckDBConnection output, string table)
+    {
         using var command = output.CreateCommand();
         command.CommandText = """
             SELECT column_name, data_type, table_name FROM information_schema.columns
             WHERE table_catalog = current_database() AND table_schema = 'main' AND lower(table_name) = lower($table)
             ORDER BY ordinal_position
             """;
-        command.Parameters.Add(new DuckDBParameter("table", job.OutputTable));
+        command.Parameters.Add(new DuckDBParameter("table", table));
         using var reader = command.ExecuteReader();
-        var columns = new List<(string, string)>();
+        var columns = new List<(string, string, string)>();
         while (reader.Read())
         {
-            columns.Add((reader.GetString(0), reader.GetString(1)));
-            // DuckDB's names are case-insensitive: "Embedded" is the table "embedded" already there.
-            _name = reader.GetString(2);
+            columns.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         }
-        _quotedName = SqlIdentifier.Quote(_name);
         return columns;
     }
 

@@ -141,4 +141,12 @@ public sealed class RunSettingsTests : IDisposable
         Assert.Contains($"config.json: 'cuda_devices' must be a list of distinct CUDA device numbers such as [0, 1], not {value}.",
             ErrorOf(With("cuda_devices", value)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Vector_type_defaults_to_array_and_anything_but_array_or_list_is_named()
+    {
+        Assert.Equal(VectorColumnType.Array, Load(ValidConfig).Job.VectorType);
+        Assert.Equal(VectorColumnType.List, Load(With("vector_type", "\"list\"")).Job.VectorType);
+        Assert.StartsWith("vector_type must be array (FLOAT[N]", ErrorOf(With("vector_type", "\"tensor\"")), StringComparison.Ordinal);
+    }
 }

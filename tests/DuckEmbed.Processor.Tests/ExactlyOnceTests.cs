@@ -24,12 +24,13 @@ public sealed class ExactlyOnceTests : IDisposable
     }
 
     [Fact]
-    public async Task Vector_floats_are_stored_uncompressed_and_read_back_exactly()
+    public async Task List_vectors_are_stored_uncompressed_and_read_back_exactly()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3000);
         var output = _folder.File("out.duckdb");
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 64, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { VectorType = VectorColumnType.List },
+            new HashEmbeddingGenerator(), 64, NullLogger.Instance);
 
         var compressions = TestDatabase.Query(output,
             "SELECT DISTINCT compression FROM pragma_storage_info('embedded') WHERE column_name = 'vector' AND segment_type = 'FLOAT'");

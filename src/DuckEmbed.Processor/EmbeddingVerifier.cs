@@ -1,0 +1,141 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.AI;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// Checks a finished output against its input and its model: every input id exactly once and nothing else, texts as
+/// in the input, vectors of the model's dimensions and unit length (where the model normalises), NULL vectors for
+/// NULL texts only, the provenance matching this job and generator, and a sample re-embedded to the same vectors.
+/// Opens both databases read-only.
+/// </summary>
+public static class EmbeddingVerifier
+{
+    /// <summary>Lowest cosine between a stored vector and the same text embedded again.</summary>
+    public const double MinimumSampleCosine = 0.9999;
+
+    /// <summary>Checks the output of <paramref name="job"/>; problems are named in the report, not thrown.</summary>
+    /// <param name="job">Input, output and names, as for the run that made the output.</param>
+    /// <param name="generator">The model the output should have been made with; re-embeds the sample.</param>
+    /// <param name="sampleRows">Rows drawn at random and embedded again.</param>
+    /// <param name="cancellationToken">Stops the check.</param>
+    /// <exception cref="EmbeddingJobException">The input or output cannot be read at all.</exception>
+    public static async Task<VerificationReport> VerifyAsync(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator,
+        int sampleRows = 32, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(generator);
+        var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        using var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
+        var input = InputTable.Inspect(database.Connection, job);
+        database.AttachExistingOutput(job.OutputDatabasePath, inputPath);
+        var connection = database.Connection;
+        var columns = OutputTable.ReadColumns(connection, job.OutputTable);
+        if (columns.Count == 0)
+        {
+            throw new EmbeddingJobException($"output_table '{job.OutputTable}' is not in {job.OutputDatabasePath}; run embed first.");
+        }
+        var table = SqlIdentifier.Quote(columns[0].Table);
+        var id = SqlIdentifier.Quote(input.IdColumn);
+        var text = SqlIdentifier.Quote(input.TextColumn);
+        var vector = SqlIdentifier.Quote(job.VectorColumn);
+        var problems = new List<string>();
+
+        var (rows, distinct) = Scalars(connection, $"SELECT count(*), count(DISTINCT {id}) FROM {table}");
+        Problem(problems, rows - distinct, "rows repeat an id");
+        var (missing, extra) = Scalars(connection,
+            $"SELECT (SELECT count(*) FROM {input.QualifiedName} AS i ANTI JOIN {table} AS o ON o.{id} = i.{id}), " +
+            $"(SELECT count(*) FROM {table} AS o ANTI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id})");
+        Problem(problems, missing, $"input ids are not in {columns[0].Table}");
+        Problem(problems, extra, "output ids are not in the input");
+        var (changed, _) = Scalars(connection,
+            $"SELECT count(*), 0 FROM {table} AS o JOIN {input.QualifiedName} AS i ON o.{id} = i.{id} WHERE o.{text} IS DISTINCT FROM i.{text}");
+        Problem(problems, changed, "texts differ from the input's");
+
+        var stored = new OutputProvenance(connection, columns[0].Table).Read();
+        var expected = OutputProvenance.Describe(job, input, generator);
+        foreach (var difference in OutputProvenance.Differences(stored, expected))
+        {
+            problems.Add($"provenance differs from this config and model: {difference}");
+        }
+        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var asList = $"{vector}::FLOAT[]";
+        var (nullMismatch, wrongLength) = Scalars(connection,
+            $"SELECT count(*) FILTER (WHERE ({text} IS NULL) <> ({vector} IS NULL)), " +
+            $"count(*) FILTER (WHERE {vector} IS NOT NULL AND len({asList}) <> {(dimensions ?? 0).ToString(CultureInfo.InvariantCulture)}) FROM {table}");
+        Problem(problems, nullMismatch, "rows have a NULL vector for a text, or a vector for a NULL text");
+        if (dimensions is not null)
+        {
+            Problem(problems, wrongLength, $"vectors are not of {dimensions} dimensions");
+        }
+        if (stored.GetValueOrDefault("normalization") == "l2")
+        {
+            var (notUnit, _) = Scalars(connection,
+                $"SELECT count(*) FILTER (WHERE abs(sqrt(list_dot_product({asList}, {asList})) - 1) > 1e-3), 0 FROM {table} WHERE {vector} IS NOT NULL");
+            Problem(problems, notUnit, "vectors are not of unit length");
+        }
+
+        var lowest = await CheckSampleAsync(connection, table, text, vector, generator, sampleRows, problems, cancellationToken).ConfigureAwait(false);
+        return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = lowest.Count, LowestSampleCosine = lowest.Cosine, Problems = problems };
+    }
+
+    private static async Task<(int Count, double Cosine)> CheckSampleAsync(DuckDBConnection connection, string table, string text, string vector,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int sampleRows, List<string> problems, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>();
+        var vectors = new List<float[]>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {text}, {vector}::FLOAT[] FROM {table} WHERE {vector} IS NOT NULL USING SAMPLE reservoir({sampleRows.ToString(CultureInfo.InvariantCulture)} ROWS) REPEATABLE (7)";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                texts.Add(reader.GetString(0));
+                vectors.Add(((IEnumerable<float>)reader.GetValue(1)).ToArray());
+            }
+        }
+        if (texts.Count == 0)
+        {
+            return (0, double.NaN);
+        }
+        var again = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var cosines = again.Select((embedding, i) => Cosine(embedding.Vector.Span, vectors[i])).ToList();
+        var below = cosines.Count(c => c < MinimumSampleCosine);
+        Problem(problems, below, $"of {texts.Count} sampled rows embed again to a vector below cosine {MinimumSampleCosine} of the stored one (lowest {cosines.Min():F6})");
+        return (texts.Count, cosines.Min());
+    }
+
+    private static void Problem(List<string> problems, long count, string what)
+    {
+        if (count > 0)
+        {
+            problems.Add($"{count.ToString("N0", CultureInfo.InvariantCulture)} {what}");
+        }
+    }
+
+    private static (long First, long Second) Scalars(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, float[] b)
+    {
+        if (a.Length != b.Length)
+        {
+            return double.NaN;
+        }
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+}
