@@ -6,8 +6,8 @@ namespace DuckEmbed.Cli;
 /// <summary>What every command builds the same way: logging to stderr and the embedder.</summary>
 internal static class CliServices
 {
-    public static ILoggerFactory CreateLogging(bool verbose) => LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+    public static ILoggerFactory CreateLogging(bool verbose, LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(verbose ? LogLevel.Debug : minimum)
         // Warnings and errors on stderr, so that stdout stays the run's own report.
         .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Warning)
         .AddSimpleConsole(options =>

@@ -24,9 +24,27 @@ var benchmark = new Command("benchmark", "Measures rows/s for several batch size
 benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
     parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
+var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32 };
+var verify = new Command("verify", "Checks the output: every input id exactly once, no other ids, texts, dimensions, unit length, provenance, and a re-embedded sample. Exit 0 only when all hold.")
+{
+    configOption, sampleOption,
+};
+verify.SetAction(async (parsed, _) => exitCode = await VerifyCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(sampleOption),
+    Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+
+var queryArgument = new Argument<string>("text") { Description = "The text to look for." };
+var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
+var jsonOption = new Option<bool>("--json") { Description = "Print the rows as JSON." };
+var search = new Command("search", "Shows the output rows closest to a text (cosine similarity), embedding it with the model that made them.")
+{
+    queryArgument, configOption, countOption, jsonOption,
+};
+search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
+    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption, verboseOption, overwriteOption, benchmark,
+    configOption, verboseOption, overwriteOption, benchmark, verify, search,
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
     parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));

@@ -29,7 +29,7 @@ internal static class DatabaseFile
     /// Refuses an output that DuckDB would not open as a database file of its own (an in-memory or remote name, a
     /// folder, an existing file of another kind), and one that reaches the input by any path.
     /// </summary>
-    public static void CheckOutput(string outputPath, string inputPath)
+    public static void CheckOutput(string outputPath, string? inputPath)
     {
         if (outputPath.StartsWith(":memory:", StringComparison.OrdinalIgnoreCase) || HasUriScheme(outputPath))
         {
@@ -47,7 +47,7 @@ internal static class DatabaseFile
         }
         foreach (var written in new[] { full, full + ".wal", full + ".tmp" })
         {
-            foreach (var read in new[] { inputPath, inputPath + ".wal" })
+            foreach (var read in inputPath is null ? [] : new[] { inputPath, inputPath + ".wal" })
             {
                 if (FileIdentity.SameFile(written, read))
                 {

@@ -43,8 +43,39 @@ internal sealed partial class JobDatabase : IDisposable
     /// <summary>Opens an instance of its own and attaches the input read-only; the output is not touched yet.</summary>
     public static JobDatabase OpenInput(string inputPath, string outputPath, string memoryLimit)
     {
-        ValidateMemoryLimit(memoryLimit);
         DatabaseFile.CheckInput(inputPath);
+        var database = Open(outputPath, memoryLimit);
+        try
+        {
+            database.Attach(inputPath, InputCatalog, readOnly: true, "input_db_path");
+            return database;
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an instance of its own with an existing output attached read-only, and no input.</summary>
+    public static JobDatabase OpenExistingOutput(string outputPath, string memoryLimit)
+    {
+        var database = Open(outputPath, memoryLimit);
+        try
+        {
+            database.AttachExistingOutput(outputPath, inputPath: null);
+            return database;
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    private static JobDatabase Open(string outputPath, string memoryLimit)
+    {
+        ValidateMemoryLimit(memoryLimit);
         // An in-memory main database (no file of its own), so both files are ATTACHed and the output can wait.
         // Spills go beside the output, never beside the input.
         var builder = new DuckDBConnectionStringBuilder { DataSource = DuckDBConnectionStringBuilder.InMemoryDataSource };
@@ -53,16 +84,14 @@ internal sealed partial class JobDatabase : IDisposable
         builder["checkpoint_threshold"] = CheckpointThreshold;
         builder["temp_directory"] = Path.GetFullPath(outputPath) + ".tmp";
         var connection = new DuckDBConnection(builder.ConnectionString);
-        var database = new JobDatabase(connection);
         try
         {
             connection.Open();
-            database.Attach(inputPath, InputCatalog, readOnly: true, "input_db_path");
-            return database;
+            return new JobDatabase(connection);
         }
         catch
         {
-            database.Dispose();
+            connection.Dispose();
             throw;
         }
     }
@@ -74,7 +103,7 @@ internal sealed partial class JobDatabase : IDisposable
     public void AttachOutput(string outputPath, string inputPath) => AttachOutput(outputPath, inputPath, readOnly: false);
 
     /// <summary>Attaches an existing output read-only, to check or search it.</summary>
-    public void AttachExistingOutput(string outputPath, string inputPath)
+    public void AttachExistingOutput(string outputPath, string? inputPath)
     {
         if (!File.Exists(outputPath))
         {
@@ -83,7 +112,7 @@ internal sealed partial class JobDatabase : IDisposable
         AttachOutput(outputPath, inputPath, readOnly: true);
     }
 
-    private void AttachOutput(string outputPath, string inputPath, bool readOnly)
+    private void AttachOutput(string outputPath, string? inputPath, bool readOnly)
     {
         DatabaseFile.CheckOutput(outputPath, inputPath);
         Attach(outputPath, OutputCatalog, readOnly, "output_db_path");

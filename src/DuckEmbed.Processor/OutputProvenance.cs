@@ -25,6 +25,17 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
             ["text_column"] = input.TextColumn,
             ["vector_column"] = job.VectorColumn,
         };
+        foreach (var (key, value) in DescribeGenerator(job, generator))
+        {
+            record[key] = value;
+        }
+        return record;
+    }
+
+    /// <summary>What makes the vectors: the generator's model id and dimensions, and the job's generator settings.</summary>
+    public static SortedDictionary<string, string> DescribeGenerator(EmbeddingJob job, IEmbeddingGenerator generator)
+    {
+        var record = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (generator.GetService(typeof(EmbeddingGeneratorMetadata)) is EmbeddingGeneratorMetadata metadata)
         {
             if (metadata.DefaultModelId is { } modelId)

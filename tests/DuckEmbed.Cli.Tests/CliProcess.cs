@@ -44,6 +44,14 @@ internal sealed class CliProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>Runs <c>embed COMMAND ARGUMENTS… --config CONFIG</c> to the end.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunCommand(string configPath, params string[] arguments)
+    {
+        using var cli = new CliProcess([.. arguments, "--config", configPath], null);
+        var exitCode = cli.WaitForExit(TimeSpan.FromMinutes(3));
+        return (exitCode, cli.Stdout, cli.Stderr);
+    }
+
     /// <summary>Starts <c>embed benchmark --config CONFIG ARGUMENTS…</c>.</summary>
     public static CliProcess Benchmark(string configPath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(["benchmark", "--config", configPath, .. arguments], environment);

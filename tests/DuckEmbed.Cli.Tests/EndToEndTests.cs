@@ -157,4 +157,33 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal("error: input_table 'txts' not found in the input database; did you mean 'texts'?", stderr.Trim());
         Assert.False(File.Exists(Output));
     }
+
+    [Fact]
+    public void Search_finds_a_stored_text_first_with_a_score_of_one_and_verify_passes_until_a_row_is_lost()
+    {
+        var config = WriteConfig(copies: 1);
+        Assert.Equal(0, CliProcess.Run(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "32" }).ExitCode);
+        Assert.Equal($"FLOAT[384]", TestDatabase.Query(Output, "SELECT data_type FROM information_schema.columns WHERE column_name = 'vector'")[0][0]);
+        var stored = ReferenceRow.All.First(r => r.Text.Length > 40 && !r.Text.Contains('\0', StringComparison.Ordinal));
+
+        var (searchExit, hits, searchErrors) = CliProcess.RunCommand(config, "search", stored.Text, "-k", "3", "--json");
+
+        Assert.True(searchExit == 0, searchErrors);
+        using (var json = System.Text.Json.JsonDocument.Parse(hits))
+        {
+            var first = json.RootElement[0];
+            Assert.Equal(stored.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), first.GetProperty("id").GetString());
+            Assert.True(first.GetProperty("score").GetDouble() >= 0.9999, hits);
+            Assert.Equal(3, json.RootElement.GetArrayLength());
+        }
+
+        var (verifyExit, report, _) = CliProcess.RunCommand(config, "verify", "--sample", "16");
+        Assert.True(verifyExit == 0, report);
+        Assert.Contains("OK: every input row is there once", report, StringComparison.Ordinal);
+
+        TestDatabase.Execute(Output, $"DELETE FROM embedded WHERE doc_id = {stored.Id}");
+        var (brokenExit, broken, _) = CliProcess.RunCommand(config, "verify", "--sample", "16");
+        Assert.Equal(1, brokenExit);
+        Assert.Contains("problem: 1 input ids are not in embedded", broken, StringComparison.Ordinal);
+    }
 }

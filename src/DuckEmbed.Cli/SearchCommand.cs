@@ -1,0 +1,51 @@
+using System.Text.Json;
+using DuckEmbed.Onnx;
+using DuckEmbed.Processor;
+
+namespace DuckEmbed.Cli;
+
+/// <summary><c>embed search "text"</c>: the output rows closest to a text, with the model that made them.</summary>
+internal static class SearchCommand
+{
+    private const int ShownCharacters = 80;
+
+    public static async Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
+        TextWriter stdout, TextWriter stderr)
+    {
+        using var stop = new StopSignals();
+        using var logging = CliServices.CreateLogging(verbose: false, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
+        try
+        {
+            if (count < 1)
+            {
+                throw new EmbeddingJobException($"-k must be a positive number of rows, not {count}.");
+            }
+            var settings = RunSettings.Load(configPath, environment);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging);
+            var job = settings.Job with { GeneratorSettings = generator.Settings };
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, stop.Token);
+            if (json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));
+                return EmbedCommand.ExitOk;
+            }
+            foreach (var hit in hits)
+            {
+                var text = hit.Text.ReplaceLineEndings(" ");
+                stdout.WriteLine($"{hit.Rank,3}  {hit.Score:F4}  {hit.Id}  {(text.Length > ShownCharacters ? text[..ShownCharacters] + "…" : text)}");
+            }
+            stderr.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
+            return EmbedCommand.ExitOk;
+        }
+        catch (OperationCanceledException) when (stop.Stopped)
+        {
+            return stop.ExitCode;
+        }
+        catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return EmbedCommand.ExitUserError;
+        }
+    }
+}
