@@ -24,7 +24,7 @@ internal static class AppendProbe
             connection.Open();
             using (var create = connection.CreateCommand())
             {
-                create.CommandText = $"CREATE TABLE t (id BIGINT, body VARCHAR, v {OutputTable.ListColumnDefinition})";
+                create.CommandText = $"{JobDatabase.UncompressedFloats}; CREATE TABLE t (id BIGINT, body VARCHAR, v FLOAT[{vectors[0].Length}])";
                 create.ExecuteNonQuery();
             }
             for (var w = 0; w < rows / window; w++)

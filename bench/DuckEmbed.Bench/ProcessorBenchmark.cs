@@ -93,8 +93,9 @@ internal static class ProcessorBenchmark
             }
             command.CommandText = $"""
                 ATTACH '{input}' AS source (READ_ONLY);
-                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector {OutputTable.ListColumnDefinition});
-                INSERT INTO embedded SELECT id, body, v FROM source.docs JOIN pool ON k = id % {vectors.Count} ORDER BY id;
+                {JobDatabase.UncompressedFloats};
+                CREATE TABLE embedded (id BIGINT, body VARCHAR, vector FLOAT[{vectors[0].Length}]);
+                INSERT INTO embedded SELECT id, body, v::FLOAT[{vectors[0].Length}] FROM source.docs JOIN pool ON k = id % {vectors.Count} ORDER BY id;
                 CHECKPOINT;
                 """;
             command.ExecuteNonQuery();

@@ -9,15 +9,6 @@ namespace DuckEmbed.Processor;
 /// </summary>
 internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input)
 {
-    /// <summary>The list type's definition in CREATE TABLE.</summary>
-    /// <remarks>
-    /// Uncompressed on purpose: DuckDB's choice for embedding floats, ALPRD, saves a little per value but puts each
-    /// segment of ~42,000 floats in a block of its own, so the file came out 1.5 × larger (250 MB against 165 MB for
-    /// 100,000 rows of real embeddings) and writing took 1.3 × longer (BENCHMARKS.md, the processor alone). DuckDB
-    /// refuses a compression choice on an ARRAY column, so <c>FLOAT[N]</c> keeps DuckDB's own.
-    /// </remarks>
-    internal const string ListColumnDefinition = "FLOAT[] USING COMPRESSION uncompressed";
-
     private static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^FLOAT\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private string _name = job.OutputTable;
@@ -80,7 +71,8 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// <summary>Creates the table, <c>FLOAT[N]</c> with N = <paramref name="dimensions"/> where known, with its record.</summary>
     public void Create(int? dimensions)
     {
-        var vectorType = job.VectorType == VectorColumnType.Array && dimensions is { } n ? $"FLOAT[{n}]" : ListColumnDefinition;
+        // Floats are stored uncompressed, for either type (JobDatabase says why).
+        var vectorType = job.VectorType == VectorColumnType.Array && dimensions is { } n ? $"FLOAT[{n}]" : "FLOAT[]";
         Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
             $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})");
         new OutputProvenance(output, _name).Write(_pendingRecord!);

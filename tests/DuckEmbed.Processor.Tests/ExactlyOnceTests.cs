@@ -23,13 +23,15 @@ public sealed class ExactlyOnceTests : IDisposable
         AssertEveryRowOnceWithItsVector(input, output, 1000);
     }
 
-    [Fact]
-    public async Task List_vectors_are_stored_uncompressed_and_read_back_exactly()
+    [Theory]
+    [InlineData(VectorColumnType.Array)]
+    [InlineData(VectorColumnType.List)]
+    public async Task Vectors_of_either_type_are_stored_uncompressed_and_read_back_exactly(VectorColumnType type)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3000);
         var output = _folder.File("out.duckdb");
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { VectorType = VectorColumnType.List },
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { VectorType = type },
             new HashEmbeddingGenerator(), 64, NullLogger.Instance);
 
         var compressions = TestDatabase.Query(output,
