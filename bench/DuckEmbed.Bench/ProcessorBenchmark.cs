@@ -43,6 +43,30 @@ internal static class ProcessorBenchmark
         Console.WriteLine($"resume rows={rows} present={resumed.RowsAlreadyPresent} written={resumed.RowsWritten} resume_seconds={resumeSeconds:F2} finished_again_seconds={againSeconds:F2}");
     }
 
+    /// <summary>
+    /// What <c>embed search</c> costs on ROWS rows, the model aside: the processor writes the output, then three
+    /// searches (query embedding is free here) each rank every row; prints each time.
+    /// </summary>
+    public static async Task RunSearchAsync(int rows, IReadOnlyList<float[]> vectors, string folder)
+    {
+        var (input, output) = PrepareInput(rows, folder);
+        var job = Job(input, output);
+        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        var seconds = new List<double>();
+        for (var run = 0; run < 3; run++)
+        {
+            var timer = Stopwatch.StartNew();
+            var hits = await EmbeddingSearch.SearchAsync(job, new RecycledVectorGenerator(vectors), "query", 10);
+            seconds.Add(timer.Elapsed.TotalSeconds);
+            if (hits.Count != 10 || hits[0].Score < 0.9999)
+            {
+                throw new InvalidOperationException($"search found {hits.Count} rows, the first at {(hits.Count > 0 ? hits[0].Score : double.NaN)}");
+            }
+        }
+        File.Delete(output);
+        Console.WriteLine($"search rows={rows} k=10 seconds={string.Join("/", seconds.Select(s => s.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
+
     private static EmbeddingJob Job(string input, string output) => new()
     {
         InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",

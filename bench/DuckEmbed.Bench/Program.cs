@@ -7,6 +7,7 @@ using DuckEmbed.Processor;
 //                                         real embeddings (default ../shared/reference/reference.jsonl)
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
 //   resume ROWS [VECTORS_JSONL]           what resuming costs: a run stopped 1 % before the end, then the resume
+//   search ROWS [VECTORS_JSONL]           embed search on ROWS rows, the model aside (three searches)
 //   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
 //   export-model PATH                     the bundled model.onnx, for peers
@@ -27,6 +28,10 @@ switch (mode)
         break;
     case "resume":
         await ProcessorBenchmark.RunResumeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Vectors(2),
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        break;
+    case "search":
+        await ProcessorBenchmark.RunSearchAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Vectors(2),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "raw-ort":
