@@ -17,7 +17,8 @@ internal static class CliServices
         })
         .AddFilter("Microsoft", LogLevel.Warning));
 
-    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging)
+    /// <summary>The embedder of <paramref name="settings"/>; <paramref name="prompt"/> overrides the config's (search's query prompt).</summary>
+    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging, string? prompt = null)
     {
         var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
         return SentenceEmbeddingGenerator.Create(source, new SentenceEmbeddingOptions
@@ -28,6 +29,8 @@ internal static class CliServices
             IntraOpThreads = settings.Threads,
             CudaDevices = settings.CudaDevices,
             MaxBatchTokens = settings.MaxBatchTokens ?? SentenceEmbeddingOptions.DefaultMaxBatchTokens,
+            Prompt = prompt ?? settings.Prompt,
+            TruncateDimensions = settings.TruncateDimensions,
         }, logging.CreateLogger("onnx"));
     }
 }

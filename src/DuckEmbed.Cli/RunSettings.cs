@@ -17,11 +17,17 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// </summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>The model's prompt for the stored texts (<c>prompt</c>, e.g. <c>document</c>); <c>null</c> for none.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
+    public int? TruncateDimensions { get; init; }
+
     private static readonly string[] RequiredKeys =
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -80,7 +86,11 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
         return new RunSettings(job, ParseBatchSize(environment("BATCH_SIZE")), modelPath, device, precision,
             ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath),
-            ReadDeviceNumbers(root, "cuda_devices", configPath), warnings);
+            ReadDeviceNumbers(root, "cuda_devices", configPath), warnings)
+        {
+            Prompt = ReadString(root, "prompt", configPath),
+            TruncateDimensions = ReadPositiveInt(root, "truncate_dim", configPath),
+        };
     }
 
     internal static int ParseBatchSize(string? value)

@@ -8,6 +8,7 @@ namespace DuckEmbed.Cli;
 internal static class SearchCommand
 {
     private const int ShownCharacters = 80;
+    private const string QueryPrompt = "query";
 
     public static async Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
@@ -21,8 +22,17 @@ internal static class SearchCommand
                 throw new EmbeddingJobException($"-k must be a positive number of rows, not {count}.");
             }
             var settings = RunSettings.Load(configPath, environment);
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging);
-            var job = settings.Job with { GeneratorSettings = generator.Settings };
+            // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models
+            // expect (the stored texts got the config's prompt, or none).
+            var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
+            var queryPrompt = source.Prompts.ContainsKey(QueryPrompt) ? QueryPrompt : settings.Prompt;
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt);
+            // The prompt is what may differ between the stored texts and the query; everything else must not.
+            var job = settings.Job with
+            {
+                GeneratorSettings = generator.Settings.Where(s => !s.Key.StartsWith(SentenceEmbeddingGenerator.PromptSetting, StringComparison.Ordinal))
+                    .ToDictionary(s => s.Key, s => s.Value),
+            };
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, stop.Token);
             if (json)

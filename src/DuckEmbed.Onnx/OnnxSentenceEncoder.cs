@@ -16,15 +16,18 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private const string LastHiddenState = "last_hidden_state";
 
     private readonly InferenceSession _session;
+    private readonly SentencePooling _pooling;
+    private readonly int _hiddenDimensions;
     private readonly bool _takesTokenTypes;
     private readonly string _hiddenStateOutput;
     private readonly int _padId;
     private readonly OrtMemoryInfo? _pinnedMemory;
     private readonly OrtAllocator _inputAllocator;
 
-    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device, int deviceId = 0)
+    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device, SentencePooling pooling, int deviceId = 0)
     {
         _session = session;
+        _pooling = pooling;
         _padId = padId;
         foreach (var required in new[] { InputIds, AttentionMask })
         {
@@ -36,11 +39,17 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         _takesTokenTypes = session.InputMetadata.ContainsKey(TokenTypeIds);
         _hiddenStateOutput = session.OutputMetadata.ContainsKey(LastHiddenState)
             ? LastHiddenState
-            : session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key;
+            : session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key
+              ?? throw new ModelLoadException("The model has no [batch, tokens, dimensions] output (last_hidden_state); it is not a sentence-transformer's encoder.");
         var dimensions = session.OutputMetadata[_hiddenStateOutput].Dimensions;
-        Dimensions = dimensions[^1] > 0
+        _hiddenDimensions = dimensions[^1] > 0
             ? dimensions[^1]
             : throw new ModelLoadException("The model's hidden-state output has no fixed embedding size.");
+        Dimensions = pooling.TruncateDimensions is { } truncated
+            ? truncated is > 0 && truncated <= _hiddenDimensions
+                ? truncated
+                : throw new ModelLoadException($"truncate_dim {truncated} is not between 1 and the model's {_hiddenDimensions} dimensions.")
+            : _hiddenDimensions;
         // On CUDA the inputs are written into page-locked host memory, which the GPU reads by DMA without a staging
         // copy; on the CPU, ordinary memory is what the kernels read.
         if (device == ExecutionDevice.Cuda)
@@ -112,10 +121,10 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         _session.RunWithBinding(runOptions, binding);
         using var outputs = binding.GetOutputValues();
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
-        var perText = length * Dimensions;
+        var perText = length * _hiddenDimensions;
         for (var row = 0; row < rows; row++)
         {
-            MeanPooling.PoolAndNormalize(hidden.Slice(row * perText, perText), batch[row].Ids.Length,
+            _pooling.PoolAndNormalize(hidden.Slice(row * perText, perText), batch[row].Ids.Length, _hiddenDimensions,
                 embeddings.Slice(row * Dimensions, Dimensions));
         }
     }

@@ -23,12 +23,19 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     private readonly SentenceEmbeddingOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
 
+    private readonly int _maxLength;
+    private readonly PoolingMode _pooling;
+    private readonly string _promptText;
+
     private SentenceEmbeddingGenerator(BertTokenizer tokenizer, EncoderPool encoders,
-        SentenceEmbeddingOptions options, string modelId, string modelSha256)
+        SentenceEmbeddingOptions options, string modelId, string modelSha256, int maxLength, PoolingMode pooling, string promptText)
     {
         _tokenizer = tokenizer;
         _encoders = encoders;
         _options = options;
+        _maxLength = maxLength;
+        _pooling = pooling;
+        _promptText = promptText;
         ModelSha256 = modelSha256;
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, modelId, encoders.Dimensions);
     }
@@ -40,14 +47,33 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     public string ModelSha256 { get; }
 
     /// <summary>Everything besides the model id that determines the vectors, for an output's provenance record.</summary>
-    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> Settings
     {
-        ["model_sha256"] = ModelSha256,
-        ["pooling"] = "mean",
-        ["normalization"] = "l2",
-        ["max_length"] = _options.MaxSequenceLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["precision"] = _options.Precision.ToString().ToLowerInvariant(),
-    };
+        get
+        {
+            var settings = new Dictionary<string, string>
+            {
+                ["model_sha256"] = ModelSha256,
+                ["pooling"] = _pooling.ToString().ToLowerInvariant(),
+                ["normalization"] = "l2",
+                ["max_length"] = _maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["precision"] = _options.Precision.ToString().ToLowerInvariant(),
+            };
+            if (_options.Prompt is { } prompt)
+            {
+                settings[PromptSetting] = prompt;
+                settings["prompt_text"] = _promptText;
+            }
+            if (_options.TruncateDimensions is { } truncated)
+            {
+                settings["truncate_dim"] = truncated.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return settings;
+        }
+    }
+
+    /// <summary>The key of <see cref="Settings"/> naming the prompt (and, with <c>_text</c>, its text).</summary>
+    public const string PromptSetting = "prompt";
 
     /// <summary>Loads the model from <paramref name="source"/> and prepares ONNX Runtime.</summary>
     public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null)
@@ -58,8 +84,15 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         // ONNX Runtime may send usage telemetry (1.31 tries HTTPS uploads from Linux too): never from DuckEmbed.
         // Before the first session, the int8 calibration's included.
         OrtEnv.Instance().DisableTelemetryEvents();
+        var promptText = options.Prompt is null ? ""
+            : source.Prompts.TryGetValue(options.Prompt, out var text) ? text
+            : throw new ModelLoadException(source.Prompts.Count == 0
+                ? $"prompt '{options.Prompt}': the model {source.ModelId} has no prompts (config_sentence_transformers.json)."
+                : $"prompt '{options.Prompt}' is not one of the model's prompts ({string.Join(", ", source.Prompts.Keys)}).");
+        var maxLength = options.MaxSequenceLength ?? source.Settings.MaxSequenceLength;
+        var pooling = new SentencePooling(source.Settings.Pooling, options.TruncateDimensions);
         var vocabulary = source.ReadVocabulary();
-        var tokenizer = new BertTokenizer(vocabulary, options.MaxSequenceLength);
+        var tokenizer = new BertTokenizer(vocabulary, maxLength);
         var model = source.ReadModel();
         var (sessions, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids), source.Location, options, logger);
         var encoders = new List<IBatchEncoder>(sessions.Count);
@@ -67,12 +100,14 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         {
             foreach (var (session, deviceId) in sessions)
             {
-                encoders.Add(new OutOfMemorySplitting(new OnnxSentenceEncoder(session, tokenizer.PadId, device, deviceId), logger));
+                encoders.Add(new OutOfMemorySplitting(new OnnxSentenceEncoder(session, tokenizer.PadId, device, pooling, deviceId), logger));
             }
             var pool = new EncoderPool(encoders);
-            logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens",
-                source.ModelId, source.Location, pool.Dimensions, options.MaxSequenceLength);
-            return new SentenceEmbeddingGenerator(tokenizer, pool, options, source.ModelId, ModelSource.Sha256(model));
+            logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens, {Pooling} pooling{Prompt}",
+                source.ModelId, source.Location, pool.Dimensions, maxLength, source.Settings.Pooling.ToString().ToLowerInvariant(),
+                options.Prompt is null ? "" : $", prompt '{options.Prompt}'");
+            return new SentenceEmbeddingGenerator(tokenizer, pool, options, source.ModelId, ModelSource.Sha256(model), maxLength,
+                source.Settings.Pooling, promptText);
         }
         catch
         {
@@ -104,7 +139,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         // On the CPU tokenizing is under 1 % of the time; next to one or more GPUs it is not, so it uses every core.
         var encoded = new EncodedText[texts.Count];
         Parallel.For(0, encoded.Length, new ParallelOptions { CancellationToken = cancellationToken },
-            i => encoded[i] = _tokenizer.Encode(texts[i]));
+            i => encoded[i] = _tokenizer.Encode(_promptText.Length == 0 ? texts[i] : _promptText + texts[i]));
         long tokens = 0;
         long truncated = 0;
         foreach (var text in encoded)

@@ -16,8 +16,20 @@ public sealed record SentenceEmbeddingOptions
     /// </summary>
     public int MaxBatchTokens { get; init; } = DefaultMaxBatchTokens;
 
-    /// <summary>Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included (sentence-transformers' max_seq_length).</summary>
-    public int MaxSequenceLength { get; init; } = 256;
+    /// <summary>
+    /// Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included; <c>null</c> for the model's own
+    /// (<c>sentence_bert_config.json</c>'s max_seq_length, 256 for the bundled model).
+    /// </summary>
+    public int? MaxSequenceLength { get; init; }
+
+    /// <summary>
+    /// The name of the model's prompt to put before every text (<c>config_sentence_transformers.json</c>'s
+    /// <c>prompts</c>, e.g. <c>query</c>), as sentence-transformers' <c>encode(prompt_name=…)</c>; <c>null</c> for none.
+    /// </summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Keep the first this many dimensions of every embedding, then normalise (Matryoshka models); <c>null</c> for all.</summary>
+    public int? TruncateDimensions { get; init; }
 
     /// <summary>The number format the model runs in.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;

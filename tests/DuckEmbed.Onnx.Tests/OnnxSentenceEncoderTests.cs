@@ -10,7 +10,7 @@ public sealed class OnnxSentenceEncoderTests
     [Fact]
     public void On_the_cpu_inputs_are_bound_from_ordinary_host_memory()
     {
-        using var encoder = new OnnxSentenceEncoder(CpuSession(), padId: 0, ExecutionDevice.Cpu);
+        using var encoder = new OnnxSentenceEncoder(CpuSession(), padId: 0, ExecutionDevice.Cpu, new SentencePooling(PoolingMode.Mean));
         Assert.Equal(OrtMemoryInfo.DefaultInstance.Name, encoder.InputMemory);
     }
 
@@ -19,7 +19,7 @@ public sealed class OnnxSentenceEncoderTests
     {
         // No GPU here: a CPU session has no pinned allocator, so asking for one fails.
         var session = CpuSession();
-        var error = Assert.ThrowsAny<OnnxRuntimeException>(() => new OnnxSentenceEncoder(session, padId: 0, ExecutionDevice.Cuda));
+        var error = Assert.ThrowsAny<OnnxRuntimeException>(() => new OnnxSentenceEncoder(session, padId: 0, ExecutionDevice.Cuda, new SentencePooling(PoolingMode.Mean)));
         session.Dispose();
         Assert.Contains("No requested allocator", error.Message, StringComparison.Ordinal);
     }

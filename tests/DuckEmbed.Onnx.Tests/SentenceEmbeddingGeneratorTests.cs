@@ -85,13 +85,76 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     }
 
     [Theory]
-    [InlineData("cls_token", "asks for cls_token pooling")]
-    [InlineData("max_tokens", "asks for max_tokens pooling")]
-    public void A_model_folder_whose_pooling_is_not_the_mean_is_refused_naming_the_pooling(string pooling, string expected)
+    [InlineData("mean_sqrt_len_tokens")]
+    [InlineData("weightedmean_tokens")]
+    [InlineData("lasttoken")]
+    public void A_model_folder_whose_pooling_duckembed_does_not_compute_is_refused_naming_the_file_and_pooling(string pooling)
     {
         using var folder = ExportedModelFolder(pooling);
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
-        Assert.Contains("1_Pooling/config.json " + expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"1_Pooling/config.json asks for {pooling} pooling; DuckEmbed computes mean, cls_token or max_tokens pooling", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("modules.json", """[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]""", "modules.json has a sentence_transformers.models.Dense module")]
+    [InlineData("tokenizer.json", """{"normalizer":{"type":"BertNormalizer","lowercase":true,"strip_accents":false}}""", "tokenizer.json's normalizer has strip_accents false")]
+    [InlineData("tokenizer.json", """{"normalizer":{"type":"BertNormalizer","lowercase":false}}""", "tokenizer.json's normalizer has lowercase false")]
+    [InlineData("sentence_bert_config.json", """{"max_seq_length":"long"}""", "sentence_bert_config.json's max_seq_length is \"long\", not a number of tokens")]
+    public void A_model_folder_asking_for_what_duckembed_does_not_compute_is_refused_naming_the_file_and_field(string file, string content, string expected)
+    {
+        using var folder = ExportedModelFolder();
+        File.WriteAllText(folder.File(file), content);
+        var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pooling_prompts_and_length_are_read_from_the_folder()
+    {
+        using var folder = ExportedModelFolder("cls_token");
+        File.WriteAllText(folder.File("sentence_bert_config.json"), """{"max_seq_length": 128, "do_lower_case": false}""");
+        File.WriteAllText(folder.File("config_sentence_transformers.json"), """{"prompts": {"query": "query: ", "document": "passage: "}}""");
+
+        var source = ModelSource.FromDirectory(folder.Path);
+
+        Assert.Equal(PoolingMode.Cls, source.Settings.Pooling);
+        Assert.Equal(128, source.Settings.MaxSequenceLength);
+        Assert.Equal("passage: ", source.Prompts["document"]);
+    }
+
+    [Fact]
+    public async Task A_prompt_is_put_before_every_text_as_sentence_transformers_does()
+    {
+        using var folder = ExportedModelFolder();
+        File.WriteAllText(folder.File("config_sentence_transformers.json"), """{"prompts": {"query": "query: "}}""");
+        using var withPrompt = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions { Prompt = "query" });
+        using var without = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions());
+
+        var prompted = await withPrompt.GenerateAsync(["ssh server"]);
+        var spelledOut = await without.GenerateAsync(["query: ssh server"]);
+
+        Assert.Equal(spelledOut[0].Vector.ToArray(), prompted[0].Vector.ToArray());
+        Assert.Equal("query", withPrompt.Settings["prompt"]);
+        Assert.Equal("query: ", withPrompt.Settings["prompt_text"]);
+        var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions { Prompt = "passage" }));
+        Assert.Equal("prompt 'passage' is not one of the model's prompts (query).", error.Message);
+    }
+
+    [Fact]
+    public async Task Truncate_dim_keeps_the_first_dimensions_and_normalises_again()
+    {
+        using var full = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions());
+        using var cut = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { TruncateDimensions = 128 });
+
+        var whole = (await full.GenerateAsync(["Matryoshka embeddings keep their meaning when cut"]))[0].Vector.ToArray();
+        var truncated = (await cut.GenerateAsync(["Matryoshka embeddings keep their meaning when cut"]))[0].Vector.ToArray();
+
+        Assert.Equal(128, cut.Dimensions);
+        Assert.Equal(128, truncated.Length);
+        Assert.Equal(1.0, VectorMath.Norm(truncated), 5);
+        Assert.True(VectorMath.Cosine(whole.AsSpan(0, 128), truncated) >= 0.99999);
+        Assert.Equal("128", cut.Settings["truncate_dim"]);
+        Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { TruncateDimensions = 385 }));
     }
 
     [Fact]

@@ -1,0 +1,76 @@
+namespace DuckEmbed.Onnx;
+
+/// <summary>How token vectors become one sentence vector, as a model's <c>1_Pooling/config.json</c> says.</summary>
+public enum PoolingMode
+{
+    /// <summary>The mean over the text's tokens (<c>pooling_mode_mean_tokens</c>).</summary>
+    Mean,
+
+    /// <summary>The first token's vector, <c>[CLS]</c> (<c>pooling_mode_cls_token</c>).</summary>
+    Cls,
+
+    /// <summary>The largest value of each dimension over the text's tokens (<c>pooling_mode_max_tokens</c>).</summary>
+    Max,
+}
+
+/// <summary>
+/// sentence-transformers' pooling over one text's tokens, then (with <c>truncate_dim</c>) the cut to the first
+/// dimensions, then L2 normalisation — <c>encode(..., normalize_embeddings=True, truncate_dim=k)</c>.
+/// </summary>
+internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions = null)
+{
+    /// <summary>
+    /// Pools one sequence of <paramref name="hidden"/> (<c>[sequenceLength, hidden dimensions]</c>, padding after
+    /// the first <paramref name="tokenCount"/> rows) into <paramref name="embedding"/>, normalised to unit length.
+    /// <paramref name="embedding"/> is as long as the output: the hidden size, or the truncated one.
+    /// </summary>
+    public void PoolAndNormalize(ReadOnlySpan<float> hidden, int tokenCount, int hiddenDimensions, Span<float> embedding)
+    {
+        var dimensions = embedding.Length;
+        switch (Mode)
+        {
+            case PoolingMode.Cls:
+                hidden[..dimensions].CopyTo(embedding);
+                break;
+            case PoolingMode.Max:
+                hidden[..dimensions].CopyTo(embedding);
+                for (var token = 1; token < tokenCount; token++)
+                {
+                    var row = hidden.Slice(token * hiddenDimensions, dimensions);
+                    for (var d = 0; d < dimensions; d++)
+                    {
+                        embedding[d] = Math.Max(embedding[d], row[d]);
+                    }
+                }
+                break;
+            default:
+                embedding.Clear();
+                for (var token = 0; token < tokenCount; token++)
+                {
+                    var row = hidden.Slice(token * hiddenDimensions, dimensions);
+                    for (var d = 0; d < dimensions; d++)
+                    {
+                        embedding[d] += row[d];
+                    }
+                }
+                // The mean's divisor cancels in the normalisation; it is kept so that the clamps below mean what
+                // sentence-transformers' do (count ≥ 1e-9, norm ≥ 1e-12).
+                var scale = 1f / Math.Max(tokenCount, 1e-9f);
+                for (var d = 0; d < dimensions; d++)
+                {
+                    embedding[d] *= scale;
+                }
+                break;
+        }
+        double squares = 0;
+        for (var d = 0; d < dimensions; d++)
+        {
+            squares += (double)embedding[d] * embedding[d];
+        }
+        var inverseNorm = (float)(1.0 / Math.Max(Math.Sqrt(squares), 1e-12));
+        for (var d = 0; d < dimensions; d++)
+        {
+            embedding[d] *= inverseNorm;
+        }
+    }
+}
