@@ -61,8 +61,25 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         {
             ValidateColumns(existing, dimensions);
             ValidateProvenance(provenance, provenanceRecord);
+            RefuseHnswIndex();
         }
         transaction.Commit();
+    }
+
+    // Appending to a table with an HNSW index needs DuckDB's vss extension loaded (it is not bundled) and writes an
+    // index whose persistence vss calls experimental and not crash-safe: the resumable write does neither. Not run
+    // here: vss cannot be installed on the machines DuckEmbed is built on, so no test makes such an index.
+    private void RefuseHnswIndex()
+    {
+        using var command = output.CreateCommand();
+        command.CommandText = "SELECT index_name FROM duckdb_indexes() WHERE database_name = current_database() AND lower(table_name) = lower($table) AND sql ILIKE '%USING HNSW%'";
+        command.Parameters.Add(new DuckDBParameter("table", _name));
+        if (command.ExecuteScalar() is string index)
+        {
+            throw new EmbeddingJobException(
+                $"output_table '{_name}' has an HNSW index ({index}); resuming appends to the table, which the index does not allow safely. " +
+                $"Drop it (DROP INDEX {SqlIdentifier.Quote(index)}), run again, and create it once the run is done.");
+        }
     }
 
     /// <summary>Whether the table exists yet (a <c>FLOAT[N]</c> table waits for the first vectors to know N).</summary>

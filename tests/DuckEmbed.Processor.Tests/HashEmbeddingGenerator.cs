@@ -16,13 +16,18 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     public Action<int>? BeforeCall { get; init; }
 
-    public static float[] VectorOf(string text)
+    /// <summary>Length of the vectors this instance makes (<see cref="Dimensions"/> unless a test wants real-model sizes).</summary>
+    public int VectorLength { get; init; } = Dimensions;
+
+    public static float[] VectorOf(string text) => VectorOf(text, Dimensions);
+
+    public static float[] VectorOf(string text, int length)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
-        var vector = new float[Dimensions];
-        for (var i = 0; i < Dimensions; i++)
+        var vector = new float[length];
+        for (var i = 0; i < length; i++)
         {
-            vector[i] = hash[i] - 127.5f;
+            vector[i] = hash[i % hash.Length] - 127.5f + i / 1000f;
         }
         return vector;
     }
@@ -35,7 +40,7 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         BeforeCall?.Invoke(call);
         cancellationToken.ThrowIfCancellationRequested();
         var texts = values.ToList();
-        return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t))))
+        return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t, VectorLength))))
         {
             Usage = new UsageDetails { InputTokenCount = texts.Sum(t => t.Length) },
         });

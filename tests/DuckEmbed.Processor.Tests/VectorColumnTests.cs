@@ -16,17 +16,20 @@ public sealed class VectorColumnTests : IDisposable
     private static string VectorType(string output) =>
         (string)TestDatabase.Query(output, "SELECT data_type FROM information_schema.columns WHERE table_name = 'embedded' AND column_name = 'vector'")[0][0]!;
 
-    [Fact]
-    public async Task Vectors_are_a_fixed_size_array_of_the_models_dimensions_with_nulls_in_place_past_one_chunk()
+    [Theory]
+    [InlineData(HashEmbeddingGenerator.Dimensions)]
+    [InlineData(384)]
+    public async Task Vectors_are_a_fixed_size_array_of_the_models_dimensions_with_nulls_in_place_past_one_chunk(int dimensions)
     {
         // 5,000 rows (over two DuckDB chunks of 2,048), every seventh text NULL: no vector may shift to another row.
         var input = _folder.File("input.duckdb");
         TestDatabase.Execute(input, "CREATE TABLE docs (id INTEGER, body VARCHAR)",
             "INSERT INTO docs SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'text ' || i END FROM range(5000) t(i)");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator(), 64, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator { VectorLength = dimensions },
+            64, NullLogger.Instance);
 
-        Assert.Equal($"FLOAT[{HashEmbeddingGenerator.Dimensions}]", VectorType(Output));
+        Assert.Equal($"FLOAT[{dimensions}]", VectorType(Output));
         Assert.Equal(715, summary.NullTexts);
         foreach (var row in TestDatabase.Query(Output, "SELECT id, body, vector FROM embedded"))
         {
@@ -36,7 +39,7 @@ public sealed class VectorColumnTests : IDisposable
             }
             else
             {
-                Assert.Equal(HashEmbeddingGenerator.VectorOf((string)row[1]!), ((System.Collections.IEnumerable)row[2]!).Cast<float>().ToArray());
+                Assert.Equal(HashEmbeddingGenerator.VectorOf((string)row[1]!, dimensions), ((System.Collections.IEnumerable)row[2]!).Cast<float>().ToArray());
             }
         }
     }
