@@ -28,6 +28,8 @@ internal static class EmbedCommand
                 logger.LogWarning("{Warning}", warning);
             }
             stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
+            // A typo in the config is reported now, not after loading the model (and int8's calibration).
+            EmbeddingProcessor.CheckSettings(settings.Job);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);
             var job = settings.Job with { GeneratorSettings = generator.Settings, Overwrite = overwrite };
             var summary = await EmbeddingProcessor.ProcessAsync(job, generator, settings.BatchSize,

@@ -29,6 +29,22 @@ public static class EmbeddingProcessor
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
     private const int WindowsInFlight = 2;
 
+    /// <summary>
+    /// The checks that need no model, in well under a second whatever the table's size: the input file, table and
+    /// columns, the id and text types, and the output path. A caller runs it before loading a model, so that a typo
+    /// is not reported after a minute of model loading; <see cref="ProcessAsync"/> checks all of it again, and the
+    /// values too.
+    /// </summary>
+    /// <exception cref="EmbeddingJobException">A setting is wrong; the message says which and how to fix it.</exception>
+    public static void CheckSettings(EmbeddingJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
+        using var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
+        OutputTable.CheckVectorColumnName(job, InputTable.Inspect(database.Connection, job, checkValues: false));
+    }
+
     /// <summary>Runs <paramref name="job"/> to the end, resuming after whatever an earlier run committed.</summary>
     /// <param name="job">Input, output and names.</param>
     /// <param name="generator">Turns texts into embeddings; called once per window with up to

@@ -32,13 +32,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         {
             throw new EmbeddingJobException($"output_table may not be '{OutputProvenance.TableName}': DuckEmbed keeps its records there.");
         }
-        foreach (var (setting, column) in new[] { ("id_column", input.IdColumn), ("text_column", input.TextColumn) })
-        {
-            if (string.Equals(job.VectorColumn, column, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new EmbeddingJobException($"vector_column '{job.VectorColumn}' is also the {setting} ('{column}'); the output needs three columns. Choose another vector_column.");
-            }
-        }
+        CheckVectorColumnName(job, input);
         using var transaction = output.BeginTransaction();
         var existing = ReadColumns();
         var provenance = new OutputProvenance(output, _name);
@@ -79,6 +73,18 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             throw new EmbeddingJobException(
                 $"output_table '{_name}' has an HNSW index ({index}); resuming appends to the table, which the index does not allow safely. " +
                 $"Drop it (DROP INDEX {SqlIdentifier.Quote(index)}), run again, and create it once the run is done.");
+        }
+    }
+
+    /// <summary>Refuses a vector column named like the id or text column (DuckDB's names ignore case).</summary>
+    public static void CheckVectorColumnName(EmbeddingJob job, InputTable input)
+    {
+        foreach (var (setting, column) in new[] { ("id_column", input.IdColumn), ("text_column", input.TextColumn) })
+        {
+            if (string.Equals(job.VectorColumn, column, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new EmbeddingJobException($"vector_column '{job.VectorColumn}' is also the {setting} ('{column}'); the output needs three columns. Choose another vector_column.");
+            }
         }
     }
 

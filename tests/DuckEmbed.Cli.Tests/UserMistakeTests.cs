@@ -113,4 +113,17 @@ public sealed class UserMistakeTests : IDisposable
         }
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(Input)));
     }
+
+    [Fact]
+    public void A_typo_in_the_table_is_reported_before_the_model_loads_even_with_int8()
+    {
+        var config = WriteConfig();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal).Replace("\"colour\": \"blue\"", "\"precision\": \"int8\"", StringComparison.Ordinal));
+        var (exitCode, stdout, stderr) = CliProcess.Run(config);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("error: input_table 'txts' not found in the input database; did you mean 'texts'?", stderr, StringComparison.Ordinal);
+        // The model's first log line says where it runs; no model was loaded.
+        Assert.DoesNotContain("Running on the CPU", stdout + stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("output.duckdb")));
+    }
 }
