@@ -42,17 +42,16 @@ internal static class BenchmarkCommand
             stdout.WriteLine();
             stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
             stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
-            return EmbedCommand.ExitOk;
-        }
-        catch (Exception e) when (e is EmbeddingJobException or Onnx.ModelLoadException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return EmbedCommand.ExitUserError;
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
             stderr.WriteLine("Stopped; the scratch database is deleted.");
             return stop.ExitCode;
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, stderr, verbose: false);
         }
         finally
         {

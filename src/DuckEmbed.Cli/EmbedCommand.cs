@@ -7,9 +7,6 @@ namespace DuckEmbed.Cli;
 /// <summary>The <c>embed</c> command: settings in, embedder built, processor run, summary out.</summary>
 internal static class EmbedCommand
 {
-    public const int ExitOk = 0;
-    public const int ExitUserError = 1;
-    public const int ExitFailure = 2;
 
     public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
@@ -35,7 +32,7 @@ internal static class EmbedCommand
             var summary = await EmbeddingProcessor.ProcessAsync(job, generator, settings.BatchSize,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
@@ -43,20 +40,9 @@ internal static class EmbedCommand
             stderr.WriteLine($"Stopped: {done}. Run the same command again to resume where it stopped.");
             return stop.ExitCode;
         }
-        catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            if (verbose)
-            {
-                stderr.WriteLine(e);
-            }
-            return ExitUserError;
-        }
         catch (Exception e)
         {
-            stderr.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-            stderr.WriteLine(verbose ? e.ToString() : "Run again with --verbose for details.");
-            return ExitFailure;
+            return CliErrors.Report(e, stderr, verbose);
         }
     }
 }

@@ -38,7 +38,7 @@ internal static class SearchCommand
             if (json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));
-                return EmbedCommand.ExitOk;
+                return ExitCodes.Ok;
             }
             foreach (var hit in hits)
             {
@@ -46,16 +46,15 @@ internal static class SearchCommand
                 stdout.WriteLine($"{hit.Rank,3}  {hit.Score:F4}  {hit.Id}  {(text.Length > ShownCharacters ? text[..ShownCharacters] + "…" : text)}");
             }
             stderr.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
-            return EmbedCommand.ExitOk;
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
             return stop.ExitCode;
         }
-        catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
+        catch (Exception e)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return EmbedCommand.ExitUserError;
+            return CliErrors.Report(e, stderr, verbose: false);
         }
     }
 }

@@ -8,9 +8,6 @@ namespace DuckEmbed.Cli;
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
-    public const int ExitInterrupted = 130;
-    public const int ExitTerminated = 143;
-
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration _onTerminate;
 
@@ -20,7 +17,7 @@ internal sealed class StopSignals : IDisposable
         _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            ExitCode = ExitTerminated;
+            ExitCode = ExitCodes.Terminated;
             _stop.Cancel();
         });
     }
@@ -30,7 +27,7 @@ internal sealed class StopSignals : IDisposable
     public bool Stopped => _stop.IsCancellationRequested;
 
     /// <summary>130 after Ctrl-C, 143 after SIGTERM, as shells report a process ended by those signals.</summary>
-    public int ExitCode { get; private set; } = ExitInterrupted;
+    public int ExitCode { get; private set; } = ExitCodes.Interrupted;
 
     private void OnCancelKey(object? sender, ConsoleCancelEventArgs e)
     {

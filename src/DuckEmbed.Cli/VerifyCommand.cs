@@ -23,16 +23,15 @@ internal static class VerifyCommand
                 stdout.WriteLine($"problem: {problem}");
             }
             stdout.WriteLine(report.Passed ? "OK: every input row is there once, with the vector this model and these settings give." : $"FAILED: {report.Problems.Count} problem(s).");
-            return report.Passed ? EmbedCommand.ExitOk : EmbedCommand.ExitUserError;
+            return report.Passed ? ExitCodes.Ok : ExitCodes.UserError;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
             return stop.ExitCode;
         }
-        catch (Exception e) when (e is EmbeddingJobException or ModelLoadException)
+        catch (Exception e)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return EmbedCommand.ExitUserError;
+            return CliErrors.Report(e, stderr, verbose: false);
         }
     }
 }

@@ -91,8 +91,15 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
                 : $"prompt '{options.Prompt}' is not one of the model's prompts ({string.Join(", ", source.Prompts.Keys)}).");
         var maxLength = options.MaxSequenceLength ?? source.Settings.MaxSequenceLength;
         var pooling = new SentencePooling(source.Settings.Pooling, options.TruncateDimensions);
-        var vocabulary = source.ReadVocabulary();
-        var tokenizer = new BertTokenizer(vocabulary, maxLength);
+        BertTokenizer tokenizer;
+        try
+        {
+            tokenizer = new BertTokenizer(source.ReadVocabulary(), maxLength);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelLoadException($"model {source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} model_path must be a folder whose vocab.txt has [PAD], [UNK], [CLS] and [SEP].", e);
+        }
         var model = source.ReadModel();
         var (sessions, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids), source.Location, options, logger);
         var encoders = new List<IBatchEncoder>(sessions.Count);

@@ -164,4 +164,13 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
         Assert.Contains("tokenizer_config.json has do_lower_case false", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_vocabulary_without_the_unknown_token_is_a_model_error_naming_the_folder()
+    {
+        using var folder = ExportedModelFolder();
+        File.WriteAllLines(folder.File("vocab.txt"), File.ReadAllLines(folder.File("vocab.txt")).Where(t => t != "[UNK]"));
+        var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions()));
+        Assert.StartsWith($"model {Path.GetFullPath(folder.Path)}: vocab.txt is not a BERT vocabulary: The vocabulary has no [UNK] token.", error.Message, StringComparison.Ordinal);
+    }
 }
