@@ -46,7 +46,7 @@ internal sealed class EncoderPool : IDisposable
                 {
                     batch.Add(texts[index]);
                 }
-                encoder.Encode(batch, batchVectors);
+                encoder.Encode(batch, batchVectors, token);
                 for (var row = 0; row < indices.Count; row++)
                 {
                     batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));

@@ -7,5 +7,6 @@ internal interface IBatchEncoder : IDisposable
 {
     int Dimensions { get; }
 
-    void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings);
+    /// <summary>Embeds <paramref name="batch"/>; cancelling stops the device's work in flight, not only between batches.</summary>
+    void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken);
 }

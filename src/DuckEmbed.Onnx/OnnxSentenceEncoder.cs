@@ -78,7 +78,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     internal string InputMemory => _inputAllocator.Info.Name;
 
     /// <summary>Embeds <paramref name="batch"/>; row i of <paramref name="embeddings"/> receives text i.</summary>
-    public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+    public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken = default)
     {
         var rows = batch.Count;
         var length = 0;
@@ -118,7 +118,19 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         }
         binding.BindOutputToDevice(_hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
         using var runOptions = new RunOptions();
-        _session.RunWithBinding(runOptions, binding);
+        // Ctrl-C reaches a run in flight (a large batch on the CPU takes seconds): ONNX Runtime checks the flag
+        // between operators and stops with an error, which is the cancellation it is.
+        using (cancellationToken.Register(() => runOptions.Terminate = true))
+        {
+            try
+            {
+                _session.RunWithBinding(runOptions, binding);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
         using var outputs = binding.GetOutputValues();
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         var perText = length * _hiddenDimensions;

@@ -13,19 +13,19 @@ internal sealed class OutOfMemorySplitting(IBatchEncoder inner, ILogger logger) 
 {
     public int Dimensions => inner.Dimensions;
 
-    public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+    public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
     {
         try
         {
-            inner.Encode(batch, embeddings);
+            inner.Encode(batch, embeddings, cancellationToken);
         }
         catch (OnnxRuntimeException e) when (batch.Count > 1 && IsOutOfMemory(e))
         {
             var half = batch.Count / 2;
             logger.LogWarning("Out of device memory on a batch of {Texts} texts of up to {Tokens} tokens; running it as two halves",
                 batch.Count, batch.Max(t => t.Ids.Length));
-            Encode([.. batch.Take(half)], embeddings[..(half * Dimensions)]);
-            Encode([.. batch.Skip(half)], embeddings[(half * Dimensions)..]);
+            Encode([.. batch.Take(half)], embeddings[..(half * Dimensions)], cancellationToken);
+            Encode([.. batch.Skip(half)], embeddings[(half * Dimensions)..], cancellationToken);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed class EncoderPoolTests
 
         public int Dimensions => 2;
 
-        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
         {
             lock (Batches)
             {

@@ -22,7 +22,7 @@ public sealed class OutOfMemorySplittingTests
 
         public int Dimensions => 2;
 
-        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
         {
             Runs.Add(batch.Count);
             if (batch.Count > capacity)
@@ -48,7 +48,7 @@ public sealed class OutOfMemorySplittingTests
         using var encoder = new OutOfMemorySplitting(device, NullLogger.Instance);
         var embeddings = new float[16];
 
-        encoder.Encode(Texts(8), embeddings);
+        encoder.Encode(Texts(8), embeddings, CancellationToken.None);
 
         Assert.Equal([1, 1, 2, 1, 3, 1, 4, 1, 5, 1, 6, 1, 7, 1, 8, 1], embeddings);
         Assert.Equal([8, 4, 2, 2, 4, 2, 2], device.Runs);
@@ -59,7 +59,7 @@ public sealed class OutOfMemorySplittingTests
     {
         using var encoder = new OutOfMemorySplitting(new FakeDevice(capacity: 0), NullLogger.Instance);
 
-        var error = Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8]));
+        var error = Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8], CancellationToken.None));
 
         Assert.Contains("out of memory", error.Message, StringComparison.Ordinal);
     }
@@ -70,7 +70,7 @@ public sealed class OutOfMemorySplittingTests
         var device = new FakeDevice(capacity: 0, OrtError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions"));
         using var encoder = new OutOfMemorySplitting(device, NullLogger.Instance);
 
-        Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8]));
+        Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8], CancellationToken.None));
         Assert.Equal([4], device.Runs);
     }
 
