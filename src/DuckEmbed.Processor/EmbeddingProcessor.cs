@@ -59,25 +59,7 @@ public static class EmbeddingProcessor
         IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger,
         IProgress<EmbeddingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(logger);
-        if (batchSize < 1)
-        {
-            throw new EmbeddingJobException($"The batch size must be a positive number of rows, not {batchSize}.");
-        }
-        if (job.MaxRows is < 0)
-        {
-            throw new EmbeddingJobException($"max_rows must not be negative, not {job.MaxRows}.");
-        }
-        if (job.BatchesPerWindow < 1)
-        {
-            throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
-        }
-        if (batchSize > MaxBatchSize)
-        {
-            throw new EmbeddingJobException($"The batch size must be at most {MaxBatchSize:N0} rows, not {batchSize:N0}: every row of a window is in memory at once.");
-        }
+        ValidateArguments(job, generator, batchSize, logger);
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         // Before anything is opened: the output must not reach the input by any path, and must be a DuckDB file.
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
@@ -104,14 +86,61 @@ public static class EmbeddingProcessor
         // Never larger than the rows left: a huge batch size on a small table must not cost memory for rows that
         // do not exist.
         var windowSize = (int)Math.Clamp(Math.Min((long)batchSize * job.BatchesPerWindow, remaining), 1, Math.Max(MaxWindowRows, batchSize));
-        using var reader = database.OpenReader();
+        using (var reader = database.OpenReader())
+        {
+            await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, generator, counters, timer,
+                logger, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!outputTable.Exists)
+        {
+            // Nothing to write and no dimensions known: the table is still made, so that the run leaves its output.
+            outputTable.Create(dimensions);
+        }
+        var summary = counters.Summary(timer.Elapsed);
+        ConfirmCommitted(outputTable, summary);
+        logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
+            summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
+        return summary;
+    }
+
+    private static void ValidateArguments(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (batchSize < 1)
+        {
+            throw new EmbeddingJobException($"The batch size must be a positive number of rows, not {batchSize}.");
+        }
+        if (job.MaxRows is < 0)
+        {
+            throw new EmbeddingJobException($"max_rows must not be negative, not {job.MaxRows}.");
+        }
+        if (job.BatchesPerWindow < 1)
+        {
+            throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
+        }
+        if (batchSize > MaxBatchSize)
+        {
+            throw new EmbeddingJobException($"The batch size must be at most {MaxBatchSize:N0} rows, not {batchSize:N0}: every row of a window is in memory at once.");
+        }
+    }
+
+    /// <summary>
+    /// Reading, embedding and writing as three stages joined by bounded channels; the first stage to fail stops the
+    /// others, and its error is the one reported.
+    /// </summary>
+    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, IEmbeddingGenerator<string, Embedding<float>> generator,
+        RunCounters counters, SimpleTimer timer, ILogger logger, IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
 
         var reading = RunStageAsync(read.Writer, async token =>
         {
-            foreach (var window in InputRowReader.ReadWindows(reader, table, outputTable.Exists ? outputTable.Name : null, job.MaxRows, windowSize, token))
+            foreach (var window in InputRowReader.ReadWindows(source, outputTable.Exists ? outputTable.Name : null, token))
             {
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
@@ -151,23 +180,17 @@ public static class EmbeddingProcessor
             }
             ExceptionDispatchInfo.Throw(cause);
         }
+    }
 
-        if (!outputTable.Exists)
-        {
-            // Nothing to write and no dimensions known: the table is still made, so that the run leaves its output.
-            outputTable.Create(dimensions);
-        }
-        // "Done" only for rows the database holds: count them back rather than trust the tally.
+    // "Done" only for rows the database holds: count them back rather than trust the tally.
+    private static void ConfirmCommitted(OutputTable outputTable, EmbeddingRunSummary summary)
+    {
         var committed = outputTable.CountRows();
-        var summary = counters.Summary(timer.Elapsed);
         if (committed != summary.RowsAlreadyPresent + summary.RowsWritten)
         {
             throw new InvalidOperationException(
                 $"{outputTable.Name} holds {committed} rows after this run, not the {summary.RowsAlreadyPresent} found plus {summary.RowsWritten} written.");
         }
-        logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
-            summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
-        return summary;
     }
 
     private static Task RunStageAsync(ChannelWriter<RowWindow> output, Func<CancellationToken, Task> body, CancellationTokenSource stop) =>

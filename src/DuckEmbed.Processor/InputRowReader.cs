@@ -11,10 +11,13 @@ namespace DuckEmbed.Processor;
 /// </summary>
 internal static class InputRowReader
 {
+    /// <summary>What to read: the input table through a reader connection, at most this many rows, in windows of this size.</summary>
+    public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize);
+
     // outputTable: the table whose ids are skipped; null before it exists.
-    public static IEnumerable<RowWindow> ReadWindows(DuckDBConnection reader, InputTable table, string? outputTable,
-        long? maxRows, int windowSize, CancellationToken cancellationToken)
+    public static IEnumerable<RowWindow> ReadWindows(Source source, string? outputTable, CancellationToken cancellationToken)
     {
+        var (reader, table, maxRows, windowSize) = source;
         var id = SqlIdentifier.Quote(table.IdColumn);
         using var command = reader.CreateCommand();
         command.CommandText = $"SELECT i.{id}, i.{SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName} AS i " +
