@@ -60,6 +60,3 @@ internal static class BertPreTokenizer
             or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
     }
 }
-
-/// <summary>Receives one pre-tokenized word.</summary>
-internal delegate void WordHandler<in TState>(ReadOnlySpan<char> word, TState state);

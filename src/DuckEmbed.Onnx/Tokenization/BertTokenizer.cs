@@ -128,6 +128,3 @@ internal sealed class BertTokenizer
         }
     }
 }
-
-/// <summary>The token ids of one text and whether truncation cut it.</summary>
-internal readonly record struct EncodedText(int[] Ids, bool Truncated);

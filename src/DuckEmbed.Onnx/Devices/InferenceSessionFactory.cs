@@ -105,6 +105,3 @@ internal static class InferenceSessionFactory
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }
-
-/// <summary>A session and the device number it runs on (0 on the CPU).</summary>
-internal readonly record struct DeviceSession(InferenceSession Session, int DeviceId);
