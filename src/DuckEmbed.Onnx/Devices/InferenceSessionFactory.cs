@@ -78,7 +78,7 @@ internal static class InferenceSessionFactory
     /// </summary>
     private static InferenceSession CreateCudaSession(byte[] model, int deviceId, bool isFirst)
     {
-        using var sessionOptions = BaseOptions();
+        using var sessionOptions = CudaOptions();
         try
         {
             sessionOptions.AppendExecutionProvider_CUDA(deviceId);
@@ -94,6 +94,18 @@ internal static class InferenceSessionFactory
             throw new ModelLoadException(
                 $"cuda_devices: CUDA device {deviceId} cannot run the model ({FirstLine(e.Message)}). Leave it out of cuda_devices (or CUDA_VISIBLE_DEVICES) to run on the others.", e);
         }
+    }
+
+    /// <summary>
+    /// A CUDA session's options before its provider is added. One CPU thread inside an operator (ONNX Runtime's
+    /// maintainers' advice for CUDA): the GPU does the work, and a full spinning thread pool per GPU would take the
+    /// cores that tokenize, pool and write.
+    /// </summary>
+    internal static SessionOptions CudaOptions()
+    {
+        var options = BaseOptions();
+        options.IntraOpNumThreads = 1;
+        return options;
     }
 
     private static SessionOptions BaseOptions() => new()

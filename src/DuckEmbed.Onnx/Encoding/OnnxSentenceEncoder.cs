@@ -1,4 +1,6 @@
 using DuckEmbed.Onnx.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -24,7 +26,8 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private readonly OrtMemoryInfo? _pinnedMemory;
     private readonly OrtAllocator _inputAllocator;
 
-    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device, SentencePooling pooling, int deviceId = 0)
+    public OnnxSentenceEncoder(InferenceSession session, int padId, ExecutionDevice device, SentencePooling pooling, int deviceId = 0,
+        ILogger? logger = null)
     {
         _session = session;
         _pooling = pooling;
@@ -54,15 +57,19 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         // copy; on the CPU, ordinary memory is what the kernels read.
         if (device == ExecutionDevice.Cuda)
         {
-            _pinnedMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
+            var pinned = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
             try
             {
-                _inputAllocator = new OrtAllocator(session, _pinnedMemory);
+                _inputAllocator = new OrtAllocator(session, pinned);
+                _pinnedMemory = pinned;
             }
-            catch
+            catch (OnnxRuntimeException e)
             {
-                _pinnedMemory.Dispose();
-                throw;
+                // Pinned memory only saves a staging copy; without it the inputs go from ordinary memory.
+                pinned.Dispose();
+                (logger ?? NullLogger.Instance).LogWarning("CUDA device {Device}: no pinned host memory ({Reason}); inputs are copied from ordinary memory",
+                    deviceId, e.Message.Split('\n', 2)[0].Trim());
+                _inputAllocator = OrtAllocator.DefaultInstance;
             }
         }
         else
