@@ -9,7 +9,7 @@ internal static class EmbedCommand
 {
 
     public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr)
+        TextWriter stdout, TextWriter stderr, int? shards = null, int? shardIndex = null)
     {
         using var loggerFactory = CliServices.CreateLogging(verbose);
         var logger = loggerFactory.CreateLogger("embed");
@@ -25,6 +25,12 @@ internal static class EmbedCommand
                 logger.LogWarning("{Warning}", warning);
             }
             stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
+            var (shard, source) = ShardArguments.Resolve(shards, shardIndex, environment);
+            if (shard is not null)
+            {
+                settings = settings with { Job = settings.Job with { Shard = shard, OutputDatabasePath = shard.PathFor(settings.Job.OutputDatabasePath) } };
+                logger.LogInformation("Shard {Index} of {Count} (index from {Source}) into {Path}", shard.Index, shard.Count, source, settings.Job.OutputDatabasePath);
+            }
             // A typo in the config is reported now, not after loading the model (and int8's calibration).
             EmbeddingProcessor.CheckSettings(settings.Job);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);

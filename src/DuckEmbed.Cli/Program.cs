@@ -8,6 +8,9 @@ var configOption = new Option<string>("--config", "-c")
 };
 var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
 var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an existing output table instead of resuming it." };
+var shardsOption = new Option<int?>("--shards") { Description = "Split the job into this many shards, each embedded into its own file beside output_db_path (then: embed merge)." };
+var shardOption = new Option<int?>("--shard") { Description = "This process's shard, from 0 (or SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)." };
+var mergeShardsOption = new Option<int>("--shards") { Description = "How many shards the job was split into.", Required = true };
 var sizesOption = new Option<int[]>("--sizes")
 {
     Description = "Batch sizes to try.",
@@ -42,12 +45,31 @@ var search = new Command("search", "Shows the output rows closest to a text (cos
 search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
     parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
+var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete. Safe to run again.")
+{
+    configOption, mergeShardsOption,
+};
+merge.SetAction((parsed, _) =>
+{
+    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    return Task.CompletedTask;
+});
+var status = new Command("status", "Rows done per shard of a job run with --shards N, and what is left.")
+{
+    configOption, mergeShardsOption,
+};
+status.SetAction((parsed, _) =>
+{
+    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    return Task.CompletedTask;
+});
+
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption, verboseOption, overwriteOption, benchmark, verify, search,
+    configOption, verboseOption, overwriteOption, shardsOption, shardOption, benchmark, verify, search, merge, status,
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
-    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption)));
 
 var parseResult = root.Parse(args);
 // The commands handle Ctrl-C and SIGTERM themselves, to stop at a committed window; System.CommandLine's own

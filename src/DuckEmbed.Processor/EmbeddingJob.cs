@@ -66,4 +66,11 @@ public sealed record EmbeddingJob
 
     /// <summary>Most rows this run embeds (after those already in the output); <c>null</c> for all.</summary>
     public long? MaxRows { get; init; }
+
+    /// <summary>
+    /// The shard of the input this run embeds (its rows by <see cref="ShardSelection"/>'s hash of the id), or
+    /// <c>null</c> for all rows. <see cref="OutputDatabasePath"/> is then the shard's own file
+    /// (<see cref="ShardSelection.PathFor"/>).
+    /// </summary>
+    public ShardSelection? Shard { get; init; }
 }

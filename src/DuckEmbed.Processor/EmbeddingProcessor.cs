@@ -106,6 +106,7 @@ public static class EmbeddingProcessor
 
     private static void ValidateArguments(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger)
     {
+        job.Shard?.Validate();
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(logger);

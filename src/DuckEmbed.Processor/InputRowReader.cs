@@ -21,7 +21,8 @@ internal static class InputRowReader
         var id = SqlIdentifier.Quote(table.IdColumn);
         using var command = reader.CreateCommand();
         command.CommandText = $"SELECT i.{id}, i.{SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName} AS i " +
-            (outputTable is null ? "" : $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ") + $"ORDER BY i.{id}" +
+            (outputTable is null ? "" : $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ") +
+            $"WHERE {table.RowsOfThisRun($"i.{id}")} ORDER BY i.{id}" +
             (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
         command.UseStreamingMode = true;
         using var registration = cancellationToken.Register(command.Cancel);

@@ -5,6 +5,12 @@ namespace DuckEmbed.Processor;
 /// <summary>The input table as found in the input database, checked against the job.</summary>
 internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmbed.Processor.IdColumn Ids, string TextColumn, long RowCount)
 {
+    /// <summary>The rows this run embeds (a shard's), as a SQL condition on <c>{0}</c>, the quoted id; <c>null</c> for all.</summary>
+    public ShardSelection? Shard { get; init; }
+
+    /// <summary>The condition selecting this run's rows on the id <paramref name="quotedId"/>, or <c>true</c>.</summary>
+    public string RowsOfThisRun(string quotedId) => Shard?.Condition(quotedId) ?? "true";
+
     /// <summary>The id column's DuckDB type.</summary>
     public string IdType => Ids.DuckDbType;
 
@@ -50,12 +56,12 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         var quotedId = SqlIdentifier.Quote(id.Name);
         if (!checkValues)
         {
-            return new InputTable(qualified, id.Name, ids, text.Name, RowCount: -1);
+            return new InputTable(qualified, id.Name, ids, text.Name, RowCount: -1) { Shard = job.Shard };
         }
         var uncopyable = ids.UncopyableCondition is { } condition ? string.Format(System.Globalization.CultureInfo.InvariantCulture, condition, quotedId) : "false";
         using var command = input.CreateCommand();
         command.CommandText = $"SELECT count(*), count({quotedId}), count(DISTINCT {quotedId}), count(*) FILTER (WHERE {uncopyable}), " +
-            $"min({quotedId}::VARCHAR) FILTER (WHERE {uncopyable}) FROM {qualified}";
+            $"min({quotedId}::VARCHAR) FILTER (WHERE {uncopyable}), count(*) FILTER (WHERE {job.Shard?.Condition(quotedId) ?? "true"}) FROM {qualified}";
         using var reader = command.ExecuteReader();
         reader.Read();
         var rows = reader.GetInt64(0);
@@ -78,7 +84,8 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
                 $"id_column '{id.Name}' is {id.Type}, and {uncopyableIds} of its values (e.g. '{reader.GetString(4)}') are outside what DuckEmbed copies exactly " +
                 "(dates and times from year 1 to 9999, finite, decimals of up to 28 digits). Use another id column, e.g. a view with row_number() OVER () or CAST(id AS VARCHAR).");
         }
-        return new InputTable(qualified, id.Name, ids, text.Name, rows);
+        // A shard's row count is its own: the rows of the other shards are no part of this run.
+        return new InputTable(qualified, id.Name, ids, text.Name, reader.GetInt64(5)) { Shard = job.Shard };
     }
 
     private static string SampleDuplicates(DuckDBConnection input, string qualified, string quotedId)

@@ -138,6 +138,9 @@ internal sealed partial class JobDatabase : IDisposable
         }
     }
 
+    /// <summary>Attaches another database read-only under <paramref name="catalog"/> (a shard file, for the merge).</summary>
+    public void AttachReadOnly(string path, string catalog, string what) => Attach(path, catalog, readOnly: true, what);
+
     /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
     public DuckDBConnection OpenReader()
     {

@@ -9,8 +9,10 @@ namespace DuckEmbed.Processor;
 /// <c>duckembed_metadata</c> table, so that a resume with another model or other settings is refused instead of
 /// mixing two kinds of vectors in one table.
 /// </summary>
-internal sealed class OutputProvenance(DuckDBConnection output, string outputTable)
+internal sealed class OutputProvenance(DuckDBConnection output, string outputTable, string? catalog = null)
 {
+    private string Table => catalog is null ? TableName : $"{SqlIdentifier.Quote(catalog)}.main.{TableName}";
+
     public const string TableName = "duckembed_metadata";
     private const string ToolVersionKey = "tool_version";
 
@@ -29,8 +31,18 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
         {
             record[key] = value;
         }
+        if (job.Shard is { } shard)
+        {
+            record[ShardCountKey] = shard.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            record[ShardIndexKey] = shard.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            record[ShardHashKey] = ShardSelection.HashName;
+        }
         return record;
     }
+
+    internal const string ShardCountKey = "shard_count";
+    internal const string ShardIndexKey = "shard_index";
+    internal const string ShardHashKey = "shard_hash";
 
     /// <summary>What makes the vectors: the generator's model id and dimensions, and the job's generator settings.</summary>
     public static SortedDictionary<string, string> DescribeGenerator(EmbeddingJob job, IEmbeddingGenerator generator)
@@ -59,7 +71,7 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
     public Dictionary<string, string> Read()
     {
         using var command = output.CreateCommand();
-        command.CommandText = $"SELECT key, value FROM {TableName} WHERE output_table = $table";
+        command.CommandText = $"SELECT key, value FROM {Table} WHERE output_table = $table";
         command.Parameters.Add(new DuckDBParameter("table", outputTable));
         using var reader = command.ExecuteReader();
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -161,7 +161,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         using var command = output.CreateCommand();
         command.CommandText = $"SELECT count(*) FILTER (WHERE i.{id} IS NULL), min(o.{id}::VARCHAR) FILTER (WHERE i.{id} IS NULL), " +
             $"count(*) FILTER (WHERE {changed}), min(o.{id}::VARCHAR) FILTER (WHERE {changed}) " +
-            $"FROM {_quotedName} AS o LEFT JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}";
+            $"FROM {_quotedName} AS o LEFT JOIN (SELECT * FROM {input.QualifiedName} WHERE {input.RowsOfThisRun(id)}) AS i ON o.{id} = i.{id}";
         using var reader = command.ExecuteReader();
         reader.Read();
         var (gone, changedTexts) = (reader.GetInt64(0), reader.GetInt64(2));
@@ -278,15 +278,16 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     }
 
     /// <summary>The columns of the output table named <paramref name="table"/> in any case, with the table's own name.</summary>
-    internal static List<(string Name, string Type, string Table)> ReadColumns(DuckDBConnection output, string table)
+    internal static List<(string Name, string Type, string Table)> ReadColumns(DuckDBConnection output, string table, string? catalog = null)
     {
         using var command = output.CreateCommand();
         command.CommandText = """
             SELECT column_name, data_type, table_name FROM information_schema.columns
-            WHERE table_catalog = current_database() AND table_schema = 'main' AND lower(table_name) = lower($table)
+            WHERE table_catalog = coalesce($catalog, current_database()) AND table_schema = 'main' AND lower(table_name) = lower($table)
             ORDER BY ordinal_position
             """;
         command.Parameters.Add(new DuckDBParameter("table", table));
+        command.Parameters.Add(new DuckDBParameter("catalog", catalog));
         using var reader = command.ExecuteReader();
         var columns = new List<(string, string, string)>();
         while (reader.Read())

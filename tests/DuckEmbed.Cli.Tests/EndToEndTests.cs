@@ -186,4 +186,25 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(1, brokenExit);
         Assert.Contains("problem: 1 input ids are not in embedded", broken, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Three_shards_from_the_engines_index_variable_merge_into_the_same_vectors_as_one_run()
+    {
+        var config = WriteConfig(copies: 1);
+        for (var shard = 0; shard < 3; shard++)
+        {
+            var (shardExit, shardOut, shardErr) = CliProcess.Run(config, new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = $"{shard}" }, "--shards", "3");
+            Assert.True(shardExit == 0, shardOut + shardErr);
+            Assert.Contains($"Shard {shard} of 3 (index from SLURM_ARRAY_TASK_ID)", shardOut + shardErr, StringComparison.Ordinal);
+        }
+        var (statusExit, status, _) = CliProcess.RunCommand(config, "status", "--shards", "3");
+        Assert.Equal(0, statusExit);
+        Assert.Contains("3 of 3 shards done — ready to merge", status, StringComparison.Ordinal);
+
+        var (mergeExit, merged, mergeErr) = CliProcess.RunCommand(config, "merge", "--shards", "3");
+
+        Assert.True(mergeExit == 0, merged + mergeErr);
+        Assert.Contains("Merged 3 shards: 400 rows", merged, StringComparison.Ordinal);
+        AssertOutputMatchesReference(copies: 1);
+    }
 }

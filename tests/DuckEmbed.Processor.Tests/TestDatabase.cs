@@ -18,10 +18,13 @@ internal static class TestDatabase
     }
 
     /// <summary>Rows of a query, each as an array of values.</summary>
-    public static List<object?[]> Query(string path, string sql)
+    public static List<object?[]> Query(string path, string sql, bool create = false)
     {
         var builder = new DuckDBConnectionStringBuilder { DataSource = path };
-        builder["ACCESS_MODE"] = "READ_ONLY";
+        if (!create)
+        {
+            builder["ACCESS_MODE"] = "READ_ONLY";
+        }
         using var connection = new DuckDBConnection(builder.ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();

@@ -1,0 +1,54 @@
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Cli;
+
+/// <summary><c>embed merge</c> and <c>embed status</c>: the shard files of a job split with <c>--shards N</c>.</summary>
+internal static class ShardsCommand
+{
+    public static int Merge(string configPath, int shards, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
+    {
+        using var stop = new StopSignals();
+        using var logging = CliServices.CreateLogging(verbose: false);
+        try
+        {
+            var job = RunSettings.Load(configPath, environment).Job;
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), stop.Token);
+            stdout.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (stop.Stopped)
+        {
+            stderr.WriteLine("Stopped: every merged shard is committed. Run the same command again to finish.");
+            return stop.ExitCode;
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, stderr, verbose: false);
+        }
+    }
+
+    public static int Status(string configPath, int shards, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var job = RunSettings.Load(configPath, environment).Job;
+            var status = ShardMerger.Status(job, shards);
+            foreach (var shard in status)
+            {
+                var state = !shard.Exists ? "not started" : shard.Complete ? "done" : "running or stopped";
+                stdout.WriteLine($"shard {shard.Index,3}: {shard.RowsDone,12:N0} of {shard.RowsExpected,12:N0} rows  {state,-18} {shard.Path}");
+            }
+            var done = status.Sum(s => s.RowsDone);
+            var total = status.Sum(s => s.RowsExpected);
+            stdout.WriteLine($"total:     {done,12:N0} of {total,12:N0} rows ({(total == 0 ? 100 : 100.0 * done / total):F1} %); {total - done:N0} left; " +
+                $"{status.Count(s => s.Complete)} of {shards} shards done{(status.All(s => s.Complete) ? " — ready to merge" : "")}");
+            return ExitCodes.Ok;
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, stderr, verbose: false);
+        }
+    }
+}
