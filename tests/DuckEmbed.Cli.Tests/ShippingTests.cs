@@ -35,7 +35,7 @@ public sealed class ShippingTests
         Assert.True(File.Exists("/usr/bin/shellcheck") || File.Exists("/usr/local/bin/shellcheck"),
             "shellcheck is not installed: apt-get install shellcheck (test.sh does this when run as root)");
         var scripts = new[] { "embed.sh", "check_benchmark.sh", "test.sh", ".ci/run", "scripts/dispatch.sh", "scripts/publish.sh", "tests/docker/standins.sh",
-            "deploy/slurm/submit.sh", "deploy/slurm/embed-array.sbatch", "deploy/slurm/merge.sbatch", "deploy/aws-batch/submit.sh" };
+            "deploy/slurm/submit.sh", "deploy/slurm/embed-array.sbatch", "deploy/slurm/merge.sbatch", "deploy/slurm/requeue.sh", "deploy/aws-batch/submit.sh", "tests/slurm/cluster.sh" };
         var (exitCode, output) = Run("shellcheck", ["-x", .. scripts], TestPaths.RepositoryRoot);
         Assert.True(exitCode == 0, output);
     }
