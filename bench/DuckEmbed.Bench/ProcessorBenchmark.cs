@@ -67,6 +67,32 @@ internal static class ProcessorBenchmark
         Console.WriteLine($"search rows={rows} k=10 seconds={string.Join("/", seconds.Select(s => s.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 
+    /// <summary>
+    /// The processor split into <paramref name="shardCount"/> shards run one after another (as many machines would
+    /// run them side by side), then the merge: prints the shards' rows/s and the merge's time.
+    /// </summary>
+    public static async Task RunShardsAsync(int rows, int shardCount, IReadOnlyList<float[]> vectors, string folder)
+    {
+        var (input, output) = PrepareInput(rows, folder);
+        var job = Job(input, output);
+        var timer = Stopwatch.StartNew();
+        for (var index = 0; index < shardCount; index++)
+        {
+            var shard = new ShardSelection(index, shardCount);
+            await EmbeddingProcessor.ProcessAsync(job with { Shard = shard, OutputDatabasePath = shard.PathFor(output) },
+                new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        }
+        var shardSeconds = timer.Elapsed.TotalSeconds;
+        timer.Restart();
+        ShardMerger.Merge(job, shardCount, NullLogger.Instance);
+        var mergeSeconds = timer.Elapsed.TotalSeconds;
+        foreach (var file in Directory.GetFiles(folder, Path.GetFileNameWithoutExtension(output) + "*"))
+        {
+            File.Delete(file);
+        }
+        Console.WriteLine($"shards rows={rows} shards={shardCount} shard_seconds={shardSeconds:F2} shard_rows_per_s={rows / shardSeconds:F0} merge_seconds={mergeSeconds:F2}");
+    }
+
     private static EmbeddingJob Job(string input, string output) => new()
     {
         InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",

@@ -8,6 +8,7 @@ using DuckEmbed.Processor;
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
 //   resume ROWS [VECTORS_JSONL]           what resuming costs: a run stopped 1 % before the end, then the resume
 //   search ROWS [VECTORS_JSONL]           embed search on ROWS rows, the model aside (three searches)
+//   shards ROWS N [VECTORS_JSONL]         the processor as N shards one after another, then the merge
 //   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
 //   export-model PATH                     the bundled model.onnx, for peers
@@ -33,6 +34,10 @@ switch (mode)
     case "search":
         await ProcessorBenchmark.RunSearchAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Vectors(2),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        break;
+    case "shards":
+        await ProcessorBenchmark.RunShardsAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture),
+            Vectors(3), Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "raw-ort":
         RawOrtBenchmark.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
