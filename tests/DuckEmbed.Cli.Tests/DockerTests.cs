@@ -215,8 +215,7 @@ public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutpu
         Assert.Contains("working_dir: /data", rendered, StringComparison.Ordinal);
     }
 
-    private static Dictionary<long, float[]> Vectors(string database) =>
-        TestDatabase.Query(database, "SELECT document_id, vector FROM embedded_texts").ToDictionary(r => (long)r[0]!, r => ((List<float>)r[1]!).ToArray());
+    private static Dictionary<long, float[]> Vectors(string database) => TestDatabase.VectorsById(database, "embedded_texts", "document_id");
 }
 
 /// <summary>Commands the Docker tests run, with their output.</summary>

@@ -110,8 +110,7 @@ public sealed partial class SlurmTests(SlurmCluster cluster, Xunit.Abstractions.
         Assert.True(sharded.Min(r => VectorMath.Cosine(r.Value, one[r.Key])) >= 0.9999);
     }
 
-    private static Dictionary<long, float[]> Vectors(string database) =>
-        TestDatabase.Query(database, "SELECT document_id, vector FROM embedded_texts").ToDictionary(r => (long)r[0]!, r => ((List<float>)r[1]!).ToArray());
+    private static Dictionary<long, float[]> Vectors(string database) => TestDatabase.VectorsById(database, "embedded_texts", "document_id");
 
     [GeneratedRegex(@"array=(\d+) merge=(\d+)")]
     private static partial Regex SubmitOutput();

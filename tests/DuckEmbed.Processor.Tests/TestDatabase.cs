@@ -43,6 +43,10 @@ internal static class TestDatabase
         return rows;
     }
 
+    /// <summary>The vectors of an output table by their BIGINT id.</summary>
+    public static Dictionary<long, float[]> VectorsById(string path, string table, string idColumn) =>
+        Query(path, $"SELECT \"{idColumn}\", vector FROM \"{table}\"").ToDictionary(r => (long)r[0]!, r => ((List<float>)r[1]!).ToArray());
+
     public static long CountRows(string path, string table) =>
         (long)Query(path, $"SELECT count(*) FROM \"{table}\"")[0][0]!;
 
