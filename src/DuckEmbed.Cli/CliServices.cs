@@ -17,11 +17,18 @@ internal static class CliServices
         })
         .AddFilter("Microsoft", LogLevel.Warning));
 
-    /// <summary>The embedder of <paramref name="settings"/>; <paramref name="prompt"/> overrides the config's (search's query prompt).</summary>
-    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging, string? prompt = null)
+    /// <summary>The model of <paramref name="settings"/>: its <c>model_path</c> folder, or the bundled one.</summary>
+    public static ModelSource OpenModel(RunSettings settings) =>
+        settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
+
+    /// <summary>
+    /// The embedder of <paramref name="settings"/>; <paramref name="prompt"/> overrides the config's (search's query
+    /// prompt), and <paramref name="source"/> is the model when the caller has opened it already.
+    /// </summary>
+    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging, string? prompt = null,
+        ModelSource? source = null)
     {
-        var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
-        return SentenceEmbeddingGenerator.Create(source, new SentenceEmbeddingOptions
+        return SentenceEmbeddingGenerator.Create(source ?? OpenModel(settings), new SentenceEmbeddingOptions
         {
             MaxBatchSize = batchSize,
             Device = settings.Device,

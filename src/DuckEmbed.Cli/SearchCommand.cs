@@ -24,9 +24,9 @@ internal static class SearchCommand
             var settings = RunSettings.Load(configPath, environment);
             // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models
             // expect (the stored texts got the config's prompt, or none).
-            var source = settings.ModelPath is null ? ModelSource.Bundled() : ModelSource.FromDirectory(settings.ModelPath);
+            var source = CliServices.OpenModel(settings);
             var queryPrompt = source.Prompts.ContainsKey(QueryPrompt) ? QueryPrompt : settings.Prompt;
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt, source);
             // The prompt is what may differ between the stored texts and the query; everything else must not.
             var job = settings.Job with
             {

@@ -5,7 +5,7 @@ namespace DuckEmbed.Processor;
 /// <summary>The input table as found in the input database, checked against the job.</summary>
 internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmbed.Processor.IdColumn Ids, string TextColumn, long RowCount)
 {
-    /// <summary>The rows this run embeds (a shard's), as a SQL condition on <c>{0}</c>, the quoted id; <c>null</c> for all.</summary>
+    /// <summary>The shard whose rows this run embeds; <c>null</c> for all rows.</summary>
     public ShardSelection? Shard { get; init; }
 
     /// <summary>The condition selecting this run's rows on the id <paramref name="quotedId"/>, or <c>true</c>.</summary>

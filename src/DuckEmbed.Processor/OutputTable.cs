@@ -105,7 +105,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     private void ValidateColumns(List<(string Name, string Type)> existing, int? dimensions)
     {
         // Either vector type resumes; an array must have the model's dimensions.
-        var vectorType = existing.Count == 3 && existing[2].Type != "FLOAT[]" && ArrayType.Match(existing[2].Type) is { Success: true } array
+        var vectorType = existing.Count == 3 && ArrayType.Match(existing[2].Type) is { Success: true } array
             && (dimensions is null || array.Groups[1].Value == dimensions.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))
             ? existing[2].Type
             : "FLOAT[]";

@@ -26,8 +26,11 @@ public sealed record ShardSelection(int Index, int Count)
     }
 
     /// <summary>The SQL condition that holds for the rows of this shard; <paramref name="quotedId"/> is the id column.</summary>
-    internal string Condition(string quotedId) => string.Create(CultureInfo.InvariantCulture,
-        $"md5_number_upper(({quotedId})::VARCHAR) % {Count} = {Index}");
+    internal string Condition(string quotedId) => string.Create(CultureInfo.InvariantCulture, $"{ShardOf(quotedId, Count)} = {Index}");
+
+    /// <summary>The SQL expression for the shard of the id <paramref name="quotedId"/> among <paramref name="count"/>.</summary>
+    internal static string ShardOf(string quotedId, int count) => string.Create(CultureInfo.InvariantCulture,
+        $"md5_number_upper(({quotedId})::VARCHAR) % {count}");
 
     /// <summary>Refuses a shard outside 0 … count − 1.</summary>
     internal void Validate()
