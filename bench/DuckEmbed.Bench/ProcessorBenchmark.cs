@@ -15,9 +15,9 @@ internal static class ProcessorBenchmark
     public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, VectorColumnType vectorType, string folder)
     {
         var (input, output) = PrepareInput(rows, folder);
-        var job = Job(input, output) with { VectorType = vectorType };
+        var job = Job(input, output) with { VectorType = vectorType, WindowSize = batchSize * 32 };
         var timer = Stopwatch.StartNew();
-        var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), batchSize, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         timer.Stop();
         var megabytes = new FileInfo(output).Length / 1e6;
         File.Delete(output);
@@ -32,12 +32,12 @@ internal static class ProcessorBenchmark
     {
         var (input, output) = PrepareInput(rows, folder);
         var job = Job(input, output);
-        await EmbeddingProcessor.ProcessAsync(job with { MaxRows = rows - rows / 100 }, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job with { MaxRows = rows - rows / 100 }, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         var timer = Stopwatch.StartNew();
-        var resumed = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        var resumed = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         var resumeSeconds = timer.Elapsed.TotalSeconds;
         timer.Restart();
-        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         var againSeconds = timer.Elapsed.TotalSeconds;
         File.Delete(output);
         Console.WriteLine($"resume rows={rows} present={resumed.RowsAlreadyPresent} written={resumed.RowsWritten} resume_seconds={resumeSeconds:F2} finished_again_seconds={againSeconds:F2}");
@@ -51,7 +51,7 @@ internal static class ProcessorBenchmark
     {
         var (input, output) = PrepareInput(rows, folder);
         var job = Job(input, output);
-        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         var seconds = new List<double>();
         for (var run = 0; run < 3; run++)
         {
@@ -80,7 +80,7 @@ internal static class ProcessorBenchmark
         {
             var shard = new ShardSelection(index, shardCount);
             await EmbeddingProcessor.ProcessAsync(job with { Shard = shard, OutputDatabasePath = shard.PathFor(output) },
-                new RecycledVectorGenerator(vectors), 256, NullLogger.Instance);
+                new RecycledVectorGenerator(vectors), NullLogger.Instance);
         }
         var shardSeconds = timer.Elapsed.TotalSeconds;
         timer.Restart();
@@ -97,6 +97,8 @@ internal static class ProcessorBenchmark
     {
         InputDatabasePath = input, OutputDatabasePath = output, InputTable = "docs", IdColumn = "id",
         TextColumn = "body", OutputTable = "embedded",
+        // 32 batches of 256, as the CLI makes them for BATCH_SIZE=256.
+        WindowSize = 256 * 32,
     };
 
     private static (string Input, string Output) PrepareInput(int rows, string folder)

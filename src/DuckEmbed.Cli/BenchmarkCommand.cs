@@ -67,10 +67,11 @@ internal static class BenchmarkCommand
             OutputDatabasePath = Path.Combine(scratch, $"batch-{batchSize}-{Guid.NewGuid():N}.duckdb"),
             OutputTable = "benchmark",
             MaxRows = rows,
+            WindowSize = settings.WindowSizeFor(batchSize),
         };
         PeakMemory.Reset();
         using var generator = CliServices.CreateEmbedder(settings, batchSize, logging);
-        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, batchSize, NullLogger.Instance,
+        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance,
             cancellationToken: cancellationToken);
         return (summary, PeakMemory.Read());
     }

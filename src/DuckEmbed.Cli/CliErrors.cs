@@ -9,9 +9,9 @@ internal static class CliErrors
     /// <summary>A user's mistake (a setting, the data, the model folder): its message, exit 1. Anything else: exit 2.</summary>
     public static int Report(Exception error, TextWriter stderr, bool verbose)
     {
-        if (error is EmbeddingJobException or ModelLoadException)
+        if (UserMessage(error) is { } message)
         {
-            stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine($"error: {message}");
             if (verbose)
             {
                 stderr.WriteLine(error);
@@ -22,4 +22,45 @@ internal static class CliErrors
         stderr.WriteLine(verbose ? error.ToString() : "Run again with --verbose for details.");
         return ExitCodes.Failure;
     }
+
+    /// <summary>The library's message in the CLI's words: the config key or flag of the setting at fault first.</summary>
+    internal static string? UserMessage(Exception error) => error switch
+    {
+        EmbeddingJobException job => Prefix(ConfigKey(job.Setting), job.Message) + (job.CanOverwrite ? " Run with --overwrite to replace it." : ""),
+        ModelLoadException model => Prefix(ConfigKey(model.Setting), model.Message) + Advice(model.Setting),
+        _ => null,
+    };
+
+    private static string Prefix(string? key, string message) => key is null ? message : $"{key}: {message}";
+
+    private static string? ConfigKey(JobSetting setting) => setting switch
+    {
+        JobSetting.InputDatabasePath => "input_db_path",
+        JobSetting.OutputDatabasePath => "output_db_path",
+        JobSetting.InputTable => "input_table",
+        JobSetting.IdColumn => "id_column",
+        JobSetting.TextColumn => "text_column",
+        JobSetting.OutputTable => "output_table",
+        JobSetting.VectorColumn => "vector_column",
+        JobSetting.WindowSize => "BATCH_SIZE × batches_per_window",
+        JobSetting.DuckDbMemoryLimit => "duckdb_memory_limit",
+        JobSetting.MaxRows => "max_rows",
+        JobSetting.Shard => "--shards",
+        _ => null,
+    };
+
+    private static string? ConfigKey(ModelSetting setting) => setting switch
+    {
+        ModelSetting.ModelPath => "model_path",
+        ModelSetting.Device => "device",
+        ModelSetting.CudaDevices => "cuda_devices",
+        ModelSetting.Precision => "precision",
+        ModelSetting.Prompt => "prompt",
+        ModelSetting.TruncateDimensions => "truncate_dim",
+        _ => null,
+    };
+
+    private static string Advice(ModelSetting setting) => setting == ModelSetting.Device
+        ? " (A GPU build: dotnet publish -p:OnnxRuntimeFlavor=gpu, or the Docker image; DEVICE=cpu or device \"cpu\" runs on the CPU.)"
+        : "";
 }

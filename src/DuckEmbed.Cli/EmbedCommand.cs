@@ -35,7 +35,7 @@ internal static class EmbedCommand
             EmbeddingProcessor.CheckSettings(settings.Job);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);
             var job = settings.Job with { GeneratorSettings = generator.Settings, Overwrite = overwrite };
-            var summary = await EmbeddingProcessor.ProcessAsync(job, generator, settings.BatchSize,
+            var summary = await EmbeddingProcessor.ProcessAsync(job, generator,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
             return ExitCodes.Ok;

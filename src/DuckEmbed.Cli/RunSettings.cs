@@ -17,6 +17,18 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// </summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>Most texts in one batch; a larger <c>BATCH_SIZE</c> is refused.</summary>
+    public const int MaxBatchSize = 1 << 16;
+
+    /// <summary>Batches per window (<c>batches_per_window</c>) when not set: windows of 1,024 rows at the default batch size.</summary>
+    public const int DefaultBatchesPerWindow = 32;
+
+    /// <summary>Batches read, embedded and committed together (<c>batches_per_window</c>).</summary>
+    public int BatchesPerWindow { get; init; } = DefaultBatchesPerWindow;
+
+    /// <summary>The processor's window for <paramref name="batchSize"/>: whole batches, at most <see cref="EmbeddingJob.MaxWindowSize"/> rows.</summary>
+    public int WindowSizeFor(int batchSize) => (int)Math.Min((long)batchSize * BatchesPerWindow, Math.Max(batchSize, EmbeddingJob.MaxWindowSize));
+
     /// <summary>The model's prompt for the stored texts (<c>prompt</c>, e.g. <c>document</c>); <c>null</c> for none.</summary>
     public string? Prompt { get; init; }
 
@@ -75,7 +87,6 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             OutputTable = Required("output_table"),
             VectorColumn = ReadString(root, "vector_column", configPath) ?? EmbeddingJob.DefaultVectorColumn,
             VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
-            BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? EmbeddingJob.DefaultBatchesPerWindow,
             MaxRows = ReadPositiveInt(root, "max_rows", configPath),
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
         };
@@ -84,13 +95,16 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             ? (fromEnvironment, "DEVICE")
             : (ReadString(root, "device", configPath) ?? "auto", "device"));
         var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
-        return new RunSettings(job, ParseBatchSize(environment("BATCH_SIZE")), modelPath, device, precision,
+        var batchSize = ParseBatchSize(environment("BATCH_SIZE"));
+        var settings = new RunSettings(job, batchSize, modelPath, device, precision,
             ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath),
             ReadDeviceNumbers(root, "cuda_devices", configPath), warnings)
         {
+            BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? DefaultBatchesPerWindow,
             Prompt = ReadString(root, "prompt", configPath),
             TruncateDimensions = ReadPositiveInt(root, "truncate_dim", configPath),
         };
+        return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize) } };
     }
 
     internal static int ParseBatchSize(string? value)
@@ -104,10 +118,10 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         {
             throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSize}).");
         }
-        return int.TryParse(digits, out var size) && size <= EmbeddingProcessor.MaxBatchSize
+        return int.TryParse(digits, out var size) && size <= MaxBatchSize
             ? size
             : throw new EmbeddingJobException(
-                $"BATCH_SIZE {value.Trim()} is more than the {EmbeddingProcessor.MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSize}).");
+                $"BATCH_SIZE {value.Trim()} is more than the {MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSize}).");
     }
 
     private static ExecutionDevice ParseDevice((string Value, string Setting) device) => device.Value.Trim().ToLowerInvariant() switch

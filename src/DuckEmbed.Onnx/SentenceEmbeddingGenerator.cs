@@ -86,9 +86,9 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         OrtEnv.Instance().DisableTelemetryEvents();
         var promptText = options.Prompt is null ? ""
             : source.Prompts.TryGetValue(options.Prompt, out var text) ? text
-            : throw new ModelLoadException(source.Prompts.Count == 0
-                ? $"prompt '{options.Prompt}': the model {source.ModelId} has no prompts (config_sentence_transformers.json)."
-                : $"prompt '{options.Prompt}' is not one of the model's prompts ({string.Join(", ", source.Prompts.Keys)}).");
+            : throw new ModelLoadException(ModelSetting.Prompt, source.Prompts.Count == 0
+                ? $"'{options.Prompt}': the model {source.ModelId} has no prompts (config_sentence_transformers.json)."
+                : $"'{options.Prompt}' is not one of the model's prompts ({string.Join(", ", source.Prompts.Keys)}).");
         var maxLength = options.MaxSequenceLength ?? source.Settings.MaxSequenceLength;
         var pooling = new SentencePooling(source.Settings.Pooling, options.TruncateDimensions);
         BertTokenizer tokenizer;
@@ -98,7 +98,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
         catch (InvalidDataException e)
         {
-            throw new ModelLoadException($"model {source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} model_path must be a folder whose vocab.txt has [PAD], [UNK], [CLS] and [SEP].", e);
+            throw new ModelLoadException(ModelSetting.ModelPath, $"{source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} The model's vocab.txt must have [PAD], [UNK], [CLS] and [SEP].", e);
         }
         var model = source.ReadModel();
         var (sessions, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids), source.Location, options, logger);

@@ -13,15 +13,15 @@ internal static class DatabaseFile
     {
         if (Directory.Exists(path))
         {
-            throw new EmbeddingJobException($"input_db_path: {path} is a folder, not a DuckDB database file.");
+            throw new EmbeddingJobException(JobSetting.InputDatabasePath, $"{path} is a folder, not a DuckDB database file.");
         }
         if (!File.Exists(path))
         {
-            throw new EmbeddingJobException($"input_db_path: {path} does not exist.");
+            throw new EmbeddingJobException(JobSetting.InputDatabasePath, $"{path} does not exist.");
         }
         if (!IsDuckDb(path))
         {
-            throw new EmbeddingJobException($"input_db_path: {path} is not a DuckDB database ({Kind(path)}). Point input_db_path at a .duckdb file.");
+            throw new EmbeddingJobException(JobSetting.InputDatabasePath, $"{path} is not a DuckDB database ({Kind(path)}). The input must be a .duckdb file.");
         }
     }
 
@@ -33,17 +33,17 @@ internal static class DatabaseFile
     {
         if (outputPath.StartsWith(":memory:", StringComparison.OrdinalIgnoreCase) || HasUriScheme(outputPath))
         {
-            throw new EmbeddingJobException($"output_db_path: '{outputPath}' is not a file; DuckEmbed writes to a DuckDB file on disk. Choose a file name such as output.duckdb.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath, $"'{outputPath}' is not a file; DuckEmbed writes to a DuckDB file on disk. Choose a file name such as output.duckdb.");
         }
         var full = Path.GetFullPath(outputPath);
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
         {
-            throw new EmbeddingJobException($"output_db_path: the folder {folder} does not exist.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath, $"The folder {folder} does not exist.");
         }
         if (Directory.Exists(full))
         {
-            throw new EmbeddingJobException($"output_db_path: {full} is a folder, not a DuckDB database file.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath, $"{full} is a folder, not a DuckDB database file.");
         }
         foreach (var written in new[] { full, full + ".wal", full + ".tmp" })
         {
@@ -51,16 +51,16 @@ internal static class DatabaseFile
             {
                 if (FileIdentity.SameFile(written, read))
                 {
-                    throw new EmbeddingJobException(written == full && read == inputPath
-                        ? $"output_db_path is the input database ({full} and {inputPath} are the same file); the input is never written. Choose another file."
-                        : $"output_db_path: {written}, which the run would write, is the same file as {read}; the input is never written. Choose another output_db_path.");
+                    throw new EmbeddingJobException(JobSetting.OutputDatabasePath, written == full && read == inputPath
+                        ? $"The output is the input database ({full} and {inputPath} are the same file); the input is never written. Choose another file."
+                        : $"{written}, which the run would write, is the same file as {read}; the input is never written. Choose another output file.");
                 }
             }
         }
         if (File.Exists(full) && new FileInfo(full).Length > 0 && !IsDuckDb(full))
         {
-            throw new EmbeddingJobException(
-                $"output_db_path: {full} exists and is not a DuckDB database ({Kind(full)}); DuckEmbed never overwrites other files. Choose a new file name.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath,
+                $"{full} exists and is not a DuckDB database ({Kind(full)}); DuckEmbed never overwrites other files. Choose a new file name.");
         }
     }
 

@@ -1,13 +1,16 @@
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// What to embed and where to put it: the <c>config.json</c> of one run. Identifiers are names, never SQL:
-/// they are quoted wherever they are used.
+/// What to embed and where to put it: one run's settings. Identifiers are names, never SQL: they are quoted
+/// wherever they are used.
 /// </summary>
 public sealed record EmbeddingJob
 {
-    /// <summary>Default of <see cref="BatchesPerWindow"/>.</summary>
-    public const int DefaultBatchesPerWindow = 32;
+    /// <summary>Default of <see cref="WindowSize"/>.</summary>
+    public const int DefaultWindowSize = 1024;
+
+    /// <summary>Largest <see cref="WindowSize"/>: ~2 GB of texts and vectors at the most.</summary>
+    public const int MaxWindowSize = 1 << 20;
 
     /// <summary>Default of <see cref="DuckDbMemoryLimit"/>.</summary>
     public const string DefaultDuckDbMemoryLimit = "256MB";
@@ -43,10 +46,11 @@ public sealed record EmbeddingJob
     public VectorColumnType VectorType { get; init; } = VectorColumnType.Array;
 
     /// <summary>
-    /// Rows read, embedded and committed together, in multiples of the batch size. A larger window lets a
-    /// generator that sorts by length pad less; a crash loses at most one window of work.
+    /// Rows read, embedded (one call of the generator) and committed together; a window is never larger than the
+    /// rows left. A larger window lets a generator that sorts by length pad less and keeps a GPU fed; a crash loses
+    /// at most one window of work, and every row of a window is in memory at once.
     /// </summary>
-    public int BatchesPerWindow { get; init; } = DefaultBatchesPerWindow;
+    public int WindowSize { get; init; } = DefaultWindowSize;
 
     /// <summary>
     /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its

@@ -19,13 +19,6 @@ public static class EmbeddingProcessor
     /// </summary>
     public const string TruncatedTextsUsageKey = "truncated_texts";
 
-    /// <summary>Most rows in one batch; a larger batch size is refused.</summary>
-    public const int MaxBatchSize = 1 << 16;
-
-    // Most rows in one window, whatever batch size × batches per window asks for: ~2 GB of texts and vectors at
-    // the most, and a crash loses at most this much work.
-    private const int MaxWindowRows = 1 << 20;
-
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
     private const int WindowsInFlight = 2;
 
@@ -48,18 +41,17 @@ public static class EmbeddingProcessor
     /// <summary>Runs <paramref name="job"/> to the end, resuming after whatever an earlier run committed.</summary>
     /// <param name="job">Input, output and names.</param>
     /// <param name="generator">Turns texts into embeddings; called once per window with up to
-    /// <paramref name="batchSize"/> × <see cref="EmbeddingJob.BatchesPerWindow"/> texts.</param>
-    /// <param name="batchSize">Rows per inference batch; windows are a multiple of it.</param>
+    /// <see cref="EmbeddingJob.WindowSize"/> texts.</param>
     /// <param name="logger">Receives what the run does.</param>
     /// <param name="progress">Told after every committed window.</param>
     /// <param name="cancellationToken">Stops the run at a committed window boundary.</param>
     /// <exception cref="EmbeddingJobException">A setting or the data is wrong; the message says which and how to fix it.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled; every committed window stays.</exception>
     public static async Task<EmbeddingRunSummary> ProcessAsync(EmbeddingJob job,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger,
+        IEmbeddingGenerator<string, Embedding<float>> generator, ILogger logger,
         IProgress<EmbeddingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ValidateArguments(job, generator, batchSize, logger);
+        ValidateArguments(job, generator, logger);
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         // Before anything is opened: the output must not reach the input by any path, and must be a DuckDB file.
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
@@ -79,13 +71,13 @@ public static class EmbeddingProcessor
             logger.LogInformation("Resuming: {Rows} rows already in {Table}; embedding the input rows not in it yet", rowsPresent, outputTable.Name);
         }
         var remaining = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
-        logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in batches of {BatchSize}",
-            remaining, table.RowCount, job.InputTable, batchSize);
+        // Never larger than the rows left: a large window on a small table must not cost memory for rows that
+        // do not exist.
+        var windowSize = (int)Math.Clamp(remaining, 1, job.WindowSize);
+        logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in windows of {WindowSize}",
+            remaining, table.RowCount, job.InputTable, windowSize);
 
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
-        // Never larger than the rows left: a huge batch size on a small table must not cost memory for rows that
-        // do not exist.
-        var windowSize = (int)Math.Clamp(Math.Min((long)batchSize * job.BatchesPerWindow, remaining), 1, Math.Max(MaxWindowRows, batchSize));
         using (var reader = database.OpenReader())
         {
             await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, generator, counters, timer,
@@ -104,27 +96,20 @@ public static class EmbeddingProcessor
         return summary;
     }
 
-    private static void ValidateArguments(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator, int batchSize, ILogger logger)
+    private static void ValidateArguments(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator, ILogger logger)
     {
-        job.Shard?.Validate();
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(logger);
-        if (batchSize < 1)
-        {
-            throw new EmbeddingJobException($"The batch size must be a positive number of rows, not {batchSize}.");
-        }
+        job.Shard?.Validate();
         if (job.MaxRows is < 0)
         {
-            throw new EmbeddingJobException($"max_rows must not be negative, not {job.MaxRows}.");
+            throw new EmbeddingJobException(JobSetting.MaxRows, $"The most rows to embed must not be negative, not {job.MaxRows}.");
         }
-        if (job.BatchesPerWindow < 1)
+        if (job.WindowSize is < 1 or > EmbeddingJob.MaxWindowSize)
         {
-            throw new EmbeddingJobException($"batches_per_window must be at least 1, not {job.BatchesPerWindow}.");
-        }
-        if (batchSize > MaxBatchSize)
-        {
-            throw new EmbeddingJobException($"The batch size must be at most {MaxBatchSize:N0} rows, not {batchSize:N0}: every row of a window is in memory at once.");
+            throw new EmbeddingJobException(JobSetting.WindowSize,
+                $"The window size must be from 1 to {EmbeddingJob.MaxWindowSize:N0} rows, not {job.WindowSize:N0}: every row of a window is in memory at once.");
         }
     }
 

@@ -30,7 +30,7 @@ public static class EmbeddingSearch
         var columns = OutputTable.ReadColumns(connection, job.OutputTable);
         if (columns.Count != 3)
         {
-            throw new EmbeddingJobException($"output_table '{job.OutputTable}' is not a DuckEmbed output in {job.OutputDatabasePath}; run embed first.");
+            throw new EmbeddingJobException(JobSetting.OutputTable, $"'{job.OutputTable}' is not a DuckEmbed output in {job.OutputDatabasePath}; embed the input first.");
         }
         CheckSameModel(connection, columns[0].Table, job, generator);
 
@@ -71,8 +71,8 @@ public static class EmbeddingSearch
             stored.Where(kv => now.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), now);
         if (differences.Count > 0)
         {
-            throw new EmbeddingJobException(
-                $"output_table '{table}' was embedded with another model or settings ({string.Join("; ", differences)}); a query embedded otherwise would not be comparable. Search with the model and settings that made it.");
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{table}' was embedded with another model or settings ({string.Join("; ", differences)}); a query embedded otherwise would not be comparable. Search with the model and settings that made it.");
         }
     }
 }

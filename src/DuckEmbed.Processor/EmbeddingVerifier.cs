@@ -34,7 +34,7 @@ public static class EmbeddingVerifier
         var columns = OutputTable.ReadColumns(connection, job.OutputTable);
         if (columns.Count == 0)
         {
-            throw new EmbeddingJobException($"output_table '{job.OutputTable}' is not in {job.OutputDatabasePath}; run embed first.");
+            throw new EmbeddingJobException(JobSetting.OutputTable, $"'{job.OutputTable}' is not in {job.OutputDatabasePath}; embed the input first.");
         }
         var table = SqlIdentifier.Quote(columns[0].Table);
         var id = SqlIdentifier.Quote(input.IdColumn);

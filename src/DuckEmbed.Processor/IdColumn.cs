@@ -76,8 +76,8 @@ internal abstract partial class IdColumn
             return Of<decimal>(duckDbType, (r, i) => r.GetDecimal(i), (row, v) => row.AppendValue(v),
                 width <= 28 ? null : $"abs({{0}}) >= {BigInteger.Pow(10, 28 - scale)}::{duckDbType}");
         }
-        throw new EmbeddingJobException(
-            $"id_column '{column}' is {duckDbType}, which DuckEmbed cannot copy exactly. Use an id of an integer, text, UUID, " +
+        throw new EmbeddingJobException(JobSetting.IdColumn,
+            $"'{column}' is {duckDbType}, which DuckEmbed cannot copy exactly. Use an id of an integer, text, UUID, " +
             "DECIMAL, DATE, TIMESTAMP (to the microsecond), TIME, FLOAT/DOUBLE, ENUM or BLOB type, e.g. through a view " +
             "that adds row_number() OVER () or CAST(id AS VARCHAR).");
     }

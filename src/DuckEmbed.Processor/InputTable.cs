@@ -31,7 +31,7 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         catch (DuckDBException e)
         {
             // A view whose tables are gone, a table function that fails: DuckDB's words, with the setting named.
-            throw new EmbeddingJobException($"input_table '{job.InputTable}' cannot be read: {JobDatabase.FirstLine(e.Message)}", e);
+            throw new EmbeddingJobException(JobSetting.InputTable, $"'{job.InputTable}' cannot be read: {JobDatabase.FirstLine(e.Message)}", e);
         }
     }
 
@@ -39,16 +39,16 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
     {
         var (schema, table) = ResolveTable(input, job.InputTable);
         var columns = ReadColumns(input, schema, table);
-        var id = ResolveColumn(columns, job.IdColumn, "id_column", job.InputTable);
-        var text = ResolveColumn(columns, job.TextColumn, "text_column", job.InputTable);
+        var id = ResolveColumn(columns, job.IdColumn, JobSetting.IdColumn, job.InputTable);
+        var text = ResolveColumn(columns, job.TextColumn, JobSetting.TextColumn, job.InputTable);
         if (string.Equals(id.Name, text.Name, StringComparison.Ordinal))
         {
-            throw new EmbeddingJobException($"id_column and text_column are both '{id.Name}'; they must be two columns.");
+            throw new EmbeddingJobException(JobSetting.TextColumn, $"The id column and the text column are both '{id.Name}'; they must be two columns.");
         }
         if (!string.Equals(text.Type, "VARCHAR", StringComparison.Ordinal))
         {
-            throw new EmbeddingJobException(
-                $"text_column '{text.Name}' is {text.Type}, not VARCHAR. Point text_column at a text column, or add one (e.g. a view with CAST(... AS VARCHAR)).");
+            throw new EmbeddingJobException(JobSetting.TextColumn,
+                $"'{text.Name}' is {text.Type}, not VARCHAR. Choose a text column, or add one (e.g. a view with CAST(... AS VARCHAR)).");
         }
 
         var ids = DuckEmbed.Processor.IdColumn.For(id.Name, id.Type);
@@ -70,18 +70,18 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         var uncopyableIds = reader.GetInt64(3);
         if (nonNullIds < rows)
         {
-            throw new EmbeddingJobException(
-                $"id_column '{id.Name}' is NULL in {rows - nonNullIds} of {rows} rows. Every row needs an id: fill them, or filter them out with a view.");
+            throw new EmbeddingJobException(JobSetting.IdColumn,
+                $"'{id.Name}' is NULL in {rows - nonNullIds} of {rows} rows. Every row needs an id: fill them, or filter them out with a view.");
         }
         if (distinctIds < nonNullIds)
         {
-            throw new EmbeddingJobException(
-                $"id_column '{id.Name}' is not unique: {nonNullIds - distinctIds} rows repeat an id ({SampleDuplicates(input, qualified, quotedId)}). Resuming needs unique ids: use a unique column.");
+            throw new EmbeddingJobException(JobSetting.IdColumn,
+                $"'{id.Name}' is not unique: {nonNullIds - distinctIds} rows repeat an id ({SampleDuplicates(input, qualified, quotedId)}). Resuming needs unique ids: use a unique column.");
         }
         if (uncopyableIds > 0)
         {
-            throw new EmbeddingJobException(
-                $"id_column '{id.Name}' is {id.Type}, and {uncopyableIds} of its values (e.g. '{reader.GetString(4)}') are outside what DuckEmbed copies exactly " +
+            throw new EmbeddingJobException(JobSetting.IdColumn,
+                $"'{id.Name}' is {id.Type}, and {uncopyableIds} of its values (e.g. '{reader.GetString(4)}') are outside what DuckEmbed copies exactly " +
                 "(dates and times from year 1 to 9999, finite, decimals of up to 28 digits). Use another id column, e.g. a view with row_number() OVER () or CAST(id AS VARCHAR).");
         }
         // A shard's row count is its own: the rows of the other shards are no part of this run.
@@ -132,11 +132,11 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         }
         return candidates.Count switch
         {
-            0 => throw new EmbeddingJobException(
-                $"input_table '{wanted}' not found in the input database; {NameSuggestions.For(wanted, tables.Select(t => t.Schema == "main" ? t.Table : $"{t.Schema}.{t.Table}").ToList())}"),
+            0 => throw new EmbeddingJobException(JobSetting.InputTable,
+                $"'{wanted}' is not a table of the input database; {NameSuggestions.For(wanted, tables.Select(t => t.Schema == "main" ? t.Table : $"{t.Schema}.{t.Table}").ToList())}"),
             1 => candidates[0],
             _ => candidates.FirstOrDefault(t => t.Schema == "main") is { Table: not null } main ? main
-                : throw new EmbeddingJobException($"input_table '{wanted}' is in several schemas ({string.Join(", ", candidates.Select(c => c.Schema))}); write it as schema.table."),
+                : throw new EmbeddingJobException(JobSetting.InputTable, $"'{wanted}' is in several schemas ({string.Join(", ", candidates.Select(c => c.Schema))}); write it as schema.table."),
         };
     }
 
@@ -160,7 +160,7 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         return columns;
     }
 
-    private static (string Name, string Type) ResolveColumn(List<(string Name, string Type)> columns, string wanted, string setting, string table)
+    private static (string Name, string Type) ResolveColumn(List<(string Name, string Type)> columns, string wanted, JobSetting setting, string table)
     {
         var match = columns.FirstOrDefault(c => string.Equals(c.Name, wanted, StringComparison.Ordinal));
         if (match.Name is null)
@@ -169,7 +169,7 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
         }
         return match.Name is not null
             ? match
-            : throw new EmbeddingJobException(
-                $"{setting} '{wanted}' is not a column of {table}; {NameSuggestions.For(wanted, columns.Select(c => c.Name).ToList())}");
+            : throw new EmbeddingJobException(setting,
+                $"'{wanted}' is not a column of {table}; {NameSuggestions.For(wanted, columns.Select(c => c.Name).ToList())}");
     }
 }

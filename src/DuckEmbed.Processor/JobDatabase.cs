@@ -50,7 +50,7 @@ internal sealed partial class JobDatabase : IDisposable
         var database = Open(outputPath, memoryLimit);
         try
         {
-            database.Attach(inputPath, InputCatalog, readOnly: true, "input_db_path");
+            database.Attach(inputPath, InputCatalog, readOnly: true, JobSetting.InputDatabasePath);
             return database;
         }
         catch
@@ -118,7 +118,7 @@ internal sealed partial class JobDatabase : IDisposable
     {
         if (!File.Exists(outputPath))
         {
-            throw new EmbeddingJobException($"output_db_path: {Path.GetFullPath(outputPath)} does not exist; run embed first.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath, $"{Path.GetFullPath(outputPath)} does not exist; embed the input first.");
         }
         AttachOutput(outputPath, inputPath, readOnly: true);
     }
@@ -126,7 +126,7 @@ internal sealed partial class JobDatabase : IDisposable
     private void AttachOutput(string outputPath, string? inputPath, bool readOnly)
     {
         DatabaseFile.CheckOutput(outputPath, inputPath);
-        Attach(outputPath, OutputCatalog, readOnly, "output_db_path");
+        Attach(outputPath, OutputCatalog, readOnly, JobSetting.OutputDatabasePath);
         _outputAttached = true;
         Use(_connection);
         using var command = _connection.CreateCommand();
@@ -134,12 +134,12 @@ internal sealed partial class JobDatabase : IDisposable
         command.Parameters.Add(new DuckDBParameter("name", OutputCatalog));
         if (command.ExecuteScalar() is not string path || !FileIdentity.SameFile(path, outputPath))
         {
-            throw new EmbeddingJobException($"output_db_path: DuckDB did not open {outputPath} as a database file on disk. Choose a file name such as output.duckdb.");
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath, $"DuckDB did not open {outputPath} as a database file on disk. Choose a file name such as output.duckdb.");
         }
     }
 
     /// <summary>Attaches another database read-only under <paramref name="catalog"/> (a shard file, for the merge).</summary>
-    public void AttachReadOnly(string path, string catalog, string what) => Attach(path, catalog, readOnly: true, what);
+    public void AttachReadOnly(string path, string catalog, JobSetting setting) => Attach(path, catalog, readOnly: true, setting);
 
     /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
     public DuckDBConnection OpenReader()
@@ -167,14 +167,14 @@ internal sealed partial class JobDatabase : IDisposable
         var match = MemorySize().Match(memoryLimit);
         if (!match.Success)
         {
-            throw new EmbeddingJobException($"duckdb_memory_limit must be a size such as 256MB or 2GB, not '{memoryLimit}'.");
+            throw new EmbeddingJobException(JobSetting.DuckDbMemoryLimit, $"The DuckDB memory limit must be a size such as 256MB or 2GB, not '{memoryLimit}'.");
         }
         var unit = match.Groups[2].Value.ToUpperInvariant();
         var shift = unit[0] switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 40 };
         var bytes = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * Math.Pow(2, shift);
         if (bytes < MinimumMemoryLimitBytes)
         {
-            throw new EmbeddingJobException($"duckdb_memory_limit {memoryLimit.Trim()} is too small: DuckDB needs at least 32MB to sort and write. Use 256MB or more.");
+            throw new EmbeddingJobException(JobSetting.DuckDbMemoryLimit, $"A DuckDB memory limit of {memoryLimit.Trim()} is too small: DuckDB needs at least 32MB to sort and write. Use 256MB or more.");
         }
     }
 
@@ -185,7 +185,7 @@ internal sealed partial class JobDatabase : IDisposable
     // A single-quoted SQL string: ATTACH takes no parameters. Quotes are doubled, so a path stays a path.
     private static string StringLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    private void Attach(string path, string catalog, bool readOnly, string setting)
+    private void Attach(string path, string catalog, bool readOnly, JobSetting setting)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = $"ATTACH {StringLiteral(Path.GetFullPath(path))} AS {catalog} (TYPE DUCKDB{(readOnly ? ", READ_ONLY" : "")})";
@@ -197,8 +197,8 @@ internal sealed partial class JobDatabase : IDisposable
         {
             var hint = !IsLockConflict(e) ? ""
                 : readOnly ? " Another program has it open for writing; close that program (readers may share it)."
-                : " Another program (or another embed run) has it open; wait for it or choose another output_db_path.";
-            throw new EmbeddingJobException($"{setting}: {path} cannot be opened {(readOnly ? "" : "or created ")}as a DuckDB database: {FirstLine(e.Message)}{hint}", e);
+                : " Another program (or another run) has it open; wait for it or choose another output file.";
+            throw new EmbeddingJobException(setting, $"{path} cannot be opened {(readOnly ? "" : "or created ")}as a DuckDB database: {FirstLine(e.Message)}{hint}", e);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     {
         if (string.Equals(job.OutputTable, OutputProvenance.TableName, StringComparison.OrdinalIgnoreCase))
         {
-            throw new EmbeddingJobException($"output_table may not be '{OutputProvenance.TableName}': DuckEmbed keeps its records there.");
+            throw new EmbeddingJobException(JobSetting.OutputTable, $"The output table may not be '{OutputProvenance.TableName}': DuckEmbed keeps its records there.");
         }
         CheckVectorColumnName(job, input);
         using var transaction = output.BeginTransaction();
@@ -70,8 +70,8 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         command.Parameters.Add(new DuckDBParameter("table", _name));
         if (command.ExecuteScalar() is string index)
         {
-            throw new EmbeddingJobException(
-                $"output_table '{_name}' has an HNSW index ({index}); resuming appends to the table, which the index does not allow safely. " +
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' has an HNSW index ({index}); resuming appends to the table, which the index does not allow safely. " +
                 $"Drop it (DROP INDEX {SqlIdentifier.Quote(index)}), run again, and create it once the run is done.");
         }
     }
@@ -79,11 +79,11 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// <summary>Refuses a vector column named like the id or text column (DuckDB's names ignore case).</summary>
     public static void CheckVectorColumnName(EmbeddingJob job, InputTable input)
     {
-        foreach (var (setting, column) in new[] { ("id_column", input.IdColumn), ("text_column", input.TextColumn) })
+        foreach (var (what, column) in new[] { ("id column", input.IdColumn), ("text column", input.TextColumn) })
         {
             if (string.Equals(job.VectorColumn, column, StringComparison.OrdinalIgnoreCase))
             {
-                throw new EmbeddingJobException($"vector_column '{job.VectorColumn}' is also the {setting} ('{column}'); the output needs three columns. Choose another vector_column.");
+                throw new EmbeddingJobException(JobSetting.VectorColumn, $"'{job.VectorColumn}' is also the {what} ('{column}'); the output needs three columns. Choose another name for the vector column.");
             }
         }
     }
@@ -115,9 +115,9 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         };
         if (!existing.SequenceEqual(expected))
         {
-            throw new EmbeddingJobException(
-                $"output_table '{_name}' already exists in {job.OutputDatabasePath} with columns " +
-                $"({Describe(existing)}), not ({Describe(expected)}). Choose another output_table or output_db_path, or run with --overwrite to replace it.");
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' already exists in {job.OutputDatabasePath} with columns " +
+                $"({Describe(existing)}), not ({Describe(expected)}). Choose another output table or file, or overwrite it.") { CanOverwrite = true };
         }
     }
 
@@ -129,8 +129,8 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             var rows = CountRows();
             if (rows > 0)
             {
-                throw new EmbeddingJobException(
-                    $"output_table '{_name}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output_table, or run with --overwrite to replace it.");
+                throw new EmbeddingJobException(JobSetting.OutputTable,
+                    $"'{_name}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output table, or overwrite it.") { CanOverwrite = true };
             }
             provenance.Write(record);
             return;
@@ -138,8 +138,8 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         var differences = OutputProvenance.Differences(stored, record);
         if (differences.Count > 0)
         {
-            throw new EmbeddingJobException(
-                $"output_table '{_name}' was made with other settings ({string.Join("; ", differences)}); resuming would mix two kinds of vectors. Run with --overwrite to start over, or choose another output_table.");
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' was made with other settings ({string.Join("; ", differences)}); resuming would mix two kinds of vectors. Overwrite it to start over, or choose another output table.") { CanOverwrite = true };
         }
     }
 
@@ -170,15 +170,15 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             var differences = new List<string>();
             if (gone > 0)
             {
-                differences.Add($"{gone} of its {rows} ids are not in input_table '{job.InputTable}' (e.g. '{reader.GetString(1)}')");
+                differences.Add($"{gone} of its {rows} ids are not in the input table '{job.InputTable}' (e.g. '{reader.GetString(1)}')");
             }
             if (changedTexts > 0)
             {
                 differences.Add($"{changedTexts} rows have another text in the input now (e.g. id '{reader.GetString(3)}')");
             }
-            throw new EmbeddingJobException(
-                $"output_table '{_name}' was not made from this input: {string.Join(", and ", differences)}. The input changed since the table was " +
-                "written, or input_db_path names another database. Run with --overwrite to embed this input from the start, or choose another output_table.");
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' was not made from this input: {string.Join(", and ", differences)}. The input changed since the table was " +
+                "written, or the input is another database. Overwrite it to embed this input from the start, or choose another output table.") { CanOverwrite = true };
         }
         return rows;
     }
@@ -207,10 +207,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             // The window is rolled back, earlier ones stay. A full disk, a file-size limit, a vanished folder are
             // I/O errors the user can fix; the advice follows DuckDB's own classification.
             var advice = e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io
-                ? "Free disk space (or choose another output_db_path) and run again"
+                ? "Free disk space (or choose another output file) and run again"
                 : "Run again once the cause is fixed";
-            throw new EmbeddingJobException(
-                $"output_db_path: writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
+            throw new EmbeddingJobException(JobSetting.OutputDatabasePath,
+                $"Writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
                 $"{advice}: every row committed so far is kept and the run resumes after it.", e);
         }
     }

@@ -33,7 +33,7 @@ public static class ShardMerger
         var missing = shards.Where(s => !s.Status.Exists).Select(s => s.Status.Path).ToList();
         if (missing.Count > 0)
         {
-            throw new EmbeddingJobException($"{missing.Count} of {shardCount} shard files are missing: {string.Join(", ", missing)}. Run those shards first (embed --shards {shardCount} --shard I).");
+            throw new EmbeddingJobException(JobSetting.Shard, $"{missing.Count} of {shardCount} shard files are missing: {string.Join(", ", missing)}. Run those shards first.");
         }
         var problems = new List<string>();
         foreach (var shard in shards)
@@ -67,7 +67,7 @@ public static class ShardMerger
         }
         if (problems.Count > 0)
         {
-            throw new EmbeddingJobException($"The shards cannot be merged: {string.Join("; ", problems)}.");
+            throw new EmbeddingJobException(JobSetting.Shard, $"The shards cannot be merged: {string.Join("; ", problems)}.");
         }
 
         var connection = database.Connection;
@@ -96,7 +96,7 @@ public static class ShardMerger
     {
         if (shardCount < 1)
         {
-            throw new EmbeddingJobException($"--shards must be at least 1, not {shardCount}.");
+            throw new EmbeddingJobException(JobSetting.Shard, $"The shard count must be at least 1, not {shardCount}.");
         }
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
@@ -133,7 +133,7 @@ public static class ShardMerger
                 continue;
             }
             var catalog = $"duckembed_shard_{index}";
-            database.AttachReadOnly(path, catalog, "shard file");
+            database.AttachReadOnly(path, catalog, JobSetting.Shard);
             var columns = OutputTable.ReadColumns(connection, job.OutputTable, catalog);
             if (columns.Count == 0)
             {
@@ -182,7 +182,7 @@ public static class ShardMerger
         }
         else if (OutputProvenance.Differences(provenance.Read(), record) is { Count: > 0 } differences)
         {
-            throw new EmbeddingJobException($"output_table '{name}' already exists and was made otherwise than the shards ({string.Join("; ", differences)}). Choose another output_table or output_db_path.");
+            throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already exists and was made otherwise than the shards ({string.Join("; ", differences)}). Choose another output table or file.");
         }
         transaction.Commit();
     }

@@ -37,7 +37,7 @@ public sealed record ShardSelection(int Index, int Count)
     {
         if (Count < 1 || Index < 0 || Index >= Count)
         {
-            throw new EmbeddingJobException($"shard {Index} of {Count}: the shard index must be from 0 to {Count - 1} and the count at least 1.");
+            throw new EmbeddingJobException(JobSetting.Shard, $"Shard {Index} of {Count}: the shard index must be from 0 to {Count - 1} and the count at least 1.");
         }
     }
 }

@@ -47,7 +47,8 @@ public sealed class ActivationCalibrationTests
     {
         var error = Assert.Throws<ModelLoadException>(() => ActivationCalibration.ChannelMaxima(TinyModel(idsInput: "tokens"), ["H"], [[1, 2]]));
 
-        Assert.StartsWith("precision int8: the calibration run failed", error.Message);
-        Assert.EndsWith("Use precision fp32 for this model.", error.Message);
+        Assert.Equal(ModelSetting.Precision, error.Setting);
+        Assert.StartsWith("int8: the calibration run failed", error.Message);
+        Assert.EndsWith("Use fp32 for this model.", error.Message);
     }
 }

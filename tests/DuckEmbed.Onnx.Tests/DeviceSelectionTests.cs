@@ -42,7 +42,8 @@ public sealed class DeviceSelectionTests
     public void Cuda_that_cannot_load_is_an_error_naming_what_is_missing()
     {
         var error = Assert.Throws<ModelLoadException>(() => DeviceSelection.Choose(ExecutionDevice.Cuda, NoCuda, () => "cpu", OnDevices, new RecordingLogger()));
-        Assert.Equal("device cuda: CUDA is not available: cuDNN 9 is missing: libcudnn.so.9 could not be loaded. Set device to auto or cpu to run on the CPU.", error.Message);
+        Assert.Equal(ModelSetting.Device, error.Setting);
+        Assert.Equal("cuda: CUDA is not available: cuDNN 9 is missing: libcudnn.so.9 could not be loaded. Choose auto or cpu to run on the CPU.", error.Message);
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class DeviceSelectionTests
         Assert.Contains(logger.Lines, l => l.StartsWith("Running on the CPU: CUDA is not available (", StringComparison.Ordinal));
 
         var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Device = ExecutionDevice.Cuda }));
-        Assert.StartsWith("device cuda: CUDA is not available: ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("cuda: CUDA is not available: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,7 +93,8 @@ public sealed class DeviceSelectionTests
     public void A_listed_cuda_device_that_is_not_visible_is_an_error_naming_it_and_the_visible_range()
     {
         var error = Assert.Throws<ModelLoadException>(() => CudaDevices.Resolve([0, 3], visible: 2));
-        Assert.StartsWith("cuda_devices: device 3 is not visible here; CUDA shows 2 device(s), numbered 0 to 1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelSetting.CudaDevices, error.Setting);
+        Assert.StartsWith("Device 3 is not visible here; CUDA shows 2 device(s), numbered 0 to 1", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -102,7 +104,8 @@ public sealed class DeviceSelectionTests
     public void Cuda_devices_that_are_empty_repeated_or_negative_are_refused(int[] devices)
     {
         var error = Assert.Throws<ModelLoadException>(() => CudaDevices.Resolve(devices, visible: 4));
-        Assert.StartsWith("cuda_devices must list distinct device numbers from 0", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelSetting.CudaDevices, error.Setting);
+        Assert.StartsWith("The CUDA devices must be distinct device numbers from 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -137,7 +137,8 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
         Assert.Equal("query", withPrompt.Settings["prompt"]);
         Assert.Equal("query: ", withPrompt.Settings["prompt_text"]);
         var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions { Prompt = "passage" }));
-        Assert.Equal("prompt 'passage' is not one of the model's prompts (query).", error.Message);
+        Assert.Equal(ModelSetting.Prompt, error.Setting);
+        Assert.Equal("'passage' is not one of the model's prompts (query).", error.Message);
     }
 
     [Fact]
@@ -171,6 +172,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
         using var folder = ExportedModelFolder();
         File.WriteAllLines(folder.File("vocab.txt"), File.ReadAllLines(folder.File("vocab.txt")).Where(t => t != "[UNK]"));
         var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions()));
-        Assert.StartsWith($"model {Path.GetFullPath(folder.Path)}: vocab.txt is not a BERT vocabulary: The vocabulary has no [UNK] token.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ModelSetting.ModelPath, error.Setting);
+        Assert.StartsWith($"{Path.GetFullPath(folder.Path)}: vocab.txt is not a BERT vocabulary: The vocabulary has no [UNK] token.", error.Message, StringComparison.Ordinal);
     }
 }

@@ -17,12 +17,12 @@ public sealed class ChangedInputTests : IDisposable
 
     private async Task<long> PartialRun(string input)
     {
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output), batchSize: 5, stopAtCall: 4);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output), windowSize: 40, stopAtCall: 4);
         return TestDatabase.CountRows(Output, "embedded");
     }
 
     private Task<EmbeddingRunSummary> Run(string input) =>
-        EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+        EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 40 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
     [Fact]
     public async Task Another_database_with_the_same_table_is_refused_naming_the_ids_that_are_not_in_it()
@@ -34,8 +34,8 @@ public sealed class ChangedInputTests : IDisposable
 
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() => Run(other));
 
-        Assert.StartsWith($"output_table 'embedded' was not made from this input: {rows} of its {rows} ids are not in input_table 'docs' (e.g. '", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Run with --overwrite", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"OutputTable: 'embedded' was not made from this input: {rows} of its {rows} ids are not in the input table 'docs' (e.g. '", error.Described(), StringComparison.Ordinal);
+        Assert.True(error.CanOverwrite);
         Assert.Equal(rows, TestDatabase.CountRows(Output, "embedded"));
     }
 
@@ -90,8 +90,8 @@ public sealed class ChangedInputTests : IDisposable
         var other = _folder.File("other.duckdb");
         TestDatabase.Execute(other, "CREATE TABLE docs (id BIGINT, body VARCHAR)", "INSERT INTO docs SELECT i, 'another text ' || i FROM range(1, 51) t(i)");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(other, Output) with { Overwrite = true },
-            new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(other, Output) with { Overwrite = true, WindowSize = 40 },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(0, summary.RowsAlreadyPresent);
         ExactlyOnceTests.AssertEveryRowOnceWithItsVector(other, Output, 50);

@@ -17,7 +17,7 @@ public sealed class EmbeddingVerifierTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, rows);
         var job = TestDatabase.Job(input, Output);
-        await EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
         return job;
     }
 
@@ -39,7 +39,7 @@ public sealed class EmbeddingVerifierTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 200);
         var job = TestDatabase.Job(input, Output);
-        await ProcessorRuns.RunCancelledAtCallAsync(job, batchSize: 5, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(job, windowSize: 40, stopAtCall: 3);
         var present = TestDatabase.CountRows(Output, "embedded");
 
         var report = await EmbeddingVerifier.VerifyAsync(job, new HashEmbeddingGenerator());
@@ -66,7 +66,7 @@ public sealed class EmbeddingVerifierTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 50);
         var job = TestDatabase.Job(input, Output) with { GeneratorSettings = new Dictionary<string, string> { ["normalization"] = "l2" } };
-        await EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         var report = await EmbeddingVerifier.VerifyAsync(job, new HashEmbeddingGenerator());
 
@@ -90,7 +90,7 @@ public sealed class EmbeddingVerifierTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 5);
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() => EmbeddingVerifier.VerifyAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator()));
-        Assert.Equal($"output_db_path: {Output} does not exist; run embed first.", error.Message);
+        Assert.Equal($"OutputDatabasePath: {Output} does not exist; embed the input first.", error.Described());
     }
 
     /// <summary>Another "model": the hash vectors backwards.</summary>

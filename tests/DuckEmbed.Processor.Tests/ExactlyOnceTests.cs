@@ -16,7 +16,7 @@ public sealed class ExactlyOnceTests : IDisposable
         var input = TestDatabase.CreateDocs(_folder.Path, 1000);
         var output = _folder.File("out.duckdb");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 7, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 56 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(1000, summary.RowsWritten);
         Assert.Equal(HashEmbeddingGenerator.Dimensions, summary.Dimensions);
@@ -31,8 +31,8 @@ public sealed class ExactlyOnceTests : IDisposable
         var input = TestDatabase.CreateDocs(_folder.Path, 3000);
         var output = _folder.File("out.duckdb");
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { VectorType = type },
-            new HashEmbeddingGenerator(), 64, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { VectorType = type, WindowSize = 512 },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         var compressions = TestDatabase.Query(output,
             "SELECT DISTINCT compression FROM pragma_storage_info('embedded') WHERE column_name = 'vector' AND segment_type = 'FLOAT'");
@@ -45,11 +45,11 @@ public sealed class ExactlyOnceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 500);
         var output = _folder.File("out.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 10, stopAtCall: 4);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), windowSize: 80, stopAtCall: 4);
         var committed = TestDatabase.CountRows(output, "embedded");
         Assert.InRange(committed, 1, 499);
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 10, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 80 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(committed, summary.RowsAlreadyPresent);
         Assert.Equal(500 - committed, summary.RowsWritten);
@@ -64,11 +64,11 @@ public sealed class ExactlyOnceTests : IDisposable
         var failing = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) throw new InvalidOperationException("model crashed"); } };
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), failing, 10, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 80 }, failing, NullLogger.Instance));
         Assert.Equal("model crashed", error.Message);
         Assert.Equal(160L, TestDatabase.CountRows(output, "embedded"));
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 10, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 80 }, new HashEmbeddingGenerator(), NullLogger.Instance);
         AssertEveryRowOnceWithItsVector(input, output, 300);
     }
 
@@ -77,9 +77,9 @@ public sealed class ExactlyOnceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 50);
         var output = _folder.File("out.duckdb");
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
-        var again = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        var again = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(0, again.RowsWritten);
         Assert.Equal(50, again.RowsAlreadyPresent);
@@ -94,7 +94,7 @@ public sealed class ExactlyOnceTests : IDisposable
             "INSERT INTO docs VALUES (1, 'one'), (2, NULL), (3, ''), (4, 'four')");
         var output = _folder.File("out.duckdb");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(1, summary.NullTexts);
         var rows = TestDatabase.Query(output, "SELECT id, vector IS NULL FROM embedded ORDER BY id");
@@ -108,9 +108,9 @@ public sealed class ExactlyOnceTests : IDisposable
         TestDatabase.Execute(input, "CREATE TABLE docs (id VARCHAR, body VARCHAR)",
             "INSERT INTO docs SELECT 'k' || chr(0) || lpad(i::VARCHAR, 3, '0'), 'before' || chr(0) || 'after ' || i FROM range(1, 41) t(i)");
         var output = _folder.File("out.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 1, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), windowSize: 8, stopAtCall: 3);
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 1, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 8 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         AssertEveryRowOnceWithItsVector(input, output, 40);
         Assert.All(TestDatabase.Query(output, "SELECT id, body FROM embedded"), r =>
@@ -127,7 +127,7 @@ public sealed class ExactlyOnceTests : IDisposable
         var before = SHA256.HashData(File.ReadAllBytes(input));
         var filesBefore = Directory.GetFiles(_folder.Path).Order().ToList();
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")), new HashEmbeddingGenerator(), 16, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with { WindowSize = 128 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(input)));
         Assert.DoesNotContain(Directory.GetFiles(_folder.Path), f => f.StartsWith(input, StringComparison.Ordinal) && f != input);
@@ -141,8 +141,8 @@ public sealed class ExactlyOnceTests : IDisposable
         var reports = new List<EmbeddingProgress>();
         var progress = new SynchronousProgress(reports.Add);
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with { BatchesPerWindow = 2 },
-            new HashEmbeddingGenerator(), 10, NullLogger.Instance, progress);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with { WindowSize = 20 },
+            new HashEmbeddingGenerator(), NullLogger.Instance, progress);
 
         Assert.Equal([20L, 40, 60, 80, 100], reports.Select(r => r.RowsDone));
         Assert.All(reports, r => Assert.Equal(100, r.TotalRows));

@@ -57,9 +57,9 @@ public sealed class IdTypeTests : IDisposable
     {
         var input = CreateInput(type, idExpression);
         var output = _folder.File("out.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 2, stopAtCall: 4);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), windowSize: 16, stopAtCall: 4);
         var partial = TestDatabase.CountRows(output, "embedded");
-        var resumed = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance);
+        var resumed = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.InRange(partial, 1, Rows - 1);
         Assert.Equal(partial, resumed.RowsAlreadyPresent);
@@ -84,8 +84,8 @@ public sealed class IdTypeTests : IDisposable
         var input = CreateInput(type, idExpression);
         var output = _folder.File("out.duckdb");
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance));
-        Assert.StartsWith($"id_column 'id' is {type}, and 1 of its values", error.Message, StringComparison.Ordinal);
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance));
+        Assert.StartsWith($"IdColumn: 'id' is {type}, and 1 of its values", error.Described(), StringComparison.Ordinal);
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
@@ -105,8 +105,8 @@ public sealed class IdTypeTests : IDisposable
         var input = CreateInput(type, idExpression);
         var output = _folder.File("out.duckdb");
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance));
-        Assert.StartsWith("id_column 'id' is ", error.Message, StringComparison.Ordinal);
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance));
+        Assert.StartsWith("IdColumn: 'id' is ", error.Described(), StringComparison.Ordinal);
         Assert.Contains("which DuckEmbed cannot copy exactly", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }

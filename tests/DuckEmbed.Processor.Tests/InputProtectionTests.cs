@@ -19,11 +19,11 @@ public sealed class InputProtectionTests : IDisposable
         var before = SHA256.HashData(File.ReadAllBytes(input));
         var job = TestDatabase.Job(input, output) with { Overwrite = overwrite };
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), 4, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), NullLogger.Instance));
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(input)));
         Assert.Equal(["docs"], TestDatabase.Query(input, "SELECT table_name FROM information_schema.tables").Select(r => (string)r[0]!));
         Assert.False(File.Exists(input + ".wal"));
-        return error.Message;
+        return error.Described();
     }
 
     [Theory]
@@ -35,7 +35,7 @@ public sealed class InputProtectionTests : IDisposable
         var link = _folder.File("output.duckdb");
         File.CreateSymbolicLink(link, input);
         var message = await RefusedWithInputUnchanged(input, link, overwrite);
-        Assert.StartsWith($"output_db_path is the input database ({link} and {input} are the same file)", message, StringComparison.Ordinal);
+        Assert.StartsWith($"OutputDatabasePath: The output is the input database ({link} and {input} are the same file)", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class InputProtectionTests : IDisposable
         var output = _folder.File("output.csv");
         File.WriteAllText(output, content);
         var message = await RefusedWithInputUnchanged(input, output);
-        Assert.Equal($"output_db_path: {output} exists and is not a DuckDB database ({kind}); DuckEmbed never overwrites other files. Choose a new file name.", message);
+        Assert.Equal($"OutputDatabasePath: {output} exists and is not a DuckDB database ({kind}); DuckEmbed never overwrites other files. Choose a new file name.", message);
         Assert.Equal(content, File.ReadAllText(output));
     }
 
@@ -113,7 +113,7 @@ public sealed class InputProtectionTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 5);
         var message = await RefusedWithInputUnchanged(input, output);
-        Assert.StartsWith($"output_db_path: '{output}' is not a file", message, StringComparison.Ordinal);
+        Assert.StartsWith($"OutputDatabasePath: '{output}' is not a file", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class InputProtectionTests : IDisposable
         var input = TestDatabase.CreateDocs(folder, 20);
         var output = Path.Combine(folder, "out;x='y'.duckdb");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(20, summary.RowsWritten);
         ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, output, 20);
@@ -144,7 +144,7 @@ public sealed class InputProtectionTests : IDisposable
         var input = _folder.File("input.db");
         File.WriteAllText(input, "SQLite format 3\0rest of the header");
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), 4, NullLogger.Instance));
-        Assert.Equal($"input_db_path: {input} is not a DuckDB database (it is an SQLite database). Point input_db_path at a .duckdb file.", error.Message);
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), NullLogger.Instance));
+        Assert.Equal($"InputDatabasePath: {input} is not a DuckDB database (it is an SQLite database). The input must be a .duckdb file.", error.Described());
     }
 }

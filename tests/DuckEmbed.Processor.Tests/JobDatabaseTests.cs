@@ -63,6 +63,6 @@ public sealed class JobDatabaseTests : IDisposable
     public void A_memory_limit_too_small_for_duckdb_is_refused_by_name(string limit)
     {
         var error = Assert.Throws<EmbeddingJobException>(() => OpenBoth(limit));
-        Assert.StartsWith($"duckdb_memory_limit {limit} is too small", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"DuckDbMemoryLimit: A DuckDB memory limit of {limit} is too small", error.Described(), StringComparison.Ordinal);
     }
 }

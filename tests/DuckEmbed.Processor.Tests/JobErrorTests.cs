@@ -10,12 +10,10 @@ public sealed class JobErrorTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static async Task<string> ErrorOf(EmbeddingJob job, int batchSize = 4)
-    {
-        var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), batchSize, NullLogger.Instance));
-        return error.Message;
-    }
+    private static async Task<string> ErrorOf(EmbeddingJob job) => (await SettingErrorOf(job)).Described();
+
+    private static Task<EmbeddingJobException> SettingErrorOf(EmbeddingJob job) =>
+        Assert.ThrowsAsync<EmbeddingJobException>(() => EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), NullLogger.Instance));
 
     private string Docs(params string[] statements)
     {
@@ -29,7 +27,7 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"), table: "doc"));
-        Assert.Contains("input_table 'doc' not found", message, StringComparison.Ordinal);
+        Assert.Contains("InputTable: 'doc' is not a table of the input database;", message, StringComparison.Ordinal);
         Assert.Contains("did you mean 'docs'", message, StringComparison.Ordinal);
     }
 
@@ -38,7 +36,7 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"), text: "bdy"));
-        Assert.Contains("text_column 'bdy' is not a column of docs; did you mean 'body'", message, StringComparison.Ordinal);
+        Assert.Contains("TextColumn: 'bdy' is not a column of docs; did you mean 'body'", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,20 +61,20 @@ public sealed class JobErrorTests : IDisposable
     public async Task A_text_column_that_is_not_text_is_refused()
     {
         var input = Docs("CREATE TABLE docs (id INTEGER, body INTEGER)", "INSERT INTO docs VALUES (1, 5)");
-        Assert.Contains("text_column 'body' is INTEGER, not VARCHAR", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"))), StringComparison.Ordinal);
+        Assert.Contains("TextColumn: 'body' is INTEGER, not VARCHAR", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb"))), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_output_path_may_not_be_the_input_path()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        Assert.Contains("output_db_path is the input database", await ErrorOf(TestDatabase.Job(input, input)), StringComparison.Ordinal);
+        Assert.Contains("OutputDatabasePath: The output is the input database", await ErrorOf(TestDatabase.Job(input, input)), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_missing_input_file_is_named()
     {
-        Assert.Contains("input_db_path: ", await ErrorOf(TestDatabase.Job(_folder.File("nope.duckdb"), _folder.File("o.duckdb"))), StringComparison.Ordinal);
+        Assert.Contains("InputDatabasePath: ", await ErrorOf(TestDatabase.Job(_folder.File("nope.duckdb"), _folder.File("o.duckdb"))), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,14 +92,14 @@ public sealed class JobErrorTests : IDisposable
         var input = _folder.File("notes.duckdb");
         File.WriteAllText(input, "these are not the bytes of a database");
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")));
-        Assert.Equal($"input_db_path: {input} is not a DuckDB database (its first bytes are not DuckDB's). Point input_db_path at a .duckdb file.", message);
+        Assert.Equal($"InputDatabasePath: {input} is not a DuckDB database (its first bytes are not DuckDB's). The input must be a .duckdb file.", message);
     }
 
     [Fact]
     public async Task An_output_folder_that_does_not_exist_is_named()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        Assert.Contains("output_db_path: the folder", await ErrorOf(TestDatabase.Job(input, _folder.File("missing/o.duckdb"))), StringComparison.Ordinal);
+        Assert.Contains("OutputDatabasePath: The folder", await ErrorOf(TestDatabase.Job(input, _folder.File("missing/o.duckdb"))), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,7 +107,7 @@ public sealed class JobErrorTests : IDisposable
     {
         // /sys refuses new files even to root, which runs these tests in CI.
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        Assert.StartsWith("output_db_path: /sys/o.duckdb cannot be opened or created", await ErrorOf(TestDatabase.Job(input, "/sys/o.duckdb")), StringComparison.Ordinal);
+        Assert.StartsWith("OutputDatabasePath: /sys/o.duckdb cannot be opened or created", await ErrorOf(TestDatabase.Job(input, "/sys/o.duckdb")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,21 +115,27 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
         var job = TestDatabase.Job(input, _folder.File("o.duckdb")) with { OutputTable = "DuckEmbed_Metadata" };
-        Assert.Contains("output_table may not be 'duckembed_metadata'", await ErrorOf(job), StringComparison.Ordinal);
+        Assert.Contains("OutputTable: The output table may not be 'duckembed_metadata'", await ErrorOf(job), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_batch_size_below_one_is_refused()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(EmbeddingJob.MaxWindowSize + 1)]
+    [InlineData(int.MaxValue)]
+    public async Task A_window_size_below_one_or_above_the_largest_is_refused_as_the_window_size_setting(int windowSize)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        Assert.Contains("batch size", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")), batchSize: 0), StringComparison.Ordinal);
+        var error = await SettingErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")) with { WindowSize = windowSize });
+        Assert.Equal(JobSetting.WindowSize, error.Setting);
+        Assert.StartsWith($"The window size must be from 1 to 1,048,576 rows, not {windowSize:N0}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_empty_input_table_succeeds_with_zero_rows()
     {
         var input = Docs("CREATE TABLE docs (id INTEGER, body VARCHAR)");
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), NullLogger.Instance);
         Assert.Equal(0, summary.RowsWritten);
         Assert.Equal(0, TestDatabase.CountRows(_folder.File("o.duckdb"), "embedded"));
     }
@@ -141,7 +145,7 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
         var job = TestDatabase.Job(input, _folder.File("o.duckdb")) with { DuckDbMemoryLimit = "lots" };
-        Assert.Equal("duckdb_memory_limit must be a size such as 256MB or 2GB, not 'lots'.", await ErrorOf(job));
+        Assert.Equal("DuckDbMemoryLimit: The DuckDB memory limit must be a size such as 256MB or 2GB, not 'lots'.", await ErrorOf(job));
     }
 
     [Fact]
@@ -149,7 +153,7 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = Docs("CREATE TABLE base (id INTEGER, body VARCHAR)", "CREATE VIEW docs AS SELECT id, body FROM base", "DROP TABLE base");
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")));
-        Assert.StartsWith("input_table 'docs' cannot be read: ", message, StringComparison.Ordinal);
+        Assert.StartsWith("InputTable: 'docs' cannot be read: ", message, StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.File("o.duckdb")));
     }
 
@@ -158,19 +162,19 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = Docs("CREATE TABLE base (id INTEGER, body VARCHAR)", "INSERT INTO base SELECT i, 'text ' || i FROM range(30) t(i)",
             "CREATE VIEW docs AS SELECT id, body FROM base WHERE id % 2 = 0");
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")), new HashEmbeddingGenerator(), NullLogger.Instance);
         Assert.Equal(15, summary.RowsWritten);
     }
 
     [Theory]
-    [InlineData("id", "id_column")]
-    [InlineData("ID", "id_column")]
-    [InlineData("Body", "text_column")]
-    public async Task A_vector_column_named_like_the_id_or_text_column_is_refused(string vectorColumn, string setting)
+    [InlineData("id", "id column")]
+    [InlineData("ID", "id column")]
+    [InlineData("Body", "text column")]
+    public async Task A_vector_column_named_like_the_id_or_text_column_is_refused(string vectorColumn, string column)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 3);
         var message = await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")) with { VectorColumn = vectorColumn });
-        Assert.StartsWith($"vector_column '{vectorColumn}' is also the {setting}", message, StringComparison.Ordinal);
+        Assert.StartsWith($"VectorColumn: '{vectorColumn}' is also the {column}", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -178,20 +182,13 @@ public sealed class JobErrorTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 100);
         var output = _folder.File("o.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), batchSize: 5, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, output), windowSize: 40, stopAtCall: 3);
         var partial = TestDatabase.CountRows(output, "embedded");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { OutputTable = "EMBEDDED" },
-            new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { OutputTable = "EMBEDDED", WindowSize = 40 },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(partial, summary.RowsAlreadyPresent);
         ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, output, 100);
-    }
-
-    [Fact]
-    public async Task A_batch_size_past_the_largest_is_refused_not_overflowed()
-    {
-        var input = TestDatabase.CreateDocs(_folder.Path, 3);
-        Assert.StartsWith("The batch size must be at most 65,536 rows, not 2,147,483,647", await ErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")), batchSize: int.MaxValue), StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,7 @@ public sealed class NameQuotingTests : IDisposable
         var output = _folder.File("out.duckdb");
         var job = TestDatabase.Job(input, output, table, "Doc Id", "select") with { OutputTable = "out \"put\".x", VectorColumn = "My Vector" };
 
-        var summary = await EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), 2, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(job with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(3, summary.RowsWritten);
         Assert.Equal(0L, TestDatabase.CountRows(input, "keep"));

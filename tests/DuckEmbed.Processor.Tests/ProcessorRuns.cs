@@ -6,11 +6,11 @@ namespace DuckEmbed.Processor.Tests;
 internal static class ProcessorRuns
 {
     /// <summary>Runs <paramref name="job"/> and cancels it as the generator is called for the <paramref name="stopAtCall"/>-th time.</summary>
-    public static async Task RunCancelledAtCallAsync(EmbeddingJob job, int batchSize, int stopAtCall)
+    public static async Task RunCancelledAtCallAsync(EmbeddingJob job, int windowSize, int stopAtCall)
     {
         using var stop = new CancellationTokenSource();
         var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == stopAtCall) stop.Cancel(); } };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            EmbeddingProcessor.ProcessAsync(job, stopping, batchSize, NullLogger.Instance, cancellationToken: stop.Token));
+            EmbeddingProcessor.ProcessAsync(job with { WindowSize = windowSize }, stopping, NullLogger.Instance, cancellationToken: stop.Token));
     }
 }

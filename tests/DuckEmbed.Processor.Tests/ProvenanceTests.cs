@@ -19,7 +19,7 @@ public sealed class ProvenanceTests : IDisposable
         var input = TestDatabase.CreateDocs(_folder.Path, 10);
         var output = _folder.File("out.duckdb");
 
-        await EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "abc"), new HashEmbeddingGenerator(), 4, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "abc"), new HashEmbeddingGenerator(), NullLogger.Instance);
 
         var record = TestDatabase.Query(output, "SELECT key, value FROM duckembed_metadata WHERE output_table = 'embedded'")
             .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
@@ -37,14 +37,15 @@ public sealed class ProvenanceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 40);
         var output = _folder.File("out.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(WithModel(TestDatabase.Job(input, output), "abc"), batchSize: 2, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(WithModel(TestDatabase.Job(input, output), "abc"), windowSize: 16, stopAtCall: 3);
         var before = TestDatabase.CountRows(output, "embedded");
 
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "xyz"), new HashEmbeddingGenerator(), 2, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "xyz") with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance));
 
         Assert.Contains("model_sha256: abc then, xyz now", error.Message, StringComparison.Ordinal);
-        Assert.Contains("--overwrite", error.Message, StringComparison.Ordinal);
+        Assert.True(error.CanOverwrite);
+        Assert.Equal(JobSetting.OutputTable, error.Setting);
         Assert.Equal(before, TestDatabase.CountRows(output, "embedded"));
     }
 
@@ -53,10 +54,10 @@ public sealed class ProvenanceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 40);
         var output = _folder.File("out.duckdb");
-        await ProcessorRuns.RunCancelledAtCallAsync(WithModel(TestDatabase.Job(input, output), "abc"), batchSize: 2, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(WithModel(TestDatabase.Job(input, output), "abc"), windowSize: 16, stopAtCall: 3);
 
-        var summary = await EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "xyz") with { Overwrite = true },
-            new HashEmbeddingGenerator(), 2, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(WithModel(TestDatabase.Job(input, output), "xyz") with { Overwrite = true, WindowSize = 16 },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(0, summary.RowsAlreadyPresent);
         Assert.Equal(40, summary.RowsWritten);
@@ -72,7 +73,7 @@ public sealed class ProvenanceTests : IDisposable
         TestDatabase.Execute(output, "CREATE TABLE embedded (id BIGINT, body VARCHAR, vector FLOAT[])", "INSERT INTO embedded VALUES (1, 'x', [1.0])");
 
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), new HashEmbeddingGenerator(), 2, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 16 }, new HashEmbeddingGenerator(), NullLogger.Instance));
 
         Assert.Contains("holds 1 rows that DuckEmbed has no record of making", error.Message, StringComparison.Ordinal);
     }

@@ -17,7 +17,7 @@ public sealed class ShardTests : IDisposable
     private string Output => _folder.File("out.duckdb");
 
     private Task<EmbeddingRunSummary> RunShard(string input, int index, int count) =>
-        EmbeddingProcessor.ProcessAsync(Shard(input, index, count), new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        EmbeddingProcessor.ProcessAsync(Shard(input, index, count) with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
     private EmbeddingJob Shard(string input, int index, int count)
     {
@@ -81,7 +81,7 @@ public sealed class ShardTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, Rows);
         await RunShard(input, 0, 3);
-        await ProcessorRuns.RunCancelledAtCallAsync(Shard(input, 1, 3), batchSize: 8, stopAtCall: 2);
+        await ProcessorRuns.RunCancelledAtCallAsync(Shard(input, 1, 3), windowSize: 64, stopAtCall: 2);
 
         var missing = Assert.Throws<EmbeddingJobException>(() => ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance));
         Assert.Contains($"1 of 3 shard files are missing: {new ShardSelection(2, 3).PathFor(Output)}", missing.Message, StringComparison.Ordinal);
@@ -97,10 +97,10 @@ public sealed class ShardTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, Rows);
         var job = Shard(input, 0, 2);
-        await EmbeddingProcessor.ProcessAsync(job, new HashEmbeddingGenerator(), 8, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(job with { WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(job with { Shard = new ShardSelection(0, 3) }, new HashEmbeddingGenerator(), 8, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(job with { Shard = new ShardSelection(0, 3), WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance));
 
         Assert.Contains("shard_count: 2 then, 3 now", error.Message, StringComparison.Ordinal);
     }
@@ -113,8 +113,8 @@ public sealed class ShardTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 5);
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { Shard = new ShardSelection(index, count) }, new HashEmbeddingGenerator(), 8, NullLogger.Instance));
-        Assert.StartsWith($"shard {index} of {count}: the shard index must be from 0", error.Message, StringComparison.Ordinal);
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { Shard = new ShardSelection(index, count), WindowSize = 64 }, new HashEmbeddingGenerator(), NullLogger.Instance));
+        Assert.StartsWith($"Shard: Shard {index} of {count}: the shard index must be from 0", error.Described(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class ShardTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, Rows);
         await RunShard(input, 0, 3);
-        await ProcessorRuns.RunCancelledAtCallAsync(Shard(input, 1, 3), batchSize: 8, stopAtCall: 2);
+        await ProcessorRuns.RunCancelledAtCallAsync(Shard(input, 1, 3), windowSize: 64, stopAtCall: 2);
 
         var status = ShardMerger.Status(TestDatabase.Job(input, Output), 3);
 

@@ -69,6 +69,6 @@ internal static class TestDatabase
         TextColumn = text,
         OutputTable = "embedded",
         // Small windows, so that a few hundred rows make many commits to stop between.
-        BatchesPerWindow = 8,
+        WindowSize = 32,
     };
 }

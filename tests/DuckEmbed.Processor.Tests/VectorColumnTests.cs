@@ -26,8 +26,7 @@ public sealed class VectorColumnTests : IDisposable
         TestDatabase.Execute(input, "CREATE TABLE docs (id INTEGER, body VARCHAR)",
             "INSERT INTO docs SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'text ' || i END FROM range(5000) t(i)");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator { VectorLength = dimensions },
-            64, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 512 }, new HashEmbeddingGenerator { VectorLength = dimensions }, NullLogger.Instance);
 
         Assert.Equal($"FLOAT[{dimensions}]", VectorType(Output));
         Assert.Equal(715, summary.NullTexts);
@@ -50,7 +49,7 @@ public sealed class VectorColumnTests : IDisposable
         var input = _folder.File("input.duckdb");
         TestDatabase.Execute(input, "CREATE TABLE docs (id INTEGER, body VARCHAR)");
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new DescribedGenerator(), 4, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new DescribedGenerator(), NullLogger.Instance);
 
         Assert.Equal($"FLOAT[{HashEmbeddingGenerator.Dimensions}]", VectorType(Output));
     }
@@ -61,10 +60,10 @@ public sealed class VectorColumnTests : IDisposable
     public async Task A_table_of_either_type_is_resumed_whatever_the_setting(VectorColumnType first, VectorColumnType then, string type)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 300);
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output) with { VectorType = first }, batchSize: 5, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output) with { VectorType = first }, windowSize: 40, stopAtCall: 3);
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { VectorType = then },
-            new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { VectorType = then, WindowSize = 40 },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.InRange(summary.RowsAlreadyPresent, 1, 299);
         Assert.Equal(type, VectorType(Output));
@@ -75,12 +74,12 @@ public sealed class VectorColumnTests : IDisposable
     public async Task A_table_converted_by_the_user_to_float_n_is_resumed()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 300);
-        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output) with { VectorType = VectorColumnType.List }, batchSize: 5, stopAtCall: 3);
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output) with { VectorType = VectorColumnType.List }, windowSize: 40, stopAtCall: 3);
         // What a user does to index a FLOAT[] output (ALTER keeps the list's storage choice, which arrays refuse).
         TestDatabase.Execute(Output, "CREATE TABLE converted AS SELECT id, body, vector::FLOAT[8] AS vector FROM embedded",
             "DROP TABLE embedded", "ALTER TABLE converted RENAME TO embedded");
 
-        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new HashEmbeddingGenerator(), 5, NullLogger.Instance);
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 40 }, new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal("FLOAT[8]", VectorType(Output));
         ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, Output, 300);
@@ -93,7 +92,7 @@ public sealed class VectorColumnTests : IDisposable
         TestDatabase.Execute(Output, "CREATE TABLE embedded (id BIGINT, body VARCHAR, vector FLOAT[16])");
 
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
-            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output), new DescribedGenerator(), 5, NullLogger.Instance));
+            EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 40 }, new DescribedGenerator(), NullLogger.Instance));
 
         Assert.Contains("vector FLOAT[16]), not (id BIGINT, body VARCHAR, vector FLOAT[]", error.Message, StringComparison.Ordinal);
     }

@@ -18,13 +18,13 @@ internal static class CudaDevices
         }
         if (requested.Count == 0 || requested.Any(id => id < 0) || requested.Distinct().Count() != requested.Count)
         {
-            throw new ModelLoadException($"cuda_devices must list distinct device numbers from 0, not [{string.Join(", ", requested)}].");
+            throw new ModelLoadException(ModelSetting.CudaDevices, $"The CUDA devices must be distinct device numbers from 0, not [{string.Join(", ", requested)}].");
         }
         if (visible > 0 && requested.FirstOrDefault(id => id >= visible, -1) is var missing and >= 0)
         {
-            throw new ModelLoadException(
-                $"cuda_devices: device {missing} is not visible here; CUDA shows {visible} device(s), numbered 0 to {visible - 1} " +
-                "(CUDA_VISIBLE_DEVICES and docker --gpus renumber them from 0). Remove it from cuda_devices, or leave cuda_devices out to use every visible device.");
+            throw new ModelLoadException(ModelSetting.CudaDevices,
+                $"Device {missing} is not visible here; CUDA shows {visible} device(s), numbered 0 to {visible - 1} " +
+                "(CUDA_VISIBLE_DEVICES and docker --gpus renumber them from 0). Remove it from the list, or leave the list out to use every visible device.");
         }
         return requested;
     }

@@ -33,7 +33,7 @@ internal static class DeviceSelection
         }
         catch (CudaUnavailableException e)
         {
-            throw new ModelLoadException($"device cuda: CUDA is not available: {e.Message}. Set device to auto or cpu to run on the CPU.", e);
+            throw new ModelLoadException(ModelSetting.Device, $"cuda: CUDA is not available: {e.Message}. Choose auto or cpu to run on the CPU.", e);
         }
     }
 }

@@ -25,8 +25,8 @@ internal static class InferenceSessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelLoadException(
-                $"model {location}: ONNX Runtime cannot load it ({FirstLine(e.Message)}). model_path must be a folder with a sentence-transformer exported to ONNX (model.onnx) and its vocab.txt.", e);
+            throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{location}: ONNX Runtime cannot load it ({FirstLine(e.Message)}). The model must be a sentence-transformer exported to ONNX (model.onnx), with its vocab.txt.", e);
         }
     }
 
@@ -43,7 +43,7 @@ internal static class InferenceSessionFactory
         if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
         {
             throw new CudaUnavailableException(
-                "this build has the CPU ONNX Runtime (Microsoft.ML.OnnxRuntime); the CUDA one is in the Docker image, or build with -p:OnnxRuntimeFlavor=gpu");
+                "this build has the CPU ONNX Runtime (Microsoft.ML.OnnxRuntime), not the CUDA one (Microsoft.ML.OnnxRuntime.Gpu.Linux)");
         }
         if (CudaLibraryProbe.FindMissing(CudaLibraryProbe.CanLoad) is { } missing)
         {
@@ -91,8 +91,8 @@ internal static class InferenceSessionFactory
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelLoadException(
-                $"cuda_devices: CUDA device {deviceId} cannot run the model ({FirstLine(e.Message)}). Leave it out of cuda_devices (or CUDA_VISIBLE_DEVICES) to run on the others.", e);
+            throw new ModelLoadException(ModelSetting.CudaDevices,
+                $"CUDA device {deviceId} cannot run the model ({FirstLine(e.Message)}). Leave it out of the devices (or of CUDA_VISIBLE_DEVICES) to run on the others.", e);
         }
     }
 

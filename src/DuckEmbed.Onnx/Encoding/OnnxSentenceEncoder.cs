@@ -36,22 +36,22 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         {
             if (!session.InputMetadata.ContainsKey(required))
             {
-                throw new ModelLoadException($"The model has no '{required}' input; it is not a BERT-style sentence-transformer.");
+                throw new ModelLoadException(ModelSetting.ModelPath, $"The model has no '{required}' input; it is not a BERT-style sentence-transformer.");
             }
         }
         _takesTokenTypes = session.InputMetadata.ContainsKey(TokenTypeIds);
         _hiddenStateOutput = session.OutputMetadata.ContainsKey(LastHiddenState)
             ? LastHiddenState
             : session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key
-              ?? throw new ModelLoadException("The model has no [batch, tokens, dimensions] output (last_hidden_state); it is not a sentence-transformer's encoder.");
+              ?? throw new ModelLoadException(ModelSetting.ModelPath, "The model has no [batch, tokens, dimensions] output (last_hidden_state); it is not a sentence-transformer's encoder.");
         var dimensions = session.OutputMetadata[_hiddenStateOutput].Dimensions;
         _hiddenDimensions = dimensions[^1] > 0
             ? dimensions[^1]
-            : throw new ModelLoadException("The model's hidden-state output has no fixed embedding size.");
+            : throw new ModelLoadException(ModelSetting.ModelPath, "The model's hidden-state output has no fixed embedding size.");
         Dimensions = pooling.TruncateDimensions is { } truncated
             ? truncated is > 0 && truncated <= _hiddenDimensions
                 ? truncated
-                : throw new ModelLoadException($"truncate_dim {truncated} is not between 1 and the model's {_hiddenDimensions} dimensions.")
+                : throw new ModelLoadException(ModelSetting.TruncateDimensions, $"{truncated} is not between 1 and the model's {_hiddenDimensions} dimensions.")
             : _hiddenDimensions;
         // On CUDA the inputs are written into page-locked host memory, which the GPU reads by DMA without a staging
         // copy; on the CPU, ordinary memory is what the kernels read.

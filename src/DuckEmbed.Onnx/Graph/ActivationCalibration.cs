@@ -60,7 +60,7 @@ internal static class ActivationCalibration
         }
         catch (OnnxRuntimeException error)
         {
-            throw new ModelLoadException($"precision int8: the calibration run cannot load the model ({error.Message}). Use precision fp32 for this model.", error);
+            throw new ModelLoadException(ModelSetting.Precision, $"int8: the calibration run cannot load the model ({error.Message}). Use fp32 for this model.", error);
         }
     }
 
@@ -73,7 +73,7 @@ internal static class ActivationCalibration
         }
         catch (OnnxRuntimeException error)
         {
-            throw new ModelLoadException($"precision int8: the calibration run failed ({error.Message}); int8 needs a BERT-style model with input_ids and attention_mask inputs. Use precision fp32 for this model.", error);
+            throw new ModelLoadException(ModelSetting.Precision, $"int8: the calibration run failed ({error.Message}); int8 needs a BERT-style model with input_ids and attention_mask inputs. Use fp32 for this model.", error);
         }
     }
 }

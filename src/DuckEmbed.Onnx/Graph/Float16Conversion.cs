@@ -27,7 +27,7 @@ internal static class Float16Conversion
         var graph = proto.Graph;
         if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null)))
         {
-            throw new ModelLoadException("precision fp16: models with subgraphs (If, Loop, Scan) are not supported; use fp32.");
+            throw new ModelLoadException(ModelSetting.Precision, "fp16: models with subgraphs (If, Loop, Scan) are not supported; use fp32.");
         }
 
         foreach (var tensor in graph.Initializer)

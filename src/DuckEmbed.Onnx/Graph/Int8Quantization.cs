@@ -56,7 +56,7 @@ internal static class Int8Quantization
             .GroupBy(n => n.Input[0], StringComparer.Ordinal).ToList();
         if (groups.Count == 0)
         {
-            throw new ModelLoadException("precision int8: the model has no MatMul with constant weights to quantize.");
+            throw new ModelLoadException(ModelSetting.Precision, "int8: the model has no MatMul with constant weights to quantize.");
         }
 
         void AddInitializer(TensorProto tensor)

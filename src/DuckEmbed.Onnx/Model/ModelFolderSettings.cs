@@ -111,7 +111,7 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
         }
     }
 
-    private static ModelLoadException Refused(string directory, string why) => new($"model_path {directory}: {why}.");
+    private static ModelLoadException Refused(string directory, string why) => new(ModelSetting.ModelPath, $"{directory}: {why}.");
 
     private static JsonElement? ReadJson(string directory, string full, string file)
     {
@@ -125,11 +125,11 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
             using var document = JsonDocument.Parse(File.ReadAllText(path));
             return document.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array
                 ? document.RootElement.Clone()
-                : throw new ModelLoadException($"model_path {directory}: {file} does not hold a JSON object.");
+                : throw new ModelLoadException(ModelSetting.ModelPath, $"{directory}: {file} does not hold a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new ModelLoadException($"model_path {directory}: {file} is not valid JSON ({e.Message}).", e);
+            throw new ModelLoadException(ModelSetting.ModelPath, $"{directory}: {file} is not valid JSON ({e.Message}).", e);
         }
     }
 }

