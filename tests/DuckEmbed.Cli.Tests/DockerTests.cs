@@ -145,7 +145,7 @@ public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutpu
         File.WriteAllText(Path.Combine(folder, "config.json"), File.ReadAllText(Path.Combine(folder, "config.json")).Replace("\"source_texts\"", "\"source_text\"", StringComparison.Ordinal));
         var (exitCode, _, stderr) = RunAsTester("embed.sh", folder, ContainerEnvironment());
         Assert.Equal(1, exitCode);
-        Assert.Contains("error: input_table 'source_text' not found in the input database; did you mean 'source_texts'?", stderr, StringComparison.Ordinal);
+        Assert.Contains("error: input_table: 'source_text' is not a table of the input database; did you mean 'source_texts'?", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class EndToEndTests : IDisposable
         var (exitCode, _, stderr) = CliProcess.Run(config);
 
         Assert.Equal(1, exitCode);
-        Assert.Equal("error: input_table 'txts' not found in the input database; did you mean 'texts'?", stderr.Trim());
+        Assert.Equal("error: input_table: 'txts' is not a table of the input database; did you mean 'texts'?", stderr.Trim());
         Assert.False(File.Exists(Output));
     }
 

@@ -123,7 +123,7 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
 
         Assert.Equal(1, limited.ExitCode);
         Assert.Single(stderr.Split('\n'));
-        Assert.StartsWith("error: output_db_path: writing ", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("error: output_db_path: Writing ", stderr, StringComparison.Ordinal);
         Assert.Contains("File too large", stderr, StringComparison.Ordinal);
         Assert.Contains("every row committed so far is kept", stderr, StringComparison.Ordinal);
         Assert.Contains("Processed ", await stdout, StringComparison.Ordinal);
@@ -168,7 +168,7 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.Single(stderr.Trim().Split('\n'));
-        Assert.StartsWith($"error: model {model}: ONNX Runtime cannot load it", stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"error: model_path: {model}: ONNX Runtime cannot load it", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Output));
     }
 

@@ -44,7 +44,7 @@ public sealed class UserMistakeTests : IDisposable
     {
         var config = WriteConfig();
         File.CreateSymbolicLink(_folder.File("output.duckdb"), Input);
-        Assert.StartsWith("error: output_db_path is the input database", ErrorLine(config, null, "--overwrite"), StringComparison.Ordinal);
+        Assert.StartsWith("error: output_db_path: The output is the input database", ErrorLine(config, null, "--overwrite"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class UserMistakeTests : IDisposable
     public void A_decimal_id_with_30_digits_is_refused_before_the_output_table_exists()
     {
         var config = WriteConfig(idType: "DECIMAL(38,10)", idExpression: "12345678901234567890.1234567891 + i");
-        Assert.StartsWith("error: id_column 'id' is DECIMAL(38,10), and 20 of its values", ErrorLine(config), StringComparison.Ordinal);
+        Assert.StartsWith("error: id_column: 'id' is DECIMAL(38,10), and 20 of its values", ErrorLine(config), StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.File("output.duckdb")));
     }
 
@@ -75,7 +75,7 @@ public sealed class UserMistakeTests : IDisposable
     public void An_interval_id_is_refused_naming_the_type()
     {
         var config = WriteConfig(idType: "INTERVAL", idExpression: "to_days(i::INTEGER)");
-        Assert.StartsWith("error: id_column 'id' is INTERVAL, which DuckEmbed cannot copy exactly", ErrorLine(config), StringComparison.Ordinal);
+        Assert.StartsWith("error: id_column: 'id' is INTERVAL, which DuckEmbed cannot copy exactly", ErrorLine(config), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class UserMistakeTests : IDisposable
         TestDatabase.Execute(_folder.File("output.duckdb"), "CREATE TABLE other (x INTEGER)");
         using var holder = new DuckDB.NET.Data.DuckDBConnection($"Data Source={_folder.File("output.duckdb")}");
         holder.Open();
-        Assert.Contains("Another program (or another embed run) has it open", ErrorLine(config), StringComparison.Ordinal);
+        Assert.Contains("Another program (or another run) has it open", ErrorLine(config), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class UserMistakeTests : IDisposable
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal).Replace("\"colour\": \"blue\"", "\"precision\": \"int8\"", StringComparison.Ordinal));
         var (exitCode, stdout, stderr) = CliProcess.Run(config);
         Assert.Equal(1, exitCode);
-        Assert.Contains("error: input_table 'txts' not found in the input database; did you mean 'texts'?", stderr, StringComparison.Ordinal);
+        Assert.Contains("error: input_table: 'txts' is not a table of the input database; did you mean 'texts'?", stderr, StringComparison.Ordinal);
         // The model's first log line says where it runs; no model was loaded.
         Assert.DoesNotContain("Running on the CPU", stdout + stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.File("output.duckdb")));
