@@ -70,7 +70,7 @@ internal static class BenchmarkCommand
             WindowSize = settings.WindowSizeFor(batchSize),
         };
         PeakMemory.Reset();
-        using var generator = CliServices.CreateEmbedder(settings, batchSize, logging);
+        using var generator = CliServices.CreateEmbedder(settings, batchSize, logging, cancellationToken: cancellationToken);
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance,
             cancellationToken: cancellationToken);
         return (summary, PeakMemory.Read());

@@ -26,7 +26,7 @@ internal static class CliServices
     /// prompt), and <paramref name="source"/> is the model when the caller has opened it already.
     /// </summary>
     public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging, string? prompt = null,
-        ModelSource? source = null)
+        ModelSource? source = null, CancellationToken cancellationToken = default)
     {
         return SentenceEmbeddingGenerator.Create(source ?? OpenModel(settings), new SentenceEmbeddingOptions
         {
@@ -38,6 +38,6 @@ internal static class CliServices
             MaxBatchTokens = settings.MaxBatchTokens ?? SentenceEmbeddingOptions.DefaultMaxBatchTokens,
             Prompt = prompt ?? settings.Prompt,
             TruncateDimensions = settings.TruncateDimensions,
-        }, logging.CreateLogger("onnx"));
+        }, logging.CreateLogger("onnx"), cancellationToken);
     }
 }

@@ -33,7 +33,7 @@ internal static class EmbedCommand
             }
             // A typo in the config is reported now, not after loading the model (and int8's calibration).
             EmbeddingProcessor.CheckSettings(settings.Job);
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory, cancellationToken: stop.Token);
             var job = settings.Job with { GeneratorSettings = generator.Settings, Overwrite = overwrite };
             var summary = await EmbeddingProcessor.ProcessAsync(job, generator,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);

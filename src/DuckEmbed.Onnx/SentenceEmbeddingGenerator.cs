@@ -76,7 +76,14 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     public const string PromptSetting = "prompt";
 
     /// <summary>Loads the model from <paramref name="source"/> and prepares ONNX Runtime.</summary>
-    public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null)
+    /// <param name="source">The model.</param>
+    /// <param name="options">Device, precision, batches, prompt.</param>
+    /// <param name="logger">Told the device and the model's shape.</param>
+    /// <param name="cancellationToken">Stops the preparation (int8 calibration takes seconds).</param>
+    /// <exception cref="ModelLoadException">The model or a setting is wrong; <see cref="ModelLoadException.Setting"/> says which.</exception>
+    /// <exception cref="OperationCanceledException">Stopped by <paramref name="cancellationToken"/>.</exception>
+    public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
@@ -101,7 +108,9 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             throw new ModelLoadException(ModelSetting.ModelPath, $"{source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} The model's vocab.txt must have [PAD], [UNK], [CLS] and [SEP].", e);
         }
         var model = source.ReadModel();
-        var (sessions, device) = InferenceSessionFactory.Create(PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids), source.Location, options, logger);
+        var converted = PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var (sessions, device) = InferenceSessionFactory.Create(converted, source.Location, options, logger);
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try
         {

@@ -51,4 +51,35 @@ public sealed class ActivationCalibrationTests
         Assert.StartsWith("int8: the calibration run failed", error.Message);
         Assert.EndsWith("Use fp32 for this model.", error.Message);
     }
+
+    [Fact]
+    public void A_stop_during_calibration_ends_it_before_the_remaining_texts()
+    {
+        using var stop = new CancellationTokenSource();
+        var texts = 0;
+        IEnumerable<int[]> Texts()
+        {
+            for (var i = 1; i <= 100; i++)
+            {
+                texts++;
+                if (i == 3)
+                {
+                    stop.Cancel();
+                }
+                yield return [i];
+            }
+        }
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ActivationCalibration.ChannelMaxima(TinyModel(), ["H"], Texts(), stop.Token));
+        Assert.Equal(3, texts);
+    }
+
+    [Fact]
+    public void Creating_an_int8_generator_with_a_stopped_token_is_cancelled_not_a_model_error()
+    {
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Precision = ModelPrecision.Int8 }, cancellationToken: stop.Token));
+    }
 }

@@ -29,43 +29,24 @@ internal sealed class EncoderPool : IDisposable
     /// </summary>
     public void Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors, CancellationToken cancellationToken)
     {
-        var largestBatch = plan.Count == 0 ? 0 : plan.Max(b => b.Count);
-        var next = -1;
-        void Work(IBatchEncoder encoder, CancellationToken token)
-        {
-            var dimensions = encoder.Dimensions;
-            var batchVectors = new float[largestBatch * dimensions];
-            var batch = new List<EncodedText>(largestBatch);
-            int b;
-            while ((b = Interlocked.Increment(ref next)) < plan.Count)
-            {
-                token.ThrowIfCancellationRequested();
-                var indices = plan[b];
-                batch.Clear();
-                foreach (var index in indices)
-                {
-                    batch.Add(texts[index]);
-                }
-                encoder.Encode(batch, batchVectors, token);
-                for (var row = 0; row < indices.Count; row++)
-                {
-                    batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
-                }
-            }
-        }
-
+        var work = new SharedBatches(texts, plan, vectors);
         var workers = Math.Min(_encoders.Count, plan.Count);
         if (workers <= 1)
         {
-            Work(_encoders[0], cancellationToken);
+            work.EncodeUntilDone(_encoders[0], cancellationToken);
             return;
         }
+        RunInParallel(_encoders.Take(workers), work, cancellationToken);
+    }
+
+    private static void RunInParallel(IEnumerable<IBatchEncoder> encoders, SharedBatches work, CancellationToken cancellationToken)
+    {
         using var stopOthers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var runs = _encoders.Take(workers).Select(encoder => Task.Factory.StartNew(() =>
+        var runs = encoders.Select(encoder => Task.Factory.StartNew(() =>
         {
             try
             {
-                Work(encoder, stopOthers.Token);
+                work.EncodeUntilDone(encoder, stopOthers.Token);
             }
             catch
             {
@@ -88,6 +69,37 @@ internal sealed class EncoderPool : IDisposable
             }
             cancellationToken.ThrowIfCancellationRequested();
             throw;
+        }
+    }
+
+    /// <summary>One call's batches, handed out one at a time to whichever encoder asks first.</summary>
+    private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors)
+    {
+        private readonly int _largestBatch = plan.Count == 0 ? 0 : plan.Max(b => b.Count);
+        private int _next = -1;
+
+        /// <summary>Takes batches until none are left, each encoded into the encoder's own buffer and copied to its texts' rows.</summary>
+        public void EncodeUntilDone(IBatchEncoder encoder, CancellationToken cancellationToken)
+        {
+            var dimensions = encoder.Dimensions;
+            var batchVectors = new float[_largestBatch * dimensions];
+            var batch = new List<EncodedText>(_largestBatch);
+            int b;
+            while ((b = Interlocked.Increment(ref _next)) < plan.Count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var indices = plan[b];
+                batch.Clear();
+                foreach (var index in indices)
+                {
+                    batch.Add(texts[index]);
+                }
+                encoder.Encode(batch, batchVectors, cancellationToken);
+                for (var row = 0; row < indices.Count; row++)
+                {
+                    batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
+                }
+            }
         }
     }
 

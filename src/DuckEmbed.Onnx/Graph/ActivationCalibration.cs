@@ -10,7 +10,8 @@ namespace DuckEmbed.Onnx.Graph;
 /// </summary>
 internal static class ActivationCalibration
 {
-    public static Dictionary<string, float[]> ChannelMaxima(byte[] model, IReadOnlyList<string> tensors, IEnumerable<int[]> tokenIds)
+    public static Dictionary<string, float[]> ChannelMaxima(byte[] model, IReadOnlyList<string> tensors, IEnumerable<int[]> tokenIds,
+        CancellationToken cancellationToken = default)
     {
         var proto = ModelProto.Parser.ParseFrom(model);
         foreach (var name in tensors)
@@ -25,8 +26,11 @@ internal static class ActivationCalibration
         var feedsTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
         var maxima = new Dictionary<string, float[]>(StringComparer.Ordinal);
         using var runOptions = new RunOptions();
+        // Calibration takes seconds: a stop ends the run in progress, not only the next one.
+        using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
         foreach (var ids in tokenIds)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // One text per run: no padding, so only real tokens are measured.
             long[] shape = [1, ids.Length];
             using var inputIds = OrtValue.CreateTensorValueFromMemory(ids.Select(i => (long)i).ToArray(), shape);
@@ -34,7 +38,7 @@ internal static class ActivationCalibration
             using var tokenTypes = OrtValue.CreateTensorValueFromMemory(new long[ids.Length], shape);
             string[] names = feedsTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
             OrtValue[] values = feedsTokenTypes ? [inputIds, mask, tokenTypes] : [inputIds, mask];
-            using var outputs = Run(session, runOptions, names, values, tensors);
+            using var outputs = Run(session, runOptions, names, values, tensors, cancellationToken);
             for (var t = 0; t < tensors.Count; t++)
             {
                 var data = outputs[t].GetTensorDataAsSpan<float>();
@@ -65,7 +69,7 @@ internal static class ActivationCalibration
     }
 
     private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options,
-        string[] names, OrtValue[] values, IReadOnlyList<string> outputs)
+        string[] names, OrtValue[] values, IReadOnlyList<string> outputs, CancellationToken cancellationToken)
     {
         try
         {
@@ -73,6 +77,7 @@ internal static class ActivationCalibration
         }
         catch (OnnxRuntimeException error)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             throw new ModelLoadException(ModelSetting.Precision, $"int8: the calibration run failed ({error.Message}); int8 needs a BERT-style model with input_ids and attention_mask inputs. Use fp32 for this model.", error);
         }
     }

@@ -50,45 +50,63 @@ internal static class Int8Quantization
     public static byte[] Quantize(byte[] model, IReadOnlyDictionary<string, float[]>? channelMaxima = null)
     {
         var proto = ModelProto.Parser.ParseFrom(model);
-        var graph = proto.Graph;
-        var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var groups = graph.Node.Where(n => IsQuantizable(n, initializers))
+        var rewrite = new GraphRewrite(proto.Graph);
+        var groups = proto.Graph.Node.Where(n => IsQuantizable(n, rewrite.Initializers))
             .GroupBy(n => n.Input[0], StringComparer.Ordinal).ToList();
         if (groups.Count == 0)
         {
             throw new ModelLoadException(ModelSetting.Precision, "int8: the model has no MatMul with constant weights to quantize.");
         }
-
-        void AddInitializer(TensorProto tensor)
-        {
-            graph.Initializer.Add(tensor);
-            initializers[tensor.Name] = tensor;
-        }
-        var replacedWeights = new HashSet<string>(StringComparer.Ordinal);
-        // Keyed by identity: the nodes change (and protobuf messages hash by value) after they are added.
-        var nodesBefore = new Dictionary<NodeProto, List<NodeProto>>(ReferenceEqualityComparer.Instance);
-        var nodesAfter = new Dictionary<NodeProto, List<NodeProto>>(ReferenceEqualityComparer.Instance);
         foreach (var group in groups)
         {
-            var input = group.Key;
-            var weights = group.Select(n => initializers[n.Input[1]]).ToList();
+            var weights = group.Select(n => rewrite.Initializers[n.Input[1]]).ToList();
             var rows = (int)weights[0].Dims[0];
-            var plan = channelMaxima is not null && channelMaxima.TryGetValue(input, out var maxima) && maxima.Length == rows
+            var plan = channelMaxima is not null && channelMaxima.TryGetValue(group.Key, out var maxima) && maxima.Length == rows
                 ? OutlierPlan.For(maxima, RowMaxima(weights, rows))
                 : OutlierPlan.None(rows);
+            var (quantizedInput, outliers) = rewrite.PrepareInput(group.First(), group.Key, plan);
+            foreach (var node in group)
+            {
+                rewrite.QuantizeMatMul(node, quantizedInput, outliers, plan);
+            }
+        }
+        rewrite.Finish(groups.SelectMany(g => g));
+        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+        return proto.ToByteArray();
+    }
 
-            var before = nodesBefore[group.First()] = [];
+    /// <summary>The graph being rewritten: new initializers, and the nodes that go before and after existing ones.</summary>
+    private sealed class GraphRewrite(GraphProto graph)
+    {
+        private readonly HashSet<string> _replacedWeights = new(StringComparer.Ordinal);
+
+        // Keyed by identity: the nodes change (and protobuf messages hash by value) after they are added.
+        private readonly Dictionary<NodeProto, List<NodeProto>> _nodesBefore = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<NodeProto, List<NodeProto>> _nodesAfter = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<string, TensorProto> Initializers { get; } = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+        /// <summary>
+        /// What the MatMuls reading <paramref name="input"/> quantize (the input with its outlier channels scaled or
+        /// zeroed), and the outlier channels gathered for the fp32 side product; both placed before <paramref name="firstReader"/>.
+        /// </summary>
+        public (string QuantizedInput, string Outliers) PrepareInput(NodeProto firstReader, string input, OutlierPlan plan)
+        {
+            var before = _nodesBefore[firstReader] = [];
             var quantizedInput = input;
             if (plan.ChangesInput)
             {
                 quantizedInput = input + "_int8_input";
-                AddInitializer(TensorValues.FloatTensor(input + "_channel_scales", plan.InputScales, [rows]));
+                Add(TensorValues.FloatTensor(input + "_channel_scales", plan.InputScales, [plan.InputScales.Length]));
                 before.Add(Node("Mul", [input, input + "_channel_scales"], quantizedInput));
             }
             var outliers = input + "_outlier_channels";
             if (plan.SideChannels.Length > 0)
             {
-                AddInitializer(new TensorProto
+                Add(new TensorProto
                 {
                     Name = input + "_outlier_indices",
                     DataType = (int)TensorProto.Types.DataType.Int64,
@@ -99,63 +117,67 @@ internal static class Int8Quantization
                 gather.Attribute.Add(new AttributeProto { Name = "axis", I = -1, Type = AttributeProto.Types.AttributeType.Int });
                 before.Add(gather);
             }
+            return (quantizedInput, outliers);
+        }
 
-            foreach (var node in group)
+        /// <summary><paramref name="node"/> becomes a DynamicQuantizeMatMul on int8 weights, plus the side product of its outlier rows.</summary>
+        public void QuantizeMatMul(NodeProto node, string quantizedInput, string outliers, OutlierPlan plan)
+        {
+            // Named after the output, which is unique (node names may be empty, weights may be shared).
+            var output = node.Output[0];
+            var weight = Initializers[node.Input[1]];
+            var (rows, columns) = ((int)weight.Dims[0], (int)weight.Dims[1]);
+            var values = TensorValues.ReadFloats(weight);
+            var (quantized, scales) = QuantizePerColumn(plan.ApplyToWeights(values, columns), rows, columns);
+            Add(new TensorProto
             {
-                // Named after the output, which is unique (node names may be empty, weights may be shared).
-                var output = node.Output[0];
-                var weight = initializers[node.Input[1]];
-                var columns = (int)weight.Dims[1];
-                var values = TensorValues.ReadFloats(weight);
-                var (quantized, scales) = QuantizePerColumn(plan.ApplyToWeights(values, columns), rows, columns);
-                AddInitializer(new TensorProto
-                {
-                    Name = output + "_weight_int8",
-                    DataType = (int)TensorProto.Types.DataType.Int8,
-                    Dims = { weight.Dims },
-                    RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(quantized.AsSpan())),
-                });
-                AddInitializer(TensorValues.FloatTensor(output + "_weight_scale", scales, [columns]));
-                replacedWeights.Add(weight.Name);
-                node.OpType = "DynamicQuantizeMatMul";
-                node.Domain = MicrosoftDomain;
-                node.Input[0] = quantizedInput;
-                node.Input[1] = output + "_weight_int8";
-                node.Input.Add(output + "_weight_scale");
+                Name = output + "_weight_int8",
+                DataType = (int)TensorProto.Types.DataType.Int8,
+                Dims = { weight.Dims },
+                RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(quantized.AsSpan())),
+            });
+            Add(TensorValues.FloatTensor(output + "_weight_scale", scales, [columns]));
+            _replacedWeights.Add(weight.Name);
+            node.OpType = "DynamicQuantizeMatMul";
+            node.Domain = MicrosoftDomain;
+            node.Input[0] = quantizedInput;
+            node.Input[1] = output + "_weight_int8";
+            node.Input.Add(output + "_weight_scale");
+            if (plan.SideChannels.Length > 0)
+            {
+                node.Output[0] = output + "_int8";
+                Add(TensorValues.FloatTensor(output + "_outlier_rows", plan.SideRows(values, columns), [plan.SideChannels.Length, columns]));
+                _nodesAfter[node] =
+                [
+                    Node("MatMul", [outliers, output + "_outlier_rows"], output + "_outliers"),
+                    Node("Add", [output + "_int8", output + "_outliers"], output),
+                ];
+            }
+        }
 
-                if (plan.SideChannels.Length > 0)
+        /// <summary>Folds bias adds, puts the new nodes in place, and drops the float weights nothing reads any more.</summary>
+        public void Finish(IEnumerable<NodeProto> quantized)
+        {
+            var folded = FoldBiasAdds(graph, quantized, _nodesAfter, Initializers);
+            var ordered = graph.Node.Where(n => !folded.Contains(n)).SelectMany(n =>
+                _nodesBefore.GetValueOrDefault(n, []).Append(n).Concat(_nodesAfter.GetValueOrDefault(n, []))).ToList();
+            graph.Node.Clear();
+            graph.Node.AddRange(ordered);
+            var stillRead = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+            for (var i = graph.Initializer.Count - 1; i >= 0; i--)
+            {
+                if (_replacedWeights.Contains(graph.Initializer[i].Name) && !stillRead.Contains(graph.Initializer[i].Name))
                 {
-                    node.Output[0] = output + "_int8";
-                    AddInitializer(TensorValues.FloatTensor(output + "_outlier_rows",
-                        plan.SideRows(values, columns), [plan.SideChannels.Length, columns]));
-                    nodesAfter[node] =
-                    [
-                        Node("MatMul", [outliers, output + "_outlier_rows"], output + "_outliers"),
-                        Node("Add", [output + "_int8", output + "_outliers"], output),
-                    ];
+                    graph.Initializer.RemoveAt(i);
                 }
             }
         }
 
-        var folded = FoldBiasAdds(graph, groups.SelectMany(g => g), nodesAfter, initializers);
-        var ordered = graph.Node.Where(n => !folded.Contains(n)).SelectMany(n =>
-            nodesBefore.GetValueOrDefault(n, []).Append(n).Concat(nodesAfter.GetValueOrDefault(n, []))).ToList();
-        graph.Node.Clear();
-        graph.Node.AddRange(ordered);
-        // The float originals go unless something else still reads them.
-        var stillRead = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
-        for (var i = graph.Initializer.Count - 1; i >= 0; i--)
+        private void Add(TensorProto tensor)
         {
-            if (replacedWeights.Contains(graph.Initializer[i].Name) && !stillRead.Contains(graph.Initializer[i].Name))
-            {
-                graph.Initializer.RemoveAt(i);
-            }
+            graph.Initializer.Add(tensor);
+            Initializers[tensor.Name] = tensor;
         }
-        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-        {
-            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
-        return proto.ToByteArray();
     }
 
     /// <summary>

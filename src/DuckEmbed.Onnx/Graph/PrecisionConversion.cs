@@ -6,11 +6,12 @@ internal static class PrecisionConversion
     /// <param name="model">The fp32 ONNX model.</param>
     /// <param name="precision">The precision to convert to.</param>
     /// <param name="tokenize">The model's tokenizer, for int8 calibration (<see cref="CalibrationTexts"/>).</param>
-    public static byte[] Apply(byte[] model, ModelPrecision precision, Func<string, int[]> tokenize) => precision switch
+    /// <param name="cancellationToken">Stops int8 calibration.</param>
+    public static byte[] Apply(byte[] model, ModelPrecision precision, Func<string, int[]> tokenize, CancellationToken cancellationToken = default) => precision switch
     {
         ModelPrecision.Fp32 => model,
         ModelPrecision.Int8 => Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
-            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize))),
+            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken)),
         ModelPrecision.Fp16 => Float16Conversion.Convert(model),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
     };
