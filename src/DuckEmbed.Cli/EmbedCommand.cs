@@ -1,4 +1,3 @@
-using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,4 @@
 using DuckEmbed.Processor;
-using Microsoft.Extensions.Logging;
 
 namespace DuckEmbed.Cli;
 

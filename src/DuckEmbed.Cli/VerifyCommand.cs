@@ -1,4 +1,3 @@
-using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 
 namespace DuckEmbed.Cli;

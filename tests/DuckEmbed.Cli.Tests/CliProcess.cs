@@ -38,8 +38,8 @@ internal sealed class CliProcess : IDisposable
             start.Environment[name] = value;
         }
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -56,9 +56,29 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Benchmark(string configPath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(["benchmark", "--config", configPath, .. arguments], environment);
 
-    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stdout => Read(_stdout);
 
-    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+    public string Stderr => Read(_stderr);
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string Read(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
 
     public int Id => _process.Id;
 

@@ -1,5 +1,3 @@
-using DuckEmbed.Onnx.Tokenization;
-
 namespace DuckEmbed.Onnx.Tests;
 
 /// <summary>The Hugging Face rules the reference rows exercise, pinned one by one on small inputs.</summary>

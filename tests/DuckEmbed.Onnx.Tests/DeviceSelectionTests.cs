@@ -1,4 +1,3 @@
-using DuckEmbed.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace DuckEmbed.Onnx.Tests;

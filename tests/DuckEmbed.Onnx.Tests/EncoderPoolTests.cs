@@ -1,6 +1,5 @@
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
-using Microsoft.Extensions.AI;
 
 namespace DuckEmbed.Onnx.Tests;
 

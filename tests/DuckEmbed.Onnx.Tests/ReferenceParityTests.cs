@@ -1,7 +1,6 @@
-using Xunit.Abstractions;
-using DuckEmbed.Onnx;
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
+using Xunit.Abstractions;
 
 namespace DuckEmbed.Onnx.Tests;
 

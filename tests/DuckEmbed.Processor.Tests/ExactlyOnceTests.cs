@@ -61,7 +61,7 @@ public sealed class ExactlyOnceTests : IDisposable
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 300);
         var output = _folder.File("out.duckdb");
-        var failing = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) throw new InvalidOperationException("model crashed"); } };
+        var failing = new HashEmbeddingGenerator { BeforeCall = call => { if (call == 3) { throw new InvalidOperationException("model crashed"); } } };
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 80 }, failing, NullLogger.Instance));

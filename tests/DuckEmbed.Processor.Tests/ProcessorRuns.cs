@@ -9,7 +9,7 @@ internal static class ProcessorRuns
     public static async Task RunCancelledAtCallAsync(EmbeddingJob job, int windowSize, int stopAtCall)
     {
         using var stop = new CancellationTokenSource();
-        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == stopAtCall) stop.Cancel(); } };
+        var stopping = new HashEmbeddingGenerator { BeforeCall = call => { if (call == stopAtCall) { stop.Cancel(); } } };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             EmbeddingProcessor.ProcessAsync(job with { WindowSize = windowSize }, stopping, NullLogger.Instance, cancellationToken: stop.Token));
     }

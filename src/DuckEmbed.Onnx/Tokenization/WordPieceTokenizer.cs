@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace DuckEmbed.Onnx.Tokenization;
 
 /// <summary>
