@@ -38,6 +38,7 @@ internal static class CliServices
             MaxBatchTokens = settings.MaxBatchTokens ?? SentenceEmbeddingOptions.DefaultMaxBatchTokens,
             Prompt = prompt ?? settings.Prompt,
             TruncateDimensions = settings.TruncateDimensions,
+            ConvertedModelCache = settings.ModelCache,
         }, logging.CreateLogger("onnx"), cancellationToken);
     }
 }

@@ -32,6 +32,12 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// <summary>The model's prompt for the stored texts (<c>prompt</c>, e.g. <c>document</c>); <c>null</c> for none.</summary>
     public string? Prompt { get; init; }
 
+    /// <summary>
+    /// Where int8 and fp16 conversions of the model are kept for the next run (<c>model_cache</c>): by default the
+    /// folder <c>.duckembed-cache</c> beside the output, which a container's <c>/data</c> mount keeps between runs.
+    /// </summary>
+    public string? ModelCache { get; init; }
+
     /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
@@ -39,7 +45,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -103,6 +109,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? DefaultBatchesPerWindow,
             Prompt = ReadString(root, "prompt", configPath),
             TruncateDimensions = ReadPositiveInt(root, "truncate_dim", configPath),
+            ModelCache = ReadString(root, "model_cache", configPath) is { } cache
+                ? ResolvePath(cache)
+                : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),
         };
         return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize) } };
     }

@@ -108,7 +108,11 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             throw new ModelLoadException(ModelSetting.ModelPath, $"{source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} The model's vocab.txt must have [PAD], [UNK], [CLS] and [SEP].", e);
         }
         var model = source.ReadModel();
-        var converted = PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids, cancellationToken);
+        var modelSha256 = ModelSource.Sha256(model);
+        byte[] Convert() => PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids, cancellationToken);
+        var converted = options.Precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
+            ? Convert()
+            : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert);
         cancellationToken.ThrowIfCancellationRequested();
         var (sessions, device) = InferenceSessionFactory.Create(converted, source.Location, options, logger);
         var encoders = new List<IBatchEncoder>(sessions.Count);
@@ -122,7 +126,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens, {Pooling} pooling{Prompt}",
                 source.ModelId, source.Location, pool.Dimensions, maxLength, source.Settings.Pooling.ToString().ToLowerInvariant(),
                 options.Prompt is null ? "" : $", prompt '{options.Prompt}'");
-            return new SentenceEmbeddingGenerator(tokenizer, pool, options, source.ModelId, ModelSource.Sha256(model), maxLength,
+            return new SentenceEmbeddingGenerator(tokenizer, pool, options, source.ModelId, modelSha256, maxLength,
                 source.Settings.Pooling, promptText);
         }
         catch

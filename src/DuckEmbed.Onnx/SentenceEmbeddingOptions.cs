@@ -34,6 +34,13 @@ public sealed record SentenceEmbeddingOptions
     /// <summary>The number format the model runs in.</summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
 
+    /// <summary>
+    /// A folder where converted models (int8, fp16) are kept, so that the next run with the same model and precision
+    /// skips the conversion; <c>null</c> to convert on every run. Made if missing; a folder that cannot be written
+    /// only costs the next run the conversion.
+    /// </summary>
+    public string? ConvertedModelCache { get; init; }
+
     /// <summary>Where to run the model.</summary>
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
 

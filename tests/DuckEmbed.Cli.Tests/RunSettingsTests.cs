@@ -38,6 +38,24 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_model_cache_is_beside_the_output_unless_the_config_names_a_folder()
+    {
+        Assert.Equal(Path.Combine(_folder.Path, "sub", ".duckembed-cache"), Load(ValidConfig).ModelCache);
+        Assert.Equal(_folder.File("models"), Load(With("model_cache", "\"models\"")).ModelCache);
+    }
+
+    [Theory]
+    [InlineData(null, 32 * 32)]
+    [InlineData("4", 4 * 32)]
+    [InlineData("65536", 1 << 20)]
+    public void The_window_is_batch_size_times_batches_per_window_at_most_the_largest_window(string? batchSize, int window)
+    {
+        var environment = batchSize is null ? null : new Dictionary<string, string> { ["BATCH_SIZE"] = batchSize };
+        Assert.Equal(window, Load(ValidConfig, environment).Job.WindowSize);
+        Assert.Equal(12, Load(With("batches_per_window", "3"), new() { ["BATCH_SIZE"] = "4" }).Job.WindowSize);
+    }
+
+    [Fact]
     public void Batch_size_comes_from_the_environment_with_a_default()
     {
         Assert.Equal(RunSettings.DefaultBatchSize, Load(ValidConfig).BatchSize);

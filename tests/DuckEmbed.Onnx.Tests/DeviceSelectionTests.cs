@@ -1,22 +1,8 @@
-using Microsoft.Extensions.Logging;
-
 namespace DuckEmbed.Onnx.Tests;
 
 /// <summary>CUDA-or-CPU choice with fake session builders: no GPU is needed to pin the logic.</summary>
 public sealed class DeviceSelectionTests
 {
-    private sealed class RecordingLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
-
     private static string OnDevices(string devices) => $"{devices} devices";
 
     private static string NoCuda() => throw new CudaUnavailableException("cuDNN 9 is missing: libcudnn.so.9 could not be loaded");

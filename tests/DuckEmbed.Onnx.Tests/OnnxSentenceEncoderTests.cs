@@ -32,18 +32,6 @@ public sealed class OnnxSentenceEncoderTests
         Assert.Equal(1, options.IntraOpNumThreads);
     }
 
-    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
-            Exception? exception, Func<TState, Exception?, string> formatter) => Lines.Add(formatter(state, exception));
-    }
-
     [Fact]
     public void A_cancelled_token_stops_the_run_inside_onnx_runtime_as_a_cancellation()
     {

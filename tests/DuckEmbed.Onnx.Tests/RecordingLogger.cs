@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Keeps every line logged, so that a test can check what was said.</summary>
+internal sealed class RecordingLogger : ILogger
+{
+    public List<string> Lines { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (Lines)
+        {
+            Lines.Add(formatter(state, exception));
+        }
+    }
+}
