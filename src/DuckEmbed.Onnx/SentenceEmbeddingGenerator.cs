@@ -120,7 +120,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         {
             foreach (var (session, deviceId) in sessions)
             {
-                encoders.Add(new OutOfMemorySplitting(new OnnxSentenceEncoder(session, tokenizer.PadId, device, pooling, deviceId, logger), logger));
+                encoders.Add(new OutOfMemorySplittingEncoder(new OnnxSentenceEncoder(session, tokenizer.PadId, device, pooling, deviceId, logger), logger));
             }
             var pool = new EncoderPool(encoders);
             logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens, {Pooling} pooling{Prompt}",

@@ -5,7 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx.Tests;
 
-public sealed class OutOfMemorySplittingTests
+public sealed class OutOfMemorySplittingEncoderTests
 {
     // ONNX Runtime's exception has no public constructor; these are the messages its CUDA provider and arena give.
     private static OnnxRuntimeException OrtError(string message)
@@ -45,7 +45,7 @@ public sealed class OutOfMemorySplittingTests
     public void A_batch_too_large_for_the_device_is_split_until_it_fits_and_every_text_keeps_its_embedding()
     {
         var device = new FakeDevice(capacity: 3);
-        using var encoder = new OutOfMemorySplitting(device, NullLogger.Instance);
+        using var encoder = new OutOfMemorySplittingEncoder(device, NullLogger.Instance);
         var embeddings = new float[16];
 
         encoder.Encode(Texts(8), embeddings, CancellationToken.None);
@@ -57,7 +57,7 @@ public sealed class OutOfMemorySplittingTests
     [Fact]
     public void A_single_text_that_does_not_fit_is_an_error_not_a_lost_row()
     {
-        using var encoder = new OutOfMemorySplitting(new FakeDevice(capacity: 0), NullLogger.Instance);
+        using var encoder = new OutOfMemorySplittingEncoder(new FakeDevice(capacity: 0), NullLogger.Instance);
 
         var error = Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8], CancellationToken.None));
 
@@ -68,7 +68,7 @@ public sealed class OutOfMemorySplittingTests
     public void Other_failures_are_not_retried()
     {
         var device = new FakeDevice(capacity: 0, OrtError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions"));
-        using var encoder = new OutOfMemorySplitting(device, NullLogger.Instance);
+        using var encoder = new OutOfMemorySplittingEncoder(device, NullLogger.Instance);
 
         Assert.Throws<OnnxRuntimeException>(() => encoder.Encode(Texts(4), new float[8], CancellationToken.None));
         Assert.Equal([4], device.Runs);
@@ -80,6 +80,6 @@ public sealed class OutOfMemorySplittingTests
     [InlineData("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions for input", false)]
     public void Out_of_memory_is_recognised_from_cuda_and_arena_messages(string message, bool outOfMemory)
     {
-        Assert.Equal(outOfMemory, OutOfMemorySplitting.IsOutOfMemory(OrtError(message)));
+        Assert.Equal(outOfMemory, OutOfMemorySplittingEncoder.IsOutOfMemory(OrtError(message)));
     }
 }

@@ -9,7 +9,7 @@ namespace DuckEmbed.Onnx;
 /// text), so a batch too large for the GPU costs time, never rows. The embeddings do not depend on how texts are
 /// batched (each is pooled over its own tokens), so a split batch gives the same vectors.
 /// </summary>
-internal sealed class OutOfMemorySplitting(IBatchEncoder inner, ILogger logger) : IBatchEncoder
+internal sealed class OutOfMemorySplittingEncoder(IBatchEncoder inner, ILogger logger) : IBatchEncoder
 {
     public int Dimensions => inner.Dimensions;
 
