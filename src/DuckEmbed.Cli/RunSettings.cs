@@ -15,7 +15,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// Rows per inference batch when <c>BATCH_SIZE</c> is not set. On the CPU, throughput is flat from 16 to 64
     /// once texts are sorted by length; 32 keeps windows (and so the work a crash can lose) small.
     /// </summary>
-    public const int DefaultBatchSize = 32;
+    public const int DefaultBatchSize = SentenceEmbeddingOptions.DefaultMaxBatchSize;
 
     /// <summary>Most texts in one batch; a larger <c>BATCH_SIZE</c> is refused.</summary>
     public const int MaxBatchSize = 1 << 16;

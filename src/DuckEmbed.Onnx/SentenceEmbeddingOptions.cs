@@ -6,8 +6,11 @@ public sealed record SentenceEmbeddingOptions
     /// <summary>Default of <see cref="MaxBatchTokens"/>.</summary>
     public const int DefaultMaxBatchTokens = 16_384;
 
+    /// <summary>Default of <see cref="MaxBatchSize"/>.</summary>
+    public const int DefaultMaxBatchSize = 32;
+
     /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>).</summary>
-    public int MaxBatchSize { get; init; } = 32;
+    public int MaxBatchSize { get; init; } = DefaultMaxBatchSize;
 
     /// <summary>
     /// Most token cells (texts × padded length) in one inference run. Batches of long texts get fewer texts, so
