@@ -59,6 +59,15 @@ switch (mode)
     case "make-input":
         BenchFiles.MakeInput(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
         break;
+    case "lookup-model":
+        CpuSideBenchmark.WriteLookupModel(args[1]);
+        break;
+    case "make-cpu-input":
+        CpuSideBenchmark.MakeInput(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3] == "short", args[4]);
+        break;
+    case "cpu-stages":
+        CpuSideBenchmark.Stages(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+        break;
     case "check":
         BenchFiles.Check(args[1], args[2], args[3]);
         break;

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace DuckEmbed.Onnx;
 
 /// <summary>How token vectors become one sentence vector, as a model's <c>1_Pooling/config.json</c> says.</summary>
@@ -47,11 +50,7 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
                 embedding.Clear();
                 for (var token = 0; token < tokenCount; token++)
                 {
-                    var row = hidden.Slice(token * hiddenDimensions, dimensions);
-                    for (var d = 0; d < dimensions; d++)
-                    {
-                        embedding[d] += row[d];
-                    }
+                    AddTo(embedding, hidden.Slice(token * hiddenDimensions, dimensions));
                 }
                 // The mean's divisor cancels in the normalisation; it is kept so that the clamps below mean what
                 // sentence-transformers' do (count ≥ 1e-9, norm ≥ 1e-12).
@@ -62,6 +61,32 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
                 }
                 break;
         }
+        Normalize(embedding);
+    }
+
+    // Summing the token rows is the pooling's whole cost for mean pooling (tokens × dimensions adds per text).
+    private static void AddTo(Span<float> sum, ReadOnlySpan<float> row)
+    {
+        var d = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var sums = MemoryMarshal.Cast<float, Vector<float>>(sum);
+            var rows = MemoryMarshal.Cast<float, Vector<float>>(row);
+            for (var v = 0; v < sums.Length; v++)
+            {
+                sums[v] += rows[v];
+            }
+            d = sums.Length * Vector<float>.Count;
+        }
+        for (; d < sum.Length; d++)
+        {
+            sum[d] += row[d];
+        }
+    }
+
+    private static void Normalize(Span<float> embedding)
+    {
+        var dimensions = embedding.Length;
         double squares = 0;
         for (var d = 0; d < dimensions; d++)
         {
