@@ -38,6 +38,12 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// </summary>
     public string? ModelCache { get; init; }
 
+    /// <summary>Most GPU memory ONNX Runtime may take per device (<c>cuda_memory_limit</c>, e.g. <c>8GB</c>); <c>null</c> for no limit.</summary>
+    public long? CudaMemoryLimitBytes { get; init; }
+
+    /// <summary>fp32 MatMuls on TF32 on CUDA (<c>cuda_tf32</c>); off by default.</summary>
+    public bool CudaTf32 { get; init; }
+
     /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
@@ -45,7 +51,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -109,6 +115,8 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? DefaultBatchesPerWindow,
             Prompt = ReadString(root, "prompt", configPath),
             TruncateDimensions = ReadPositiveInt(root, "truncate_dim", configPath),
+            CudaMemoryLimitBytes = ReadString(root, "cuda_memory_limit", configPath) is { } limit ? ParseSize(limit, "cuda_memory_limit", configPath) : null,
+            CudaTf32 = ReadBool(root, "cuda_tf32", configPath) ?? false,
             ModelCache = ReadString(root, "model_cache", configPath) is { } cache
                 ? ResolvePath(cache)
                 : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),
@@ -167,6 +175,29 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             throw new EmbeddingJobException($"{configPath}: '{key}' must be a non-empty string, not {Describe(value)}.");
         }
         return value.GetString();
+    }
+
+    private static bool? ReadBool(JsonElement root, string key, string configPath)
+    {
+        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : throw new EmbeddingJobException($"{configPath}: '{key}' must be true or false, not {Describe(value)}.");
+    }
+
+    private static long ParseSize(string value, string key, string configPath)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(value, @"^\s*(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)\s*$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var bytes = match.Success
+            ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * (match.Groups[2].Value[0] is 'G' or 'g' ? 1L << 30 : 1L << 20)
+            : 0;
+        return bytes >= 1L << 20 && bytes <= long.MaxValue / 2
+            ? (long)bytes
+            : throw new EmbeddingJobException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");
     }
 
     private static int? ReadPositiveInt(JsonElement root, string key, string configPath)

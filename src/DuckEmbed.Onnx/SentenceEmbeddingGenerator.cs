@@ -86,7 +86,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens ?? 1, 1);
         logger ??= NullLogger.Instance;
         // ONNX Runtime may send usage telemetry (1.31 tries HTTPS uploads from Linux too): never from DuckEmbed.
         // Before the first session, the int8 calibration's included.
@@ -114,7 +114,8 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             ? Convert()
             : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert);
         cancellationToken.ThrowIfCancellationRequested();
-        var (sessions, device) = InferenceSessionFactory.Create(converted, source.Location, options, logger);
+        var (sessions, device) = InferenceSessionFactory.Create(converted, source.Location, options, maxLength, logger);
+        options = options with { MaxBatchTokens = options.MaxBatchTokensOn(device) };
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try
         {
@@ -171,7 +172,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var dimensions = _encoders.Dimensions;
         // One block for the whole call; each embedding is a slice of it, so nothing is allocated per text.
         var vectors = new float[encoded.Length * dimensions];
-        _encoders.Run(encoded, [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSize, _options.MaxBatchTokens)], vectors, cancellationToken);
+        _encoders.Run(encoded, [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSize, _options.MaxBatchTokens!.Value)], vectors, cancellationToken);
 
         var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)
         {

@@ -3,8 +3,15 @@ namespace DuckEmbed.Onnx;
 /// <summary>Settings of a <see cref="SentenceEmbeddingGenerator"/>.</summary>
 public sealed record SentenceEmbeddingOptions
 {
-    /// <summary>Default of <see cref="MaxBatchTokens"/>.</summary>
+    /// <summary>Default of <see cref="MaxBatchTokens"/> on the CPU.</summary>
     public const int DefaultMaxBatchTokens = 16_384;
+
+    /// <summary>
+    /// Default of <see cref="MaxBatchTokens"/> on CUDA: GPUs want large runs (<c>./check_benchmark.sh</c> measures
+    /// it); 131,072 cells of MiniLM take ~1.7 GB of attention scores at 256 tokens, and a batch that does not fit is
+    /// split rather than lost.
+    /// </summary>
+    public const int DefaultCudaMaxBatchTokens = 131_072;
 
     /// <summary>Default of <see cref="MaxBatchSize"/>.</summary>
     public const int DefaultMaxBatchSize = 32;
@@ -17,7 +24,21 @@ public sealed record SentenceEmbeddingOptions
     /// memory per run stays even (on a GPU: no out-of-memory on the long tail); short texts still fill
     /// <see cref="MaxBatchSize"/>.
     /// </summary>
-    public int MaxBatchTokens { get; init; } = DefaultMaxBatchTokens;
+    /// <remarks><c>null</c>: the device's default (<see cref="DefaultMaxBatchTokens"/> on the CPU, <see cref="DefaultCudaMaxBatchTokens"/> on CUDA).</remarks>
+    public int? MaxBatchTokens { get; init; }
+
+    /// <summary>The token budget on <paramref name="device"/>: <see cref="MaxBatchTokens"/> or the device's default.</summary>
+    public int MaxBatchTokensOn(ExecutionDevice device) =>
+        MaxBatchTokens ?? (device == ExecutionDevice.Cuda ? DefaultCudaMaxBatchTokens : DefaultMaxBatchTokens);
+
+    /// <summary>Most GPU memory ONNX Runtime's CUDA arena may take, in bytes (<c>gpu_mem_limit</c>); <c>null</c> for no limit.</summary>
+    public long? CudaMemoryLimitBytes { get; init; }
+
+    /// <summary>
+    /// Let CUDA run fp32 MatMuls on TF32 (faster on Ampere and later, ~3 decimal digits). Off by default, so that
+    /// fp32 means fp32 as in the parity checks; for speed on a GPU, <see cref="ModelPrecision.Fp16"/> is the choice.
+    /// </summary>
+    public bool CudaTf32 { get; init; }
 
     /// <summary>
     /// Most tokens a text becomes, <c>[CLS]</c> and <c>[SEP]</c> included; <c>null</c> for the model's own

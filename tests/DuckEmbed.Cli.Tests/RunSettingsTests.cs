@@ -38,6 +38,18 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Cuda_memory_limit_and_tf32_are_read_and_checked()
+    {
+        Assert.Null(Load(ValidConfig).CudaMemoryLimitBytes);
+        Assert.False(Load(ValidConfig).CudaTf32);
+        Assert.Equal(8L << 30, Load(With("cuda_memory_limit", "\"8GB\"")).CudaMemoryLimitBytes);
+        Assert.Equal(512L << 20, Load(With("cuda_memory_limit", "\"512 MB\"")).CudaMemoryLimitBytes);
+        Assert.True(Load(With("cuda_tf32", "true")).CudaTf32);
+        Assert.EndsWith("'cuda_memory_limit' must be a size such as 8GB or 512MB, not \"lots\".", ErrorOf(With("cuda_memory_limit", "\"lots\"")), StringComparison.Ordinal);
+        Assert.EndsWith("'cuda_tf32' must be true or false, not \"yes\".", ErrorOf(With("cuda_tf32", "\"yes\"")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_model_cache_is_beside_the_output_unless_the_config_names_a_folder()
     {
         Assert.Equal(Path.Combine(_folder.Path, "sub", ".duckembed-cache"), Load(ValidConfig).ModelCache);

@@ -10,15 +10,17 @@ internal static class InferenceSessionFactory
 
     /// <summary>
     /// The sessions, one per CUDA device used (each with its device number) or one on the CPU, and the device they
-    /// run on (what <see cref="ExecutionDevice.Auto"/> became).
+    /// run on (what <see cref="ExecutionDevice.Auto"/> became). A CUDA session has run once at the largest shape
+    /// <paramref name="maxLength"/> and the options allow before it is returned.
     /// </summary>
     public static (IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device) Create(
-        byte[] model, string location, SentenceEmbeddingOptions options, ILogger logger)
+        byte[] model, string location, SentenceEmbeddingOptions options, int maxLength, ILogger logger)
     {
         try
         {
+            var warmUp = SessionWarmUp.LargestShape(options.MaxBatchSize, options.MaxBatchTokensOn(ExecutionDevice.Cuda), maxLength);
             return DeviceSelection.Choose<(IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device)>(options.Device,
-                () => (CreateCuda(model, options.CudaDevices), ExecutionDevice.Cuda),
+                () => (CreateCuda(model, options, warmUp), ExecutionDevice.Cuda),
                 () => (CreateCpu(model, options), ExecutionDevice.Cpu),
                 onCuda => (onCuda.Sessions.Count == 1 ? "CUDA device " : "CUDA devices ") + string.Join(", ", onCuda.Sessions.Select(s => s.DeviceId)),
                 logger);
@@ -38,7 +40,7 @@ internal static class InferenceSessionFactory
             return new InferenceSession(model, sessionOptions);
         });
 
-    private static List<DeviceSession> CreateCuda(byte[] model, IReadOnlyList<int>? requested)
+    private static List<DeviceSession> CreateCuda(byte[] model, SentenceEmbeddingOptions options, (int Rows, int Length) warmUp)
     {
         if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
         {
@@ -49,8 +51,8 @@ internal static class InferenceSessionFactory
         {
             throw new CudaUnavailableException(missing);
         }
-        var deviceIds = CudaDevices.Resolve(requested, CudaDevices.CountVisible());
-        return CreateEach(deviceIds, deviceId => CreateCudaSession(model, deviceId, isFirst: deviceId == deviceIds[0]));
+        var deviceIds = CudaDevices.Resolve(options.CudaDevices, CudaDevices.CountVisible());
+        return CreateEach(deviceIds, deviceId => CreateCudaSession(model, CudaProviderOptions(deviceId, options), warmUp, deviceId == deviceIds[0]));
     }
 
     /// <summary>One session per device; if one cannot be made, the ones made before it are disposed.</summary>
@@ -73,27 +75,62 @@ internal static class InferenceSessionFactory
     }
 
     /// <summary>
-    /// A session on one device. The first device failing means CUDA is not usable here (auto falls back to the
-    /// CPU); a later one failing after the first worked is that device's own fault, and an error.
+    /// A session on one device, run once at the largest shape. The first device failing means CUDA is not usable
+    /// here (auto falls back to the CPU); a later one failing after the first worked is that device's own fault, and
+    /// an error.
     /// </summary>
-    private static InferenceSession CreateCudaSession(byte[] model, int deviceId, bool isFirst)
+    private static InferenceSession CreateCudaSession(byte[] model, Dictionary<string, string> providerOptions, (int Rows, int Length) warmUp, bool isFirst)
     {
+        var deviceId = providerOptions["device_id"];
         using var sessionOptions = CudaOptions();
+        InferenceSession? session = null;
         try
         {
-            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
-            return new InferenceSession(model, sessionOptions);
+            using (var cuda = new OrtCUDAProviderOptions())
+            {
+                cuda.UpdateOptions(providerOptions);
+                sessionOptions.AppendExecutionProvider_CUDA(cuda);
+            }
+            session = new InferenceSession(model, sessionOptions);
+            SessionWarmUp.Run(session, warmUp.Rows, warmUp.Length);
+            return session;
         }
         catch (Exception e) when (isFirst && e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
         {
-            throw new CudaUnavailableException(
-                $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)", e);
+            session?.Dispose();
+            throw new CudaUnavailableException(session is null
+                ? $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)"
+                : $"the first run on CUDA device {deviceId} ({warmUp.Rows} texts of {warmUp.Length} tokens) failed: {FirstLine(e.Message)} — " +
+                  "this ONNX Runtime has CUDA kernels for compute capability 7.5 to 12.0 (not a V100's 7.0 or a B200's 10.0), needs all of cuDNN 9, " +
+                  "and the largest batch must fit in the GPU's memory (lower BATCH_SIZE or max_batch_tokens)", e);
         }
         catch (OnnxRuntimeException e)
         {
+            session?.Dispose();
             throw new ModelLoadException(ModelSetting.CudaDevices,
                 $"CUDA device {deviceId} cannot run the model ({FirstLine(e.Message)}). Leave it out of the devices (or of CUDA_VISIBLE_DEVICES) to run on the others.", e);
         }
+    }
+
+    /// <summary>
+    /// The CUDA provider's options: the arena grows by what is asked (kSameAsRequested: batch shapes change every
+    /// run, and the warm-up has reserved the largest), at most <see cref="SentenceEmbeddingOptions.CudaMemoryLimitBytes"/>,
+    /// and fp32 MatMuls in full fp32 unless <see cref="SentenceEmbeddingOptions.CudaTf32"/> (ONNX Runtime's default is
+    /// TF32, 10-bit mantissas, which the fp32 parity with Hugging Face has not been checked under).
+    /// </summary>
+    internal static Dictionary<string, string> CudaProviderOptions(int deviceId, SentenceEmbeddingOptions options)
+    {
+        var providerOptions = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["arena_extend_strategy"] = "kSameAsRequested",
+            ["use_tf32"] = options.CudaTf32 ? "1" : "0",
+        };
+        if (options.CudaMemoryLimitBytes is { } limit)
+        {
+            providerOptions["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return providerOptions;
     }
 
     /// <summary>
