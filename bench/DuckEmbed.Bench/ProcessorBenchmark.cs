@@ -21,7 +21,7 @@ internal static class ProcessorBenchmark
         timer.Stop();
         var megabytes = new FileInfo(output).Length / 1e6;
         File.Delete(output);
-        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} vectors={vectorType} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} writers={job.Writers} vectors={vectorType} seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={PeakRssMegabytes():F0} output_mb={megabytes:F0}");
     }
 
     /// <summary>
@@ -99,6 +99,7 @@ internal static class ProcessorBenchmark
         TextColumn = "body", OutputTable = "embedded",
         // 32 batches of 256, as the CLI makes them for BATCH_SIZE=256.
         WindowSize = 256 * 32,
+        Writers = int.TryParse(Environment.GetEnvironmentVariable("WRITERS"), out var writers) ? writers : EmbeddingJob.DefaultWriters,
     };
 
     private static (string Input, string Output) PrepareInput(int rows, string folder)

@@ -43,6 +43,7 @@ internal static class CliErrors
         JobSetting.OutputTable => "output_table",
         JobSetting.VectorColumn => "vector_column",
         JobSetting.WindowSize => "BATCH_SIZE × batches_per_window",
+        JobSetting.Writers => "writers",
         JobSetting.DuckDbMemoryLimit => "duckdb_memory_limit",
         JobSetting.MaxRows => "max_rows",
         JobSetting.Shard => "--shards",

@@ -12,6 +12,12 @@ public sealed record EmbeddingJob
     /// <summary>Largest <see cref="WindowSize"/>: ~2 GB of texts and vectors at the most.</summary>
     public const int MaxWindowSize = 1 << 20;
 
+    /// <summary>Default of <see cref="Writers"/>.</summary>
+    public const int DefaultWriters = 2;
+
+    /// <summary>Most <see cref="Writers"/>.</summary>
+    public const int MaxWriters = 16;
+
     /// <summary>Default of <see cref="DuckDbMemoryLimit"/>.</summary>
     public const string DefaultDuckDbMemoryLimit = "256MB";
 
@@ -51,6 +57,13 @@ public sealed record EmbeddingJob
     /// at most one window of work, and every row of a window is in memory at once.
     /// </summary>
     public int WindowSize { get; init; } = DefaultWindowSize;
+
+    /// <summary>
+    /// Windows written and committed side by side, each writer on its own connection to the output: one DuckDB
+    /// appender keeps about one core busy, which next to a GPU is the run's slowest stage. Windows then commit out of
+    /// id order, which resuming does not mind (it takes the input rows not in the output).
+    /// </summary>
+    public int Writers { get; init; } = DefaultWriters;
 
     /// <summary>
     /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its

@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
@@ -80,8 +81,17 @@ public static class EmbeddingProcessor
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
         using (var reader = database.OpenReader())
         {
-            await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, generator, counters, timer,
-                logger, progress, cancellationToken).ConfigureAwait(false);
+            var writers = new List<DuckDBConnection?> { null };
+            try
+            {
+                writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
+                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, counters, timer,
+                    logger, progress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                writers.ForEach(w => w?.Dispose());
+            }
         }
 
         if (!outputTable.Exists)
@@ -106,6 +116,10 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException(JobSetting.MaxRows, $"The most rows to embed must not be negative, not {job.MaxRows}.");
         }
+        if (job.Writers is < 1 or > EmbeddingJob.MaxWriters)
+        {
+            throw new EmbeddingJobException(JobSetting.Writers, $"The number of writers must be from 1 to {EmbeddingJob.MaxWriters}, not {job.Writers}.");
+        }
         if (job.WindowSize is < 1 or > EmbeddingJob.MaxWindowSize)
         {
             throw new EmbeddingJobException(JobSetting.WindowSize,
@@ -114,15 +128,21 @@ public static class EmbeddingProcessor
     }
 
     /// <summary>
-    /// Reading, embedding and writing as three stages joined by bounded channels; the first stage to fail stops the
+    /// Reading, embedding and writing as three stages joined by bounded channels, the writing done by one writer per
+    /// connection in <paramref name="writers"/> (<c>null</c>: the main one); the first stage to fail stops the
     /// others, and its error is the one reported.
     /// </summary>
-    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, IEmbeddingGenerator<string, Embedding<float>> generator,
-        RunCounters counters, SimpleTimer timer, ILogger logger, IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
+    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection?> writers,
+        IEmbeddingGenerator<string, Embedding<float>> generator, RunCounters counters, SimpleTimer timer, ILogger logger,
+        IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
-        var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
+        var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
+        {
+            SingleReader = writers.Count == 1,
+            SingleWriter = true,
+        });
 
         var reading = RunStageAsync(read.Writer, async token =>
         {
@@ -140,25 +160,42 @@ public static class EmbeddingProcessor
             }
         }, stop);
 
+        var writing = writers.Select(connection => Task.Run(async () =>
+        {
+            try
+            {
+                // Drained to the end even when the run stops or another stage fails (a stage that ends completes its
+                // channel, after the windows it passed on): what is embedded is committed, not embedded again.
+                await foreach (var window in embedded.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    outputTable.WriteWindow(window, connection);
+                    lock (counters)
+                    {
+                        counters.Committed(window);
+                        logger.LogDebug("Committed {Rows} rows in {Milliseconds:F0} ms", window.Count, timer.Lap().TotalMilliseconds);
+                        progress?.Report(counters.Progress(timer.Elapsed));
+                    }
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        })).ToArray();
+
+        Task[] stages = [reading, embedding, .. writing];
         try
         {
-            await foreach (var window in embedded.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
-            {
-                outputTable.WriteWindow(window);
-                counters.Committed(window);
-                logger.LogDebug("Committed {Rows} rows in {Milliseconds:F0} ms", window.Count, timer.Lap().TotalMilliseconds);
-                progress?.Report(counters.Progress(timer.Elapsed));
-            }
-            await Task.WhenAll(reading, embedding).ConfigureAwait(false);
+            await Task.WhenAll(stages).ConfigureAwait(false);
         }
-        catch (Exception writing)
+        catch
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(reading, embedding).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await Task.WhenAll(stages).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             // A failing stage cancels the others, so most stages end cancelled: report the one that failed first
             // in data order (a read error explains an embedding stage that saw no more rows).
-            var cause = new[] { reading.Exception?.InnerException, embedding.Exception?.InnerException, writing }
-                .FirstOrDefault(e => e is not null and not OperationCanceledException);
+            var cause = stages.Select(s => s.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
             if (cause is null)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -33,6 +33,9 @@ public enum JobSetting
     /// <summary><see cref="EmbeddingJob.WindowSize"/>.</summary>
     WindowSize,
 
+    /// <summary><see cref="EmbeddingJob.Writers"/>.</summary>
+    Writers,
+
     /// <summary><see cref="EmbeddingJob.DuckDbMemoryLimit"/>.</summary>
     DuckDbMemoryLimit,
 

@@ -15,6 +15,11 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     private string _quotedName = SqlIdentifier.Quote(job.OutputTable);
     private IReadOnlyDictionary<string, string>? _pendingRecord;
 
+    // Set once the table is committed, so that every writer's connection sees it; until then windows are written
+    // one at a time on the main connection, the first of them creating the table in its own transaction.
+    private readonly Lock _creating = new();
+    private volatile bool _committed;
+
     /// <summary>The table's name as the database has it (DuckDB matches names regardless of case).</summary>
     public string Name => _name;
 
@@ -58,6 +63,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             RefuseHnswIndex();
         }
         transaction.Commit();
+        _committed = Exists;
     }
 
     // Appending to a table with an HNSW index needs DuckDB's vss extension loaded (it is not bundled) and writes an
@@ -195,12 +201,25 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>Appends <paramref name="window"/> and commits it as one transaction.</summary>
-    public void WriteWindow(RowWindow window)
+    /// <summary>
+    /// Appends <paramref name="window"/> and commits it as one transaction, on <paramref name="connection"/> (another
+    /// connection to the same database, so that several writers commit side by side) or the main one. Windows may
+    /// commit in any order: resuming takes the input rows whose ids are not in the table, not the rows after a position.
+    /// </summary>
+    public void WriteWindow(RowWindow window, DuckDBConnection? connection = null)
     {
         try
         {
-            AppendAndCommit(window);
+            if (_committed)
+            {
+                AppendAndCommit(window, connection ?? output);
+                return;
+            }
+            lock (_creating)
+            {
+                AppendAndCommit(window, _committed ? connection ?? output : output);
+                _committed = Exists;
+            }
         }
         catch (DuckDBException e)
         {
@@ -215,17 +234,17 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
     }
 
-    private void AppendAndCommit(RowWindow window)
+    private void AppendAndCommit(RowWindow window, DuckDBConnection connection)
     {
         var pending = _pendingRecord;
         try
         {
-            using var transaction = output.BeginTransaction();
+            using var transaction = connection.BeginTransaction();
             if (!Exists)
             {
                 Create(window.Vectors.Take(window.Count).FirstOrDefault(v => v is not null)?.Length);
             }
-            Append(window);
+            Append(window, connection);
             transaction.Commit();
         }
         catch
@@ -236,9 +255,9 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
     }
 
-    private void Append(RowWindow window)
+    private void Append(RowWindow window, DuckDBConnection connection)
     {
-        using (var appender = output.CreateAppender(_name))
+        using (var appender = connection.CreateAppender(_name))
         {
             for (var i = 0; i < window.Count; i++)
             {

@@ -10,13 +10,17 @@ public sealed class ExactlyOnceTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
-    public async Task Writes_every_input_row_exactly_once_with_its_text_and_vector()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task Writes_every_input_row_exactly_once_with_its_text_and_vector_whatever_the_writers(int writers)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 1000);
         var output = _folder.File("out.duckdb");
 
-        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 56 }, new HashEmbeddingGenerator(), NullLogger.Instance);
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 56, Writers = writers },
+            new HashEmbeddingGenerator(), NullLogger.Instance);
 
         Assert.Equal(1000, summary.RowsWritten);
         Assert.Equal(HashEmbeddingGenerator.Dimensions, summary.Dimensions);

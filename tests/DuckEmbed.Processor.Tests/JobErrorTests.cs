@@ -120,6 +120,17 @@ public sealed class JobErrorTests : IDisposable
 
     [Theory]
     [InlineData(0)]
+    [InlineData(EmbeddingJob.MaxWriters + 1)]
+    public async Task A_number_of_writers_outside_1_to_16_is_refused_as_the_writers_setting(int writers)
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var error = await SettingErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")) with { Writers = writers });
+        Assert.Equal(JobSetting.Writers, error.Setting);
+        Assert.Equal($"The number of writers must be from 1 to 16, not {writers}.", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
     [InlineData(-1)]
     [InlineData(EmbeddingJob.MaxWindowSize + 1)]
     [InlineData(int.MaxValue)]
