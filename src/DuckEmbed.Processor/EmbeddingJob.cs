@@ -12,8 +12,11 @@ public sealed record EmbeddingJob
     /// <summary>Largest <see cref="WindowSize"/>: ~2 GB of texts and vectors at the most.</summary>
     public const int MaxWindowSize = 1 << 20;
 
-    /// <summary>Default of <see cref="Writers"/>.</summary>
-    public const int DefaultWriters = 2;
+    /// <summary>
+    /// Default of <see cref="Writers"/>: a writer per four cores, one to four. On two cores the other stages already
+    /// take both, and a second writer measured no faster end to end (BENCHMARKS.md, "CPU side").
+    /// </summary>
+    public static int DefaultWriters { get; } = Math.Clamp(Environment.ProcessorCount / 4, 1, 4);
 
     /// <summary>Most <see cref="Writers"/>.</summary>
     public const int MaxWriters = 16;

@@ -8,9 +8,10 @@ namespace DuckEmbed.Processor;
 
 /// <summary>
 /// Embeds the texts of a DuckDB table into a new DuckDB table with any embedding generator. Reading, embedding
-/// and writing run as three stages joined by bounded channels, so the generator never waits on DuckDB. Each
-/// window of rows is committed in one transaction in id order, so a run that stops for any reason resumes after
-/// the last committed id without losing or repeating a row.
+/// and writing run as stages joined by bounded channels, so the generator never waits on DuckDB; several writers
+/// commit windows side by side. Each window of rows is committed in one transaction, and a run resumes with the
+/// input rows whose ids are not in the output, so a run that stops for any reason, whatever order its windows
+/// committed in, loses and repeats no row.
 /// </summary>
 public static class EmbeddingProcessor
 {
@@ -45,7 +46,7 @@ public static class EmbeddingProcessor
     /// <see cref="EmbeddingJob.WindowSize"/> texts.</param>
     /// <param name="logger">Receives what the run does.</param>
     /// <param name="progress">Told after every committed window.</param>
-    /// <param name="cancellationToken">Stops the run at a committed window boundary.</param>
+    /// <param name="cancellationToken">Stops the run at a committed window boundary (the windows already embedded are committed first).</param>
     /// <exception cref="EmbeddingJobException">A setting or the data is wrong; the message says which and how to fix it.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled; every committed window stays.</exception>
     public static async Task<EmbeddingRunSummary> ProcessAsync(EmbeddingJob job,

@@ -53,7 +53,8 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         var rows = Corpus.Read(20_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
         var input = WriteInput(rows);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
-        var config = WriteConfig(", \"batches_per_window\": 2");
+        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them.
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2");
         var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
         var random = new Random(7);
         var kills = 0;
@@ -107,7 +108,8 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         var rows = Corpus.Read(900);
         var input = WriteInput(rows);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
-        var config = WriteConfig(", \"batches_per_window\": 2");
+        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them.
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2");
 
         // A 1.5 MB file-size limit plays the full disk: writes past it fail with EFBIG (SIGXFSZ ignored). .NET's
         // W^X double mapping uses files the limit also caps, so it is off for this run.

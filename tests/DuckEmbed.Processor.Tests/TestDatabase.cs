@@ -68,7 +68,9 @@ internal static class TestDatabase
         IdColumn = id,
         TextColumn = text,
         OutputTable = "embedded",
-        // Small windows, so that a few hundred rows make many commits to stop between.
+        // Small windows, so that a few hundred rows make many commits to stop between; two writers, so that they
+        // commit side by side and out of id order, whatever the machine's cores.
         WindowSize = 32,
+        Writers = 2,
     };
 }
