@@ -33,6 +33,7 @@ internal sealed class ConsoleProgressReporter(TextWriter output, TimeSpan interv
         output.WriteLine($"  already present       {summary.RowsAlreadyPresent:N0} (resumed after them)");
         output.WriteLine($"  NULL texts            {summary.NullTexts:N0} (written with a NULL vector)");
         output.WriteLine($"  truncated texts       {summary.TruncatedTexts:N0} (cut to the model's maximum length)");
+        output.WriteLine($"  reused vectors        {summary.ReusedVectors:N0} (texts the same as one embedded earlier, embedded once)");
         output.WriteLine($"  tokens                {summary.Tokens:N0} (the model's input, [CLS] and [SEP] included)");
         output.WriteLine($"  dimensions            {summary.Dimensions}");
         output.WriteLine($"  elapsed               {FormatDuration(summary.Elapsed)}");

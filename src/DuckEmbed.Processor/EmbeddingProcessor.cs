@@ -24,6 +24,10 @@ public static class EmbeddingProcessor
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
     private const int WindowsInFlight = 2;
 
+    // Texts whose vectors are remembered across windows, for repeats that are not in the same window: ~25 MB of
+    // vectors at 384 dimensions.
+    private const int RecentTexts = 16_384;
+
     /// <summary>
     /// The checks that need no model, in well under a second whatever the table's size: the input file, table and
     /// columns, the id and text types, and the output path. A caller runs it before loading a model, so that a typo
@@ -139,6 +143,7 @@ public static class EmbeddingProcessor
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
+        var recent = new RecentVectors(RecentTexts);
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
         {
             SingleReader = writers.Count == 1,
@@ -156,7 +161,7 @@ public static class EmbeddingProcessor
         {
             await foreach (var window in read.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                await EmbedWindowAsync(generator, window, counters, token).ConfigureAwait(false);
+                await EmbedWindowAsync(generator, window, counters, recent, token).ConfigureAwait(false);
                 await embedded.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
         }, stop);
@@ -233,17 +238,37 @@ public static class EmbeddingProcessor
             }
         });
 
+    /// <summary>
+    /// Embeds a window's texts, each distinct text once: a text repeated in the window, or embedded in a recent window
+    /// (<paramref name="recent"/>), gets the vector it got then.
+    /// </summary>
     private static async Task EmbedWindowAsync(IEmbeddingGenerator<string, Embedding<float>> generator, RowWindow window,
-        RunCounters counters, CancellationToken cancellationToken)
+        RunCounters counters, RecentVectors recent, CancellationToken cancellationToken)
     {
         var texts = new List<string>(window.Count);
-        var rows = new List<int>(window.Count);
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        var slotOfRow = new int[window.Count];
         for (var i = 0; i < window.Count; i++)
         {
-            if (window.Texts[i] is { } text)
+            slotOfRow[i] = -1;
+            if (window.Texts[i] is not { } text)
             {
+                continue;
+            }
+            if (slots.TryGetValue(text, out var slot))
+            {
+                slotOfRow[i] = slot;
+                window.ReusedVectors++;
+            }
+            else if (recent.TryGet(text, out var vector))
+            {
+                window.Vectors[i] = vector;
+                window.ReusedVectors++;
+            }
+            else
+            {
+                slots[text] = slotOfRow[i] = texts.Count;
                 texts.Add(text);
-                rows.Add(i);
             }
         }
         if (texts.Count == 0)
@@ -258,9 +283,15 @@ public static class EmbeddingProcessor
         }
         for (var j = 0; j < texts.Count; j++)
         {
-            var vector = embeddings[j].Vector;
-            counters.CheckDimensions(vector.Length);
-            window.Vectors[rows[j]] = vector;
+            counters.CheckDimensions(embeddings[j].Vector.Length);
+            recent.Add(texts[j], embeddings[j].Vector);
+        }
+        for (var i = 0; i < window.Count; i++)
+        {
+            if (slotOfRow[i] >= 0)
+            {
+                window.Vectors[i] = embeddings[slotOfRow[i]].Vector;
+            }
         }
         window.Tokens = embeddings.Usage?.InputTokenCount ?? 0;
         window.TruncatedTexts = embeddings.Usage?.AdditionalCounts?.TryGetValue(TruncatedTextsUsageKey, out var cut) == true ? cut : 0;
@@ -274,6 +305,7 @@ public static class EmbeddingProcessor
         private long _nullTexts;
         private long _tokens;
         private long _truncated;
+        private long _reused;
 
         public void CheckDimensions(int length)
         {
@@ -289,6 +321,7 @@ public static class EmbeddingProcessor
             _written += window.Count;
             _tokens += window.Tokens;
             _truncated += window.TruncatedTexts;
+            _reused += window.ReusedVectors;
             for (var i = 0; i < window.Count; i++)
             {
                 _nullTexts += window.Texts[i] is null ? 1 : 0;
@@ -304,6 +337,7 @@ public static class EmbeddingProcessor
             RowsWritten = _written,
             NullTexts = _nullTexts,
             TruncatedTexts = _truncated,
+            ReusedVectors = _reused,
             Tokens = _tokens,
             Dimensions = _dimensions,
             Elapsed = elapsed,

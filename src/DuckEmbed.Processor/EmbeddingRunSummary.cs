@@ -18,6 +18,12 @@ public sealed record EmbeddingRunSummary
     /// <summary>Texts the generator cut to its maximum length, where it reports that.</summary>
     public required long TruncatedTexts { get; init; }
 
+    /// <summary>
+    /// Rows whose text was byte for byte one embedded earlier in the run (in the same window, or among the recent
+    /// texts remembered), so its vector was reused instead of embedded again.
+    /// </summary>
+    public long ReusedVectors { get; init; }
+
     /// <summary>Tokens the generator processed, where it reports them.</summary>
     public required long Tokens { get; init; }
 

@@ -11,4 +11,7 @@ internal sealed class RowWindow(int capacity, IdColumn ids)
     public ReadOnlyMemory<float>?[] Vectors { get; } = new ReadOnlyMemory<float>?[capacity];
     public long Tokens { get; set; }
     public long TruncatedTexts { get; set; }
+
+    /// <summary>Rows whose vector is another row's, their texts being the same.</summary>
+    public long ReusedVectors { get; set; }
 }

@@ -152,6 +152,25 @@ public sealed class ExactlyOnceTests : IDisposable
         Assert.All(reports, r => Assert.Equal(100, r.TotalRows));
     }
 
+    [Fact]
+    public async Task Identical_texts_are_embedded_once_and_every_row_gets_the_vector_of_its_text()
+    {
+        // 600 rows, 150 distinct texts: each text four times, twice in the same 32-row window and twice in windows
+        // further on.
+        var input = _folder.File("input.duckdb");
+        TestDatabase.Execute(input, "CREATE TABLE docs (id BIGINT, body VARCHAR)",
+            "INSERT INTO docs SELECT i, 'text ' || ((i // 2) % 150) FROM range(600) t(i)");
+        var output = _folder.File("out.duckdb");
+        var generator = new HashEmbeddingGenerator();
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output), generator, NullLogger.Instance);
+
+        Assert.Equal(600, summary.RowsWritten);
+        Assert.Equal(150, generator.Texts);
+        Assert.Equal(450, summary.ReusedVectors);
+        AssertEveryRowOnceWithItsVector(input, output, 600);
+    }
+
     internal static void AssertEveryRowOnceWithItsVector(string input, string output, int expectedRows)
     {
         var written = TestDatabase.Query(output, "SELECT id, body, vector FROM embedded");

@@ -14,6 +14,9 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     public int Calls { get; private set; }
 
+    /// <summary>Texts embedded over all calls.</summary>
+    public int Texts { get; private set; }
+
     public Action<int>? BeforeCall { get; init; }
 
     /// <summary>Length of the vectors this instance makes (<see cref="Dimensions"/> unless a test wants real-model sizes).</summary>
@@ -40,6 +43,7 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         BeforeCall?.Invoke(call);
         cancellationToken.ThrowIfCancellationRequested();
         var texts = values.ToList();
+        Texts += texts.Count;
         return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t, VectorLength))))
         {
             Usage = new UsageDetails { InputTokenCount = texts.Sum(t => t.Length) },
