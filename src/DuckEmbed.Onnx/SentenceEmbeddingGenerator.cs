@@ -114,7 +114,9 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             ? Convert()
             : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert);
         cancellationToken.ThrowIfCancellationRequested();
-        var (sessions, device) = InferenceSessionFactory.Create(converted, source.Location, options, maxLength, logger);
+        // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
+        var runnable = PoolingGraph.TryAppend(converted, pooling) ?? converted;
+        var (sessions, device) = InferenceSessionFactory.Create(runnable, source.Location, options, maxLength, logger);
         options = options with { MaxBatchTokens = options.MaxBatchTokensOn(device) };
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try

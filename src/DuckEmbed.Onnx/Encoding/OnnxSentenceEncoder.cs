@@ -22,6 +22,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private readonly int _hiddenDimensions;
     private readonly bool _takesTokenTypes;
     private readonly string _hiddenStateOutput;
+    private readonly bool _pooledInGraph;
     private readonly int _padId;
     private readonly OrtMemoryInfo? _pinnedMemory;
     private readonly OrtAllocator _inputAllocator;
@@ -48,6 +49,8 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         _hiddenDimensions = dimensions[^1] > 0
             ? dimensions[^1]
             : throw new ModelLoadException(ModelSetting.ModelPath, "The model's hidden-state output has no fixed embedding size.");
+        // A graph with DuckEmbed's pooling appended (PoolingGraph) gives [batch, dimensions]: nothing to pool here.
+        _pooledInGraph = session.OutputMetadata.ContainsKey(Graph.PoolingGraph.OutputName);
         Dimensions = pooling.TruncateDimensions is { } truncated
             ? truncated is > 0 && truncated <= _hiddenDimensions
                 ? truncated
@@ -80,6 +83,9 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
 
     /// <summary>The length of one embedding.</summary>
     public int Dimensions { get; }
+
+    /// <summary>Whether the graph pools (<see cref="Graph.PoolingGraph"/>) and only embeddings leave the model.</summary>
+    internal bool PoolsInGraph => _pooledInGraph;
 
     /// <summary>Where the inputs are written before a run: <c>Cpu</c>, or <c>CudaPinned</c> on CUDA.</summary>
     internal string InputMemory => _inputAllocator.Info.Name;
@@ -114,8 +120,8 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         }
         types?.GetTensorMutableDataAsSpan<long>().Clear();
 
-        // IOBinding: the inputs go to the device from the buffers above, and the hidden states come back to host
-        // memory in one copy per batch, where pooling reads them.
+        // IOBinding: the inputs go to the device from the buffers above, and the output comes back to host memory in
+        // one copy per batch: the sentence embeddings where the graph pools, else the hidden states, pooled here.
         using var binding = _session.CreateIoBinding();
         binding.BindInput(InputIds, ids);
         binding.BindInput(AttentionMask, mask);
@@ -123,7 +129,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         {
             binding.BindInput(TokenTypeIds, types);
         }
-        binding.BindOutputToDevice(_hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
+        binding.BindOutputToDevice(_pooledInGraph ? Graph.PoolingGraph.OutputName : _hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
         using var runOptions = new RunOptions();
         // Ctrl-C reaches a run in flight (a large batch on the CPU takes seconds): ONNX Runtime checks the flag
         // between operators and stops with an error, which is the cancellation it is.
@@ -139,6 +145,11 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
             }
         }
         using var outputs = binding.GetOutputValues();
+        if (_pooledInGraph)
+        {
+            outputs[0].GetTensorDataAsSpan<float>()[..(rows * Dimensions)].CopyTo(embeddings);
+            return;
+        }
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         var perText = length * _hiddenDimensions;
         for (var row = 0; row < rows; row++)

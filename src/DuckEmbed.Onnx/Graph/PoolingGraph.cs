@@ -1,0 +1,128 @@
+using DuckEmbed.Onnx.Graph.Proto;
+using Google.Protobuf;
+
+namespace DuckEmbed.Onnx.Graph;
+
+/// <summary>
+/// Appends sentence-transformers' pooling (masked mean or CLS), the cut to <c>truncate_dim</c> and the L2
+/// normalisation to the model's graph, as a new output <see cref="OutputName"/> of [batch, dimensions]: on a GPU
+/// only that leaves the device (the hidden states are [batch, tokens, hidden], tokens times larger), and the CPU
+/// does no pooling. Max pooling stays on the CPU (<see cref="SentencePooling"/>).
+/// </summary>
+/// <remarks>
+/// Built from operators whose form no opset changed since ONNX 1.x (Cast, Reshape, MatMul, Gather, Mul, Div, Max,
+/// Sqrt), so any exported model takes it: the sums over tokens and over dimensions are MatMuls with the mask or with
+/// ones, instead of ReduceSum, whose axes moved from attribute to input in opset 13.
+/// </remarks>
+internal static class PoolingGraph
+{
+    /// <summary>The pooled, normalised output the graph gains.</summary>
+    public const string OutputName = "duckembed_sentence_embedding";
+
+    /// <summary>Whether <paramref name="mode"/> is pooled in the graph.</summary>
+    public static bool Supports(PoolingMode mode) => mode is PoolingMode.Mean or PoolingMode.Cls;
+
+    /// <summary>
+    /// The model with the pooled output added (its other outputs stay), or <c>null</c> where the graph cannot take it
+    /// (max pooling, no <c>attention_mask</c> input, no [batch, tokens, hidden] output of fixed hidden size) and the
+    /// CPU pools instead.
+    /// </summary>
+    public static byte[]? TryAppend(byte[] model, SentencePooling pooling)
+    {
+        if (!Supports(pooling.Mode))
+        {
+            return null;
+        }
+        var proto = ModelProto.Parser.ParseFrom(model);
+        var graph = proto.Graph;
+        static int Rank(ValueInfoProto value) => value.Type?.TensorType?.Shape?.Dim.Count ?? 0;
+        var hidden = graph.Output.FirstOrDefault(o => o.Name == "last_hidden_state") ?? graph.Output.FirstOrDefault(o => Rank(o) == 3);
+        if (hidden is null || !graph.Input.Any(i => i.Name == "attention_mask") || graph.Output.Any(o => o.Name == OutputName))
+        {
+            return null;
+        }
+        var hiddenOutput = hidden.Name;
+        // Exported graphs often leave the hidden size symbolic; the session knows it, and checks truncate_dim.
+        var declared = Rank(hidden) == 3 ? hidden.Type.TensorType.Shape.Dim[2].DimValue : 0;
+        if (pooling.TruncateDimensions is < 1 || (declared > 0 && pooling.TruncateDimensions > declared))
+        {
+            return null;
+        }
+        var dimensions = pooling.TruncateDimensions ?? declared;
+        string Name(string what) => $"duckembed_pooling_{what}";
+        void Node(string op, string output, params string[] inputs) =>
+            graph.Node.Add(new NodeProto { OpType = op, Name = Name(output), Input = { inputs.Select(i => i.StartsWith("duckembed_", StringComparison.Ordinal) || i == hiddenOutput || i == "attention_mask" ? i : Name(i)) }, Output = { Name(output) } });
+        void Constant(string name, TensorProto tensor)
+        {
+            tensor.Name = Name(name);
+            graph.Initializer.Add(tensor);
+        }
+        Constant("shape_b1x", Int64s([0, 1, -1]));
+        Constant("shape_bx", Int64s([0, -1]));
+
+        // [batch, 1, hidden]: the pooled vector, before the cut and the normalisation.
+        if (pooling.Mode == PoolingMode.Mean)
+        {
+            Constant("shape_bx1", Int64s([0, -1, 1]));
+            Constant("min_count", TensorValues.FloatTensor("", [1e-9f], []));
+            var mask = new NodeProto
+            {
+                OpType = "Cast", Name = Name("mask"), Input = { "attention_mask" }, Output = { Name("mask") },
+                Attribute = { new AttributeProto { Name = "to", I = (long)TensorProto.Types.DataType.Float, Type = AttributeProto.Types.AttributeType.Int } },
+            };
+            graph.Node.Add(mask);
+            Node("Reshape", "mask_row", "mask", "shape_b1x");
+            Node("Reshape", "mask_column", "mask", "shape_bx1");
+            Node("MatMul", "sum", "mask_row", hiddenOutput);
+            Node("MatMul", "count", "mask_row", "mask_column");
+            Node("Max", "count_clamped", "count", "min_count");
+            Node("Div", "pooled", "sum", "count_clamped");
+        }
+        else
+        {
+            Constant("first_token", new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { 0 } });
+            var gather = new NodeProto { OpType = "Gather", Name = Name("first"), Input = { hiddenOutput, Name("first_token") }, Output = { Name("first") } };
+            gather.Attribute.Add(new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int });
+            graph.Node.Add(gather);
+            Node("Reshape", "pooled", "first", "shape_b1x");
+        }
+
+        var kept = "pooled";
+        if (pooling.TruncateDimensions is { } truncated && truncated != declared)
+        {
+            Constant("kept_dimensions", Int64s([.. Enumerable.Range(0, truncated).Select(d => (long)d)]));
+            var cut = new NodeProto { OpType = "Gather", Name = Name("cut"), Input = { Name("pooled"), Name("kept_dimensions") }, Output = { Name("cut") } };
+            cut.Attribute.Add(new AttributeProto { Name = "axis", I = 2, Type = AttributeProto.Types.AttributeType.Int });
+            graph.Node.Add(cut);
+            kept = "cut";
+        }
+
+        // x / max(‖x‖, 1e-12), as sentence-transformers' Normalize (torch.nn.functional.normalize); ‖x‖² as the
+        // product of the row [batch, 1, d] with itself as a column [batch, d, 1].
+        Constant("min_norm", TensorValues.FloatTensor("", [1e-12f], []));
+        Constant("shape_bx1_kept", Int64s([0, -1, 1]));
+        Node("Reshape", "kept_column", kept, "shape_bx1_kept");
+        Node("MatMul", "sum_of_squares", kept, "kept_column");
+        Node("Sqrt", "norm", "sum_of_squares");
+        Node("Max", "norm_clamped", "norm", "min_norm");
+        Node("Div", "normalized", kept, "norm_clamped");
+        graph.Node.Add(new NodeProto { OpType = "Reshape", Name = Name("output"), Input = { Name("normalized"), Name("shape_bx") }, Output = { OutputName } });
+
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        shape.Dim.Add(dimensions > 0 ? new TensorShapeProto.Types.Dimension { DimValue = dimensions } : new TensorShapeProto.Types.Dimension { DimParam = "dimensions" });
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = OutputName,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        });
+        return proto.ToByteArray();
+    }
+
+    private static TensorProto Int64s(long[] values) => new()
+    {
+        DataType = (int)TensorProto.Types.DataType.Int64,
+        Dims = { values.Length },
+        Int64Data = { values },
+    };
+}
