@@ -16,7 +16,11 @@ internal static class BenchFiles
     }
 
     /// <summary>An input DuckDB with table <c>texts(id BIGINT, text VARCHAR)</c> from the first <paramref name="count"/> lines of a JSONL file.</summary>
-    public static void MakeInput(string textsPath, int count, string databasePath)
+    public static void MakeInput(string textsPath, int count, string databasePath) =>
+        WriteInput(databasePath, RawOrtBenchmark.ReadTexts(textsPath, count).Select((text, i) => (i + 1L, text)));
+
+    /// <summary>A new DuckDB file with table <c>texts(id BIGINT, text VARCHAR)</c> holding <paramref name="rows"/>.</summary>
+    public static void WriteInput(string databasePath, IEnumerable<(long Id, string Text)> rows)
     {
         File.Delete(databasePath);
         using var connection = new DuckDBConnection($"Data Source={databasePath}");
@@ -27,11 +31,10 @@ internal static class BenchFiles
             create.ExecuteNonQuery();
         }
         using var appender = connection.CreateAppender("texts");
-        var id = 0L;
-        foreach (var text in RawOrtBenchmark.ReadTexts(textsPath, count))
+        foreach (var (id, text) in rows)
         {
             // DuckDB.NET ends a string at a NUL (the reference has some); UTF-8 bytes keep the whole text.
-            appender.CreateRow().AppendValue(++id).AppendValue(System.Text.Encoding.UTF8.GetBytes(text)).EndRow();
+            appender.CreateRow().AppendValue(id).AppendValue(System.Text.Encoding.UTF8.GetBytes(text)).EndRow();
         }
     }
 

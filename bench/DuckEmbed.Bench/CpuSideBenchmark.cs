@@ -68,23 +68,13 @@ internal static class CpuSideBenchmark
     {
         var texts = RawOrtBenchmark.ReadTexts(textsPath, int.MaxValue)
             .Select(t => firstLineOnly ? t.Split('\n', 2)[0] : t).ToList();
-        File.Delete(databasePath);
-        using var connection = new DuckDBConnection($"Data Source={databasePath}");
-        connection.Open();
-        using (var create = connection.CreateCommand())
-        {
-            create.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
-            create.ExecuteNonQuery();
-        }
-        using var appender = connection.CreateAppender("texts");
-        for (var i = 0L; i < rows; i++)
+        BenchFiles.WriteInput(databasePath, Enumerable.Range(0, rows).Select(i =>
         {
             var round = i / texts.Count;
-            var text = texts[(int)(i % texts.Count)];
+            var text = texts[i % texts.Count];
             // An odd multiplier is a bijection modulo 2^40: distinct ids, in no relation to the row order.
-            var id = (i * 0x9E3779B97L) & ((1L << 40) - 1);
-            appender.CreateRow().AppendValue(id).AppendValue(System.Text.Encoding.UTF8.GetBytes(round == 0 ? text : $"{text} ({round})")).EndRow();
-        }
+            return ((i * 0x9E3779B97L) & ((1L << 40) - 1), round == 0 ? text : $"{text} ({round})");
+        }));
     }
 
     /// <summary>Each stage alone, one thread, on the input's texts: read, tokenize, model call, pool. Prints rows/s of each.</summary>
