@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Tokenization;
+using Google.Protobuf;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -109,6 +110,21 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
         var model = source.ReadModel();
         var modelSha256 = ModelSource.Sha256(model);
+        try
+        {
+            return Create(source, options, logger, tokenizer, pooling, model, modelSha256, maxLength, promptText, cancellationToken);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            // What ONNX Runtime would say of it, said before the graph edits read it.
+            throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{source.Location}: ONNX Runtime cannot load it (not an ONNX model: {e.Message}). The model must be a sentence-transformer exported to ONNX (model.onnx), with its vocab.txt.", e);
+        }
+    }
+
+    private static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger logger, BertTokenizer tokenizer,
+        SentencePooling pooling, byte[] model, string modelSha256, int maxLength, string promptText, CancellationToken cancellationToken)
+    {
         byte[] Convert() => PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids, cancellationToken);
         var converted = options.Precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
             ? Convert()
