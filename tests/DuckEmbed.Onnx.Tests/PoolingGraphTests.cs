@@ -49,6 +49,19 @@ public sealed class PoolingGraphTests
     }
 
     [Fact]
+    public void The_additions_are_appended_to_the_models_bytes_and_read_back_as_one_graph()
+    {
+        var withPooling = PoolingGraph.TryAppend(Model, new SentencePooling(PoolingMode.Mean))!;
+
+        Assert.Equal(Model, withPooling.AsSpan(0, Model.Length).ToArray());
+        var (inputs, outputs) = PoolingGraph.ReadInterface(withPooling);
+        Assert.Contains(inputs, i => i.Name == "attention_mask");
+        Assert.Equal([.. PoolingGraph.ReadInterface(Model).Outputs.Select(o => o.Name), PoolingGraph.OutputName], outputs.Select(o => o.Name));
+        Assert.Contains(outputs, o => o.Name == "last_hidden_state");
+        Assert.Null(PoolingGraph.TryAppend(withPooling, new SentencePooling(PoolingMode.Mean)));
+    }
+
+    [Fact]
     public void Max_pooling_stays_on_the_cpu()
     {
         Assert.Null(PoolingGraph.TryAppend(Model, new SentencePooling(PoolingMode.Max)));

@@ -33,11 +33,10 @@ internal static class PoolingGraph
         {
             return null;
         }
-        var proto = ModelProto.Parser.ParseFrom(model);
-        var graph = proto.Graph;
+        var (inputs, outputs) = ReadInterface(model);
         static int Rank(ValueInfoProto value) => value.Type?.TensorType?.Shape?.Dim.Count ?? 0;
-        var hidden = graph.Output.FirstOrDefault(o => o.Name == "last_hidden_state") ?? graph.Output.FirstOrDefault(o => Rank(o) == 3);
-        if (hidden is null || !graph.Input.Any(i => i.Name == "attention_mask") || graph.Output.Any(o => o.Name == OutputName))
+        var hidden = outputs.FirstOrDefault(o => o.Name == "last_hidden_state") ?? outputs.FirstOrDefault(o => Rank(o) == 3);
+        if (hidden is null || !inputs.Any(i => i.Name == "attention_mask") || outputs.Any(o => o.Name == OutputName))
         {
             return null;
         }
@@ -49,6 +48,9 @@ internal static class PoolingGraph
             return null;
         }
         var dimensions = pooling.TruncateDimensions ?? declared;
+        // The additions only: appended to the model's bytes, protobuf merges this graph into the model's (its
+        // repeated fields are concatenated), so the 90 MB of weights are neither parsed nor written again.
+        var graph = new GraphProto();
         string Name(string what) => $"duckembed_pooling_{what}";
         void Node(string op, string output, params string[] inputs) =>
             graph.Node.Add(new NodeProto { OpType = op, Name = Name(output), Input = { inputs.Select(i => i.StartsWith("duckembed_", StringComparison.Ordinal) || i == hiddenOutput || i == "attention_mask" ? i : Name(i)) }, Output = { Name(output) } });
@@ -116,7 +118,49 @@ internal static class PoolingGraph
             Name = OutputName,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         });
-        return proto.ToByteArray();
+        return [.. model, .. new ModelProto { Graph = graph }.ToByteArray()];
+    }
+
+    /// <summary>
+    /// The graph's inputs and outputs, read without parsing its nodes and initializers: a scan of the model's
+    /// top-level fields to the graph, and of the graph's fields, skipping the rest.
+    /// </summary>
+    internal static (List<ValueInfoProto> Inputs, List<ValueInfoProto> Outputs) ReadInterface(byte[] model)
+    {
+        const int ModelGraphField = 7, GraphInputField = 11, GraphOutputField = 12;
+        var (inputs, outputs) = (new List<ValueInfoProto>(), new List<ValueInfoProto>());
+        var top = new CodedInputStream(model);
+        uint tag;
+        while ((tag = top.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) != ModelGraphField || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
+            {
+                top.SkipLastField();
+                continue;
+            }
+            // A buffer's stream counts positions from the buffer's start. The graph field may come more than once
+            // (protobuf merges them): each is read, then the scan goes on after it.
+            var length = top.ReadLength();
+            var start = (int)top.Position;
+            var graph = new CodedInputStream(model, start, length);
+            while ((tag = graph.ReadTag()) != 0)
+            {
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case GraphInputField:
+                        inputs.Add(ValueInfoProto.Parser.ParseFrom(graph.ReadBytes()));
+                        break;
+                    case GraphOutputField:
+                        outputs.Add(ValueInfoProto.Parser.ParseFrom(graph.ReadBytes()));
+                        break;
+                    default:
+                        graph.SkipLastField();
+                        break;
+                }
+            }
+            top = new CodedInputStream(model, start + length, model.Length - start - length);
+        }
+        return (inputs, outputs);
     }
 
     private static TensorProto Int64s(long[] values) => new()
