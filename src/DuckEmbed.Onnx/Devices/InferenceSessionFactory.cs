@@ -102,7 +102,7 @@ internal static class InferenceSessionFactory
                 ? $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)"
                 : $"the first run on CUDA device {deviceId} ({warmUp.Rows} texts of {warmUp.Length} tokens) failed: {FirstLine(e.Message)} — " +
                   "this ONNX Runtime has CUDA kernels for compute capability 7.5 to 12.0 (not a V100's 7.0 or a B200's 10.0), needs all of cuDNN 9, " +
-                  "and the largest batch must fit in the GPU's memory (lower BATCH_SIZE or max_batch_tokens)", e);
+                  "and the largest batch must fit in the GPU's memory (a smaller batch size or token budget)", e);
         }
         catch (OnnxRuntimeException e)
         {
