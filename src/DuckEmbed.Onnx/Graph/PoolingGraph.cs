@@ -24,8 +24,8 @@ internal static class PoolingGraph
 
     /// <summary>
     /// The model with the pooled output added (its other outputs stay), or <c>null</c> where the graph cannot take it
-    /// (max pooling, no <c>attention_mask</c> input, no [batch, tokens, hidden] output of fixed hidden size) and the
-    /// CPU pools instead.
+    /// (max pooling, no <c>attention_mask</c> input, no [batch, tokens, hidden] output, a <c>truncate_dim</c> beyond the
+    /// declared hidden size) and the CPU pools instead.
     /// </summary>
     public static byte[]? TryAppend(byte[] model, SentencePooling pooling)
     {
@@ -51,64 +51,64 @@ internal static class PoolingGraph
         // The additions only: appended to the model's bytes, protobuf merges this graph into the model's (its
         // repeated fields are concatenated), so the 90 MB of weights are neither parsed nor written again.
         var graph = new GraphProto();
-        string Name(string what) => $"duckembed_pooling_{what}";
-        void Node(string op, string output, params string[] inputs) =>
-            graph.Node.Add(new NodeProto { OpType = op, Name = Name(output), Input = { inputs.Select(i => i.StartsWith("duckembed_", StringComparison.Ordinal) || i == hiddenOutput || i == "attention_mask" ? i : Name(i)) }, Output = { Name(output) } });
+        // Every name this adds is prefixed, so none can meet one of the model's; the model's two it reads are
+        // passed as they are.
+        static string Own(string what) => $"duckembed_pooling_{what}";
+        void Node(string op, string output, string[] inputs, AttributeProto? attribute = null)
+        {
+            var node = new NodeProto { OpType = op, Name = Own(output), Input = { inputs }, Output = { Own(output) } };
+            if (attribute is not null)
+            {
+                node.Attribute.Add(attribute);
+            }
+            graph.Node.Add(node);
+        }
         void Constant(string name, TensorProto tensor)
         {
-            tensor.Name = Name(name);
+            tensor.Name = Own(name);
             graph.Initializer.Add(tensor);
         }
+        static AttributeProto Int(string name, long value) => new() { Name = name, I = value, Type = AttributeProto.Types.AttributeType.Int };
         Constant("shape_b1x", Int64s([0, 1, -1]));
+        Constant("shape_bx1", Int64s([0, -1, 1]));
         Constant("shape_bx", Int64s([0, -1]));
 
         // [batch, 1, hidden]: the pooled vector, before the cut and the normalisation.
         if (pooling.Mode == PoolingMode.Mean)
         {
-            Constant("shape_bx1", Int64s([0, -1, 1]));
             Constant("min_count", TensorValues.FloatTensor("", [1e-9f], []));
-            var mask = new NodeProto
-            {
-                OpType = "Cast", Name = Name("mask"), Input = { "attention_mask" }, Output = { Name("mask") },
-                Attribute = { new AttributeProto { Name = "to", I = (long)TensorProto.Types.DataType.Float, Type = AttributeProto.Types.AttributeType.Int } },
-            };
-            graph.Node.Add(mask);
-            Node("Reshape", "mask_row", "mask", "shape_b1x");
-            Node("Reshape", "mask_column", "mask", "shape_bx1");
-            Node("MatMul", "sum", "mask_row", hiddenOutput);
-            Node("MatMul", "count", "mask_row", "mask_column");
-            Node("Max", "count_clamped", "count", "min_count");
-            Node("Div", "pooled", "sum", "count_clamped");
+            Node("Cast", "mask", ["attention_mask"], Int("to", (long)TensorProto.Types.DataType.Float));
+            Node("Reshape", "mask_row", [Own("mask"), Own("shape_b1x")]);
+            Node("Reshape", "mask_column", [Own("mask"), Own("shape_bx1")]);
+            Node("MatMul", "sum", [Own("mask_row"), hiddenOutput]);
+            Node("MatMul", "count", [Own("mask_row"), Own("mask_column")]);
+            Node("Max", "count_clamped", [Own("count"), Own("min_count")]);
+            Node("Div", "pooled", [Own("sum"), Own("count_clamped")]);
         }
         else
         {
             Constant("first_token", new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { 0 } });
-            var gather = new NodeProto { OpType = "Gather", Name = Name("first"), Input = { hiddenOutput, Name("first_token") }, Output = { Name("first") } };
-            gather.Attribute.Add(new AttributeProto { Name = "axis", I = 1, Type = AttributeProto.Types.AttributeType.Int });
-            graph.Node.Add(gather);
-            Node("Reshape", "pooled", "first", "shape_b1x");
+            Node("Gather", "first", [hiddenOutput, Own("first_token")], Int("axis", 1));
+            Node("Reshape", "pooled", [Own("first"), Own("shape_b1x")]);
         }
 
-        var kept = "pooled";
+        var kept = Own("pooled");
         if (pooling.TruncateDimensions is { } truncated && truncated != declared)
         {
             Constant("kept_dimensions", Int64s([.. Enumerable.Range(0, truncated).Select(d => (long)d)]));
-            var cut = new NodeProto { OpType = "Gather", Name = Name("cut"), Input = { Name("pooled"), Name("kept_dimensions") }, Output = { Name("cut") } };
-            cut.Attribute.Add(new AttributeProto { Name = "axis", I = 2, Type = AttributeProto.Types.AttributeType.Int });
-            graph.Node.Add(cut);
-            kept = "cut";
+            Node("Gather", "cut", [kept, Own("kept_dimensions")], Int("axis", 2));
+            kept = Own("cut");
         }
 
         // x / max(‖x‖, 1e-12), as sentence-transformers' Normalize (torch.nn.functional.normalize); ‖x‖² as the
         // product of the row [batch, 1, d] with itself as a column [batch, d, 1].
         Constant("min_norm", TensorValues.FloatTensor("", [1e-12f], []));
-        Constant("shape_bx1_kept", Int64s([0, -1, 1]));
-        Node("Reshape", "kept_column", kept, "shape_bx1_kept");
-        Node("MatMul", "sum_of_squares", kept, "kept_column");
-        Node("Sqrt", "norm", "sum_of_squares");
-        Node("Max", "norm_clamped", "norm", "min_norm");
-        Node("Div", "normalized", kept, "norm_clamped");
-        graph.Node.Add(new NodeProto { OpType = "Reshape", Name = Name("output"), Input = { Name("normalized"), Name("shape_bx") }, Output = { OutputName } });
+        Node("Reshape", "kept_column", [kept, Own("shape_bx1")]);
+        Node("MatMul", "sum_of_squares", [kept, Own("kept_column")]);
+        Node("Sqrt", "norm", [Own("sum_of_squares")]);
+        Node("Max", "norm_clamped", [Own("norm"), Own("min_norm")]);
+        Node("Div", "normalized", [kept, Own("norm_clamped")]);
+        graph.Node.Add(new NodeProto { OpType = "Reshape", Name = Own("output"), Input = { Own("normalized"), Own("shape_bx") }, Output = { OutputName } });
 
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
