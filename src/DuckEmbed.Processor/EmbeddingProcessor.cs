@@ -1,6 +1,6 @@
-using DuckDB.NET.Data;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using DuckDB.NET.Data;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -246,6 +246,7 @@ public static class EmbeddingProcessor
         RunCounters counters, RecentVectors recent, CancellationToken cancellationToken)
     {
         var texts = new List<string>(window.Count);
+        var keys = new List<UInt128>(window.Count);
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         var slotOfRow = new int[window.Count];
         for (var i = 0; i < window.Count; i++)
@@ -259,17 +260,18 @@ public static class EmbeddingProcessor
             {
                 slotOfRow[i] = slot;
                 window.ReusedVectors++;
+                continue;
             }
-            else if (recent.TryGet(text, out var vector))
+            var key = RecentVectors.Key(text);
+            if (recent.TryGet(key, out var vector))
             {
                 window.Vectors[i] = vector;
                 window.ReusedVectors++;
+                continue;
             }
-            else
-            {
-                slots[text] = slotOfRow[i] = texts.Count;
-                texts.Add(text);
-            }
+            slots[text] = slotOfRow[i] = texts.Count;
+            texts.Add(text);
+            keys.Add(key);
         }
         if (texts.Count == 0)
         {
@@ -284,7 +286,7 @@ public static class EmbeddingProcessor
         for (var j = 0; j < texts.Count; j++)
         {
             counters.CheckDimensions(embeddings[j].Vector.Length);
-            recent.Add(texts[j], embeddings[j].Vector);
+            recent.Add(keys[j], embeddings[j].Vector);
         }
         for (var i = 0; i < window.Count; i++)
         {

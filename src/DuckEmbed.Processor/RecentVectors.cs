@@ -15,12 +15,11 @@ internal sealed class RecentVectors(int capacity)
 
     public int Capacity => capacity;
 
-    public bool TryGet(string text, out float[] vector) => _vectors.TryGetValue(Key(text), out vector!);
+    public bool TryGet(UInt128 key, out float[] vector) => _vectors.TryGetValue(key, out vector!);
 
     /// <summary>Remembers a copy of <paramref name="vector"/> (the generator's own memory may be reused or large).</summary>
-    public void Add(string text, ReadOnlyMemory<float> vector)
+    public void Add(UInt128 key, ReadOnlyMemory<float> vector)
     {
-        var key = Key(text);
         if (capacity == 0 || !_vectors.TryAdd(key, vector.ToArray()))
         {
             return;
@@ -34,5 +33,5 @@ internal sealed class RecentVectors(int capacity)
 
     // XxHash128 of the text's UTF-16 code units: byte-identical texts have the same key, and a collision between two
     // different texts among a run's is a 2^-128 chance per pair.
-    private static UInt128 Key(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()));
+    public static UInt128 Key(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()));
 }
