@@ -152,5 +152,6 @@ internal static class InferenceSessionFactory
         InterOpNumThreads = 1,
     };
 
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    /// <summary>ONNX Runtime's messages carry a stack of lines; the first says what failed.</summary>
+    internal static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

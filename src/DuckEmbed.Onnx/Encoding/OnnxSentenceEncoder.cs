@@ -7,8 +7,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace DuckEmbed.Onnx;
 
 /// <summary>
-/// Runs a BERT-style ONNX model on batches of token ids, each batch padded to its own longest text, and pools
-/// <c>last_hidden_state</c> into unit-length sentence embeddings.
+/// Runs a BERT-style ONNX model on batches of token ids, each batch padded to its own longest text, and returns
+/// unit-length sentence embeddings: the graph's own where <see cref="Graph.PoolingGraph"/> appended the pooling, else
+/// <c>last_hidden_state</c> pooled here.
 /// </summary>
 internal sealed class OnnxSentenceEncoder : IBatchEncoder
 {
@@ -22,7 +23,6 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     private readonly int _hiddenDimensions;
     private readonly bool _takesTokenTypes;
     private readonly string _hiddenStateOutput;
-    private readonly bool _pooledInGraph;
     private readonly int _padId;
     private readonly OrtMemoryInfo? _pinnedMemory;
     private readonly OrtAllocator _inputAllocator;
@@ -50,7 +50,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
             ? dimensions[^1]
             : throw new ModelLoadException(ModelSetting.ModelPath, "The model's hidden-state output has no fixed embedding size.");
         // A graph with DuckEmbed's pooling appended (PoolingGraph) gives [batch, dimensions]: nothing to pool here.
-        _pooledInGraph = session.OutputMetadata.ContainsKey(Graph.PoolingGraph.OutputName);
+        PoolsInGraph = session.OutputMetadata.ContainsKey(Graph.PoolingGraph.OutputName);
         Dimensions = pooling.TruncateDimensions is { } truncated
             ? truncated is > 0 && truncated <= _hiddenDimensions
                 ? truncated
@@ -71,7 +71,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
                 // Pinned memory only saves a staging copy; without it the inputs go from ordinary memory.
                 pinned.Dispose();
                 (logger ?? NullLogger.Instance).LogWarning("CUDA device {Device}: no pinned host memory ({Reason}); inputs are copied from ordinary memory",
-                    deviceId, e.Message.Split('\n', 2)[0].Trim());
+                    deviceId, InferenceSessionFactory.FirstLine(e.Message));
                 _inputAllocator = OrtAllocator.DefaultInstance;
             }
         }
@@ -85,7 +85,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     public int Dimensions { get; }
 
     /// <summary>Whether the graph pools (<see cref="Graph.PoolingGraph"/>) and only embeddings leave the model.</summary>
-    internal bool PoolsInGraph => _pooledInGraph;
+    internal bool PoolsInGraph { get; }
 
     /// <summary>Where the inputs are written before a run: <c>Cpu</c>, or <c>CudaPinned</c> on CUDA.</summary>
     internal string InputMemory => _inputAllocator.Info.Name;
@@ -129,7 +129,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         {
             binding.BindInput(TokenTypeIds, types);
         }
-        binding.BindOutputToDevice(_pooledInGraph ? Graph.PoolingGraph.OutputName : _hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
+        binding.BindOutputToDevice(PoolsInGraph ? Graph.PoolingGraph.OutputName : _hiddenStateOutput, OrtMemoryInfo.DefaultInstance);
         using var runOptions = new RunOptions();
         // Ctrl-C reaches a run in flight (a large batch on the CPU takes seconds): ONNX Runtime checks the flag
         // between operators and stops with an error, which is the cancellation it is.
@@ -145,7 +145,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
             }
         }
         using var outputs = binding.GetOutputValues();
-        if (_pooledInGraph)
+        if (PoolsInGraph)
         {
             outputs[0].GetTensorDataAsSpan<float>()[..(rows * Dimensions)].CopyTo(embeddings);
             return;
