@@ -27,7 +27,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     public int BatchesPerWindow { get; init; } = DefaultBatchesPerWindow;
 
     /// <summary>The processor's window for <paramref name="batchSize"/>: whole batches, at most <see cref="EmbeddingJob.MaxWindowSize"/> rows.</summary>
-    public int WindowSizeFor(int batchSize) => (int)Math.Min((long)batchSize * BatchesPerWindow, Math.Max(batchSize, EmbeddingJob.MaxWindowSize));
+    public int WindowSizeFor(int batchSize) => (int)Math.Min((long)batchSize * BatchesPerWindow, EmbeddingJob.MaxWindowSize);
 
     /// <summary>The model's prompt for the stored texts (<c>prompt</c>, e.g. <c>document</c>); <c>null</c> for none.</summary>
     public string? Prompt { get; init; }
