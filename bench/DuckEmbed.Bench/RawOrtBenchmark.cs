@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DuckEmbed.Onnx;
+using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 
@@ -15,6 +16,23 @@ namespace DuckEmbed.Bench;
 /// </summary>
 internal static class RawOrtBenchmark
 {
+    /// <summary>
+    /// The model as DuckEmbed runs it on the CPU, or without a piece for a before/after: <c>INT8_OUTLIERS=0</c> int8
+    /// as <c>quantize_dynamic</c> makes it (no calibrated outlier handling), <c>ATTENTION_FUSION=0</c> attention left unfused.
+    /// </summary>
+    private static byte[] Model(byte[] fp32, ModelPrecision precision, BertTokenizer tokenizer)
+    {
+        var fuse = Environment.GetEnvironmentVariable("ATTENTION_FUSION") != "0";
+        var model = precision switch
+        {
+            ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32),
+            ModelPrecision.Int8 => Int8Quantization.Quantize(fp32, ActivationCalibration.ChannelMaxima(
+                fp32, Int8Quantization.QuantizableInputs(fp32), CalibrationTexts.All.Select(text => tokenizer.Encode(text).Ids))),
+            _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids),
+        };
+        return fuse ? AttentionFusion.Apply(model).Model : model;
+    }
+
     public static void Run(string textsPath, int count, int batchSize, bool sorted, int threads)
     {
         var texts = ReadTexts(textsPath, count);
@@ -34,10 +52,7 @@ internal static class RawOrtBenchmark
             options.EnableProfiling = true;
         }
         var precision = Enum.Parse<ModelPrecision>(Environment.GetEnvironmentVariable("PRECISION") ?? "Fp32", ignoreCase: true);
-        // INT8_OUTLIERS=0: int8 as quantize_dynamic makes it, without the calibrated outlier handling (for the profile).
-        var model = precision == ModelPrecision.Int8 && Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0"
-            ? DuckEmbed.Onnx.Graph.Int8Quantization.Quantize(source.ReadModel())
-            : DuckEmbed.Onnx.Graph.PrecisionConversion.Apply(source.ReadModel(), precision, text => tokenizer.Encode(text).Ids);
+        var model = Model(source.ReadModel(), precision, tokenizer);
         using var session = new InferenceSession(model, options);
         Infer(session, [tokenizer.Encode("warm up")]);
 

@@ -17,7 +17,7 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
     /// Bump when a conversion changes what it writes (quantization scheme, calibration texts, thresholds), so that
     /// files of the old converter are not read.
     /// </summary>
-    internal const int ConverterVersion = 1;
+    internal const int ConverterVersion = 2;
 
     /// <summary>The converted model: read from the cache, or made by <paramref name="convert"/> and stored.</summary>
     public byte[] GetOrCreate(string modelSha256, ModelPrecision precision, int maxLength, Func<byte[]> convert)

@@ -29,7 +29,8 @@ internal static class Float16Conversion
         {
             throw new ModelLoadException(ModelSetting.Precision, "fp16: models with subgraphs (If, Loop, Scan) are not supported; use fp32.");
         }
-
+        // Before any constant turns half: the layer norms' ε must be read while it is still the model's.
+        LayerNormFusion.Apply(graph);
         foreach (var tensor in graph.Initializer)
         {
             ToFloat16(tensor);

@@ -10,8 +10,8 @@ internal static class PrecisionConversion
     public static byte[] Apply(byte[] model, ModelPrecision precision, Func<string, int[]> tokenize, CancellationToken cancellationToken = default) => precision switch
     {
         ModelPrecision.Fp32 => model,
-        ModelPrecision.Int8 => Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
-            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken)),
+        ModelPrecision.Int8 => AttentionFusion.Apply(Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
+            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken))).Model,
         ModelPrecision.Fp16 => Float16Conversion.Convert(model),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
     };

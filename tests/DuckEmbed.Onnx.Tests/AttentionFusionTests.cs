@@ -1,0 +1,93 @@
+using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Graph.Proto;
+using DuckEmbed.Onnx.Tokenization;
+using DuckEmbed.Tests;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Each attention block becomes one MultiHeadAttention, and the model computes what it computed before.</summary>
+public sealed class AttentionFusionTests
+{
+    private static readonly byte[] MiniLM = ModelSource.Bundled().ReadModel();
+
+    // Lengths from 1 to ~30 tokens in one batch: padding, which only the key padding mask keeps out, on every row but one.
+    private static readonly string[] Texts =
+        ["a", "a longer text, with punctuation and more words than the first one has, and then some more of them", "",
+         "[CLS] tokens [SEP] inside", "ünïcödé text"];
+
+    private static float[] LastHiddenState(byte[] model, string vocabularyFolder, out int hidden)
+    {
+        var vocabulary = vocabularyFolder.Length == 0 ? ModelSource.Bundled().ReadVocabulary()
+            : Vocabulary.Load(new StreamReader(Path.Combine(vocabularyFolder, "vocab.txt")));
+        var tokenizer = new BertTokenizer(vocabulary, 256);
+        using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, new SentencePooling(PoolingMode.Mean));
+        hidden = encoder.Dimensions;
+        var vectors = new float[Texts.Length * hidden];
+        encoder.Encode([.. Texts.Select(tokenizer.Encode)], vectors);
+        return vectors;
+    }
+
+    public static TheoryData<string> Models => new() { "MiniLM", "arctic-embed-xs" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Every_block_is_fused_and_the_vectors_stay_what_they_were(string name)
+    {
+        var (model, folder) = name == "MiniLM" ? (MiniLM, "") : (File.ReadAllBytes(Path.Combine(ArcticModel.Folder, "model.onnx")), ArcticModel.Folder);
+
+        var (fused, count) = AttentionFusion.Apply(model);
+
+        var nodes = ModelProto.Parser.ParseFrom(fused).Graph.Node;
+        Assert.Equal(6, count);
+        Assert.Equal(6, nodes.Count(n => n.OpType == "MultiHeadAttention"));
+        Assert.DoesNotContain(nodes, n => n.OpType is "Softmax" or "Transpose");
+        var before = LastHiddenState(model, folder, out var hidden);
+        var after = LastHiddenState(fused, folder, out _);
+        for (var row = 0; row < Texts.Length; row++)
+        {
+            var cosine = VectorMath.Cosine(before.AsSpan(row * hidden, hidden).ToArray(), after.AsSpan(row * hidden, hidden).ToArray());
+            Assert.True(cosine >= 0.999999, $"row {row}: cosine {cosine}");
+        }
+        Assert.InRange(after.Select((v, i) => Math.Abs(v - before[i])).Max(), 0, 1e-4);
+    }
+
+    [Fact]
+    public void A_mask_term_that_is_not_one_minus_the_mask_leaves_the_graph_as_it_was()
+    {
+        // (2 − mask) · c is not a padding mask: every key would be shifted, not only the padded ones.
+        var proto = ModelProto.Parser.ParseFrom(MiniLM);
+        var graph = proto.Graph;
+        var sub = graph.Node.Single(n => n.OpType == "Sub" && graph.Node.Any(c => c.OpType == "Cast" && c.Output[0] == n.Input[1]));
+        var one = graph.Node.Single(n => n.Output.Contains(sub.Input[0])).Attribute.Single().T;
+        one.RawData = ByteString.CopyFrom(BitConverter.GetBytes(2f));
+        var model = proto.ToByteArray();
+
+        var (result, count) = AttentionFusion.Apply(model);
+
+        Assert.Equal(0, count);
+        Assert.Same(model, result);
+    }
+
+    [Fact]
+    public void A_model_whose_mask_input_has_another_name_is_returned_as_it_was()
+    {
+        // The operator's key padding mask is the attention_mask input itself; under another name it is not known to be one.
+        var proto = ModelProto.Parser.ParseFrom(MiniLM);
+        proto.Graph.Input.Single(i => i.Name == "attention_mask").Name = "padding";
+        foreach (var node in proto.Graph.Node)
+        {
+            for (var i = 0; i < node.Input.Count; i++)
+            {
+                node.Input[i] = node.Input[i] == "attention_mask" ? "padding" : node.Input[i];
+            }
+        }
+        var model = proto.ToByteArray();
+
+        var (result, count) = AttentionFusion.Apply(model);
+
+        Assert.Equal(0, count);
+        Assert.Same(model, result);
+    }
+}

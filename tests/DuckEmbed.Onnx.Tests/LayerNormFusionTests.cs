@@ -1,0 +1,76 @@
+using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Graph.Proto;
+using DuckEmbed.Onnx.Tokenization;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DuckEmbed.Onnx.Tests;
+
+/// <summary>Spelt-out layer norms become LayerNormalization with the model's own ε, before fp16 could lose it.</summary>
+public sealed class LayerNormFusionTests
+{
+    private static readonly byte[] MiniLM = ModelSource.Bundled().ReadModel();
+
+    private static readonly string[] Texts = ["a", "a longer text, with punctuation and more words than the first", "", "ünïcödé text"];
+
+    /// <summary>MiniLM's ε as its export wrote it: the constant added to the variance.</summary>
+    private static float ExportedEpsilon()
+    {
+        var graph = ModelProto.Parser.ParseFrom(MiniLM).Graph;
+        var sqrt = graph.Node.First(n => n.OpType == "Sqrt");
+        var add = graph.Node.Single(n => n.Output.Contains(sqrt.Input[0]));
+        var constant = graph.Node.Single(n => n.Output.Contains(add.Input[1])).Attribute.Single().T;
+        return BitConverter.ToSingle(constant.RawData.Span);
+    }
+
+    private static float[] Embed(byte[] model)
+    {
+        var tokenizer = new BertTokenizer(ModelSource.Bundled().ReadVocabulary(), 256);
+        using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, new SentencePooling(PoolingMode.Mean));
+        var vectors = new float[Texts.Length * encoder.Dimensions];
+        encoder.Encode([.. Texts.Select(tokenizer.Encode)], vectors);
+        return vectors;
+    }
+
+    [Fact]
+    public void Fp16_carries_the_models_own_epsilon_into_every_layer_norm()
+    {
+        var epsilon = ExportedEpsilon();
+
+        var graph = ModelProto.Parser.ParseFrom(Float16Conversion.Convert(MiniLM)).Graph;
+
+        Assert.InRange(epsilon, 1e-13f, 1e-11f); // BERT's 1e-12, which fp16 cannot hold
+        var norms = graph.Node.Where(n => n.OpType == "LayerNormalization").ToList();
+        Assert.Equal(13, norms.Count); // the embeddings' and two per layer
+        Assert.All(norms, n => Assert.Equal(epsilon, n.Attribute.Single(a => a.Name == "epsilon").F));
+        Assert.DoesNotContain(graph.Node, n => n.OpType is "Sqrt" or "Pow" or "ReduceMean");
+    }
+
+    [Fact]
+    public void The_fused_norms_compute_what_the_spelt_out_ones_did()
+    {
+        var proto = ModelProto.Parser.ParseFrom(MiniLM);
+
+        var fused = LayerNormFusion.Apply(proto.Graph);
+
+        Assert.Equal(13, fused);
+        var before = Embed(MiniLM);
+        var after = Embed(proto.ToByteArray());
+        Assert.InRange(after.Select((v, i) => Math.Abs(v - before[i])).Max(), 0, 1e-5);
+    }
+
+    [Fact]
+    public void A_norm_that_squares_something_else_is_left_spelt_out()
+    {
+        // x − mean(x) squared is what makes it a variance; Pow of the input itself is some other formula.
+        var proto = ModelProto.Parser.ParseFrom(MiniLM);
+        var pow = proto.Graph.Node.First(n => n.OpType == "Pow");
+        var centre = proto.Graph.Node.Single(n => n.Output.Contains(pow.Input[0]));
+        pow.Input[0] = centre.Input[0];
+
+        var fused = LayerNormFusion.Apply(proto.Graph);
+
+        Assert.Equal(12, fused);
+        Assert.Contains(proto.Graph.Node, n => n == pow);
+    }
+}
