@@ -17,12 +17,18 @@ namespace DuckEmbed.Bench;
 internal static class RawOrtBenchmark
 {
     /// <summary>
-    /// The model as DuckEmbed runs it on the CPU, or without a piece for a before/after: <c>INT8_OUTLIERS=0</c> int8
-    /// as <c>quantize_dynamic</c> makes it (no calibrated outlier handling), <c>ATTENTION_FUSION=0</c> attention left unfused.
+    /// The model as DuckEmbed runs it on the CPU (attention fused for int8 only), or changed for a before/after:
+    /// <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
+    /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision.
     /// </summary>
     private static byte[] Model(byte[] fp32, ModelPrecision precision, BertTokenizer tokenizer)
     {
-        var fuse = Environment.GetEnvironmentVariable("ATTENTION_FUSION") != "0";
+        var fuse = Environment.GetEnvironmentVariable("ATTENTION_FUSION") switch
+        {
+            "0" => false,
+            "1" => true,
+            _ => precision == ModelPrecision.Int8,
+        };
         var model = precision switch
         {
             ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32),

@@ -1,4 +1,3 @@
-using DuckEmbed.Onnx.Graph;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
@@ -33,21 +32,13 @@ internal static class InferenceSessionFactory
         }
     }
 
-    private static List<DeviceSession> CreateCpu(byte[] model, SentenceEmbeddingOptions options)
-    {
-        // Measured on the CPU only (and int8's conversion, a CPU precision, has fused it already): CUDA keeps the
-        // graph it has been checked with.
-        if (options.Precision == ModelPrecision.Fp32)
-        {
-            model = AttentionFusion.Apply(model).Model;
-        }
-        return CreateEach(Enumerable.Repeat(0, options.CpuSessions), _ =>
+    private static List<DeviceSession> CreateCpu(byte[] model, SentenceEmbeddingOptions options) =>
+        CreateEach(Enumerable.Repeat(0, options.CpuSessions), _ =>
         {
             using var sessionOptions = BaseOptions();
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount;
             return new InferenceSession(model, sessionOptions);
         });
-    }
 
     private static List<DeviceSession> CreateCuda(byte[] model, SentenceEmbeddingOptions options, (int Rows, int Length) warmUp)
     {

@@ -8,8 +8,9 @@ namespace DuckEmbed.Onnx.Graph;
 /// of Q, K and V, Q·Kᵀ, scaling, the additive padding mask, <c>Softmax</c>, ·V and the head merge — by one
 /// <c>com.microsoft.MultiHeadAttention</c> on the projected Q, K and V. ONNX Runtime fuses attention at start-up
 /// only in the shapes of older exports (opset-11 <c>Unsqueeze</c>, constant reshape shapes, the bias second), so
-/// for today's exports it ran attention as a dozen kernels per layer: 30 % of fp32's time and over half of int8's.
-/// The Q, K and V projections stay separate <c>MatMul</c>s, so int8 quantizes them as before.
+/// for today's exports it ran attention as a dozen kernels per layer (transposes, Q·Kᵀ, mask add, softmax, ·V).
+/// The Q, K and V projections stay separate <c>MatMul</c>s, so int8 quantizes them as before. Used for int8
+/// (<see cref="PrecisionConversion"/>).
 /// </summary>
 /// <remarks>
 /// A block is replaced only when every piece matches: the mask must be <c>(1 − cast(mask[:, None, None, :])) · c</c>

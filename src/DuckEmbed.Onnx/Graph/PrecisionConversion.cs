@@ -1,6 +1,11 @@
 namespace DuckEmbed.Onnx.Graph;
 
 /// <summary>Turns the fp32 model into the one that runs at the chosen <see cref="ModelPrecision"/>.</summary>
+/// <remarks>
+/// int8 also gets its attention fused (<see cref="AttentionFusion"/>): +7 % on the CPU, and free, as the result is
+/// cached. fp32 does not: it was +4 % (within this machine's noise) for +0.9 s of start-up to parse and write the
+/// 90 MB graph on every run; nor fp16, a GPU precision, whose fused attention has never run on a GPU.
+/// </remarks>
 internal static class PrecisionConversion
 {
     /// <param name="model">The fp32 ONNX model.</param>
