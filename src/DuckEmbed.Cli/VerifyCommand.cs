@@ -1,3 +1,4 @@
+using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 
 namespace DuckEmbed.Cli;
@@ -5,6 +6,19 @@ namespace DuckEmbed.Cli;
 /// <summary><c>embed verify</c>: checks a finished output against its input and model; exit 0 only when all holds.</summary>
 internal static class VerifyCommand
 {
+    /// <summary>
+    /// How close a re-embedded sample must come to the stored vectors. fp32 gives the same vector whatever the batch;
+    /// int8 quantizes each batch's activations with that batch's range, so a text embedded among other texts moves a
+    /// little (lowest 0.9978 on the bundled example): its floor is the one int8 keeps to fp32 (README, Precision).
+    /// fp16 sums in another order on another batch shape: its floor to the reference.
+    /// </summary>
+    internal static double SampleCosineFloor(ModelPrecision precision) => precision switch
+    {
+        ModelPrecision.Int8 => 0.99,
+        ModelPrecision.Fp16 => 0.999,
+        _ => EmbeddingVerifier.DefaultMinimumSampleCosine,
+    };
+
     public static async Task<int> RunAsync(string configPath, int sampleRows, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
     {
         using var stop = new StopSignals();
@@ -14,9 +28,10 @@ internal static class VerifyCommand
             var settings = RunSettings.Load(configPath, environment);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging);
             var job = settings.Job with { GeneratorSettings = generator.Settings };
-            var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, stop.Token);
+            var floor = SampleCosineFloor(settings.Precision);
+            var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
             stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " +
-                $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6}");
+                $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {settings.Precision.ToString().ToLowerInvariant()})");
             foreach (var problem in report.Problems)
             {
                 stdout.WriteLine($"problem: {problem}");

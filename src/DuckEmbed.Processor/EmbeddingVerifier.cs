@@ -12,17 +12,21 @@ namespace DuckEmbed.Processor;
 /// </summary>
 public static class EmbeddingVerifier
 {
-    /// <summary>Lowest cosine between a stored vector and the same text embedded again.</summary>
-    public const double MinimumSampleCosine = 0.9999;
+    /// <summary>
+    /// Lowest cosine between a stored vector and the same text embedded again, for a model whose vectors do not depend
+    /// on the batch a text is in. A quantized model's do (int8 scales its activations per batch): pass its own floor.
+    /// </summary>
+    public const double DefaultMinimumSampleCosine = 0.9999;
 
     /// <summary>Checks the output of <paramref name="job"/>; problems are named in the report, not thrown.</summary>
     /// <param name="job">Input, output and names, as for the run that made the output.</param>
     /// <param name="generator">The model the output should have been made with; re-embeds the sample.</param>
     /// <param name="sampleRows">Rows drawn at random and embedded again.</param>
+    /// <param name="minimumSampleCosine">Lowest cosine a sampled row's new vector may have to its stored one.</param>
     /// <param name="cancellationToken">Stops the check.</param>
     /// <exception cref="EmbeddingJobException">The input or output cannot be read at all.</exception>
     public static async Task<VerificationReport> VerifyAsync(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator,
-        int sampleRows = 32, CancellationToken cancellationToken = default)
+        int sampleRows = 32, double minimumSampleCosine = DefaultMinimumSampleCosine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(generator);
@@ -76,12 +80,12 @@ public static class EmbeddingVerifier
             Problem(problems, notUnit, "vectors are not of unit length");
         }
 
-        var lowest = await CheckSampleAsync(connection, table, text, vector, generator, sampleRows, problems, cancellationToken).ConfigureAwait(false);
+        var lowest = await CheckSampleAsync(connection, table, text, vector, generator, sampleRows, minimumSampleCosine, problems, cancellationToken).ConfigureAwait(false);
         return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = lowest.Count, LowestSampleCosine = lowest.Cosine, Problems = problems };
     }
 
     private static async Task<(int Count, double Cosine)> CheckSampleAsync(DuckDBConnection connection, string table, string text, string vector,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int sampleRows, List<string> problems, CancellationToken cancellationToken)
+        IEmbeddingGenerator<string, Embedding<float>> generator, int sampleRows, double minimumSampleCosine, List<string> problems, CancellationToken cancellationToken)
     {
         var texts = new List<string>();
         var vectors = new List<float[]>();
@@ -101,8 +105,8 @@ public static class EmbeddingVerifier
         }
         var again = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
         var cosines = again.Select((embedding, i) => Cosine(embedding.Vector.Span, vectors[i])).ToList();
-        var below = cosines.Count(c => c < MinimumSampleCosine);
-        Problem(problems, below, $"of {texts.Count} sampled rows embed again to a vector below cosine {MinimumSampleCosine} of the stored one (lowest {cosines.Min():F6})");
+        var below = cosines.Count(c => c < minimumSampleCosine);
+        Problem(problems, below, $"of {texts.Count} sampled rows embed again to a vector below cosine {minimumSampleCosine} of the stored one (lowest {cosines.Min():F6})");
         return (texts.Count, cosines.Min());
     }
 

@@ -74,6 +74,38 @@ public sealed class EmbeddingVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sample_that_moves_a_little_fails_the_default_floor_and_passes_a_lower_one()
+    {
+        var job = await Finished();
+        using var drifting = new DriftingGenerator(new HashEmbeddingGenerator());
+
+        var strict = await EmbeddingVerifier.VerifyAsync(job, drifting);
+        var quantized = await EmbeddingVerifier.VerifyAsync(job, drifting, minimumSampleCosine: 0.99);
+
+        Assert.Contains(strict.Problems, p => p.StartsWith("32 of 32 sampled rows embed again to a vector below cosine 0.9999", StringComparison.Ordinal));
+        Assert.True(quantized.Passed, string.Join("; ", quantized.Problems));
+        Assert.InRange(quantized.LowestSampleCosine, 0.99, 0.9999);
+    }
+
+    /// <summary>The inner generator's vectors, each nudged along its first axis by 6 % of its length: cosine ~0.998 to the original.</summary>
+    private sealed class DriftingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+    {
+        public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+            EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var embeddings = await base.GenerateAsync(values, options, cancellationToken);
+            var nudged = new GeneratedEmbeddings<Embedding<float>>(embeddings.Count);
+            foreach (var embedding in embeddings)
+            {
+                var vector = embedding.Vector.ToArray();
+                vector[0] += 0.06f * MathF.Sqrt(vector.Sum(v => v * v));
+                nudged.Add(new Embedding<float>(vector));
+            }
+            return nudged;
+        }
+    }
+
+    [Fact]
     public async Task Another_model_is_named_by_its_provenance_and_its_sample()
     {
         var job = await Finished();
