@@ -1,5 +1,4 @@
 using DuckEmbed.Onnx.Graph;
-using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
 using Microsoft.ML.OnnxRuntime;
 
@@ -9,19 +8,6 @@ namespace DuckEmbed.Onnx.Tests;
 public sealed class PoolingGraphTests
 {
     private static readonly byte[] Model = ModelSource.Bundled().ReadModel();
-
-    private static readonly string[] Texts =
-        ["a", "a longer text, with punctuation and more words than the first", "", "[CLS] tokens [SEP] inside", "ünïcödé text"];
-
-    private static float[] Embed(byte[] model, SentencePooling pooling, out bool pooledInGraph)
-    {
-        var tokenizer = new BertTokenizer(ModelSource.Bundled().ReadVocabulary(), 256);
-        using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, pooling);
-        var vectors = new float[Texts.Length * encoder.Dimensions];
-        encoder.Encode([.. Texts.Select(tokenizer.Encode)], vectors);
-        pooledInGraph = encoder.PoolsInGraph;
-        return vectors;
-    }
 
     [Theory]
     [InlineData(PoolingMode.Mean, null)]
@@ -34,13 +20,13 @@ public sealed class PoolingGraphTests
         var withPooling = PoolingGraph.TryAppend(Model, pooling);
         Assert.NotNull(withPooling);
 
-        var onCpu = Embed(Model, pooling, out var cpuPooled);
-        var inGraph = Embed(withPooling, pooling, out var graphPooled);
+        var (onCpu, _, cpuPooled) = PaddedBatch.Embed(Model, pooling);
+        var (inGraph, _, graphPooled) = PaddedBatch.Embed(withPooling, pooling);
 
         Assert.False(cpuPooled);
         Assert.True(graphPooled);
         var dimensions = truncate ?? 384;
-        for (var row = 0; row < Texts.Length; row++)
+        for (var row = 0; row < PaddedBatch.Texts.Length; row++)
         {
             var cosine = VectorMath.Cosine(onCpu.AsSpan(row * dimensions, dimensions).ToArray(), inGraph.AsSpan(row * dimensions, dimensions).ToArray());
             Assert.True(cosine >= 0.999999, $"row {row}: cosine {cosine}");
