@@ -17,13 +17,13 @@ namespace DuckEmbed.Bench;
 internal static class RawOrtBenchmark
 {
     /// <summary>
-    /// The model as DuckEmbed runs it on the CPU (int8 with <see cref="GraphFusions"/>, fp32 without), or changed for a
-    /// before/after: <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
-    /// <c>FUSIONS=0</c> or <c>1</c> the graph left as exported or fused, whatever the precision.
+    /// The model as DuckEmbed runs it on the CPU (attention fused for int8 only), or changed for a before/after:
+    /// <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
+    /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision.
     /// </summary>
     private static byte[] Model(byte[] fp32, ModelPrecision precision, BertTokenizer tokenizer)
     {
-        var fuse = Environment.GetEnvironmentVariable("FUSIONS") switch
+        var fuse = Environment.GetEnvironmentVariable("ATTENTION_FUSION") switch
         {
             "0" => false,
             "1" => true,
@@ -36,7 +36,7 @@ internal static class RawOrtBenchmark
                 fp32, Int8Quantization.QuantizableInputs(fp32), CalibrationTexts.All.Select(text => tokenizer.Encode(text).Ids))),
             _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids),
         };
-        return fuse ? GraphFusions.Apply(model) : model;
+        return fuse ? AttentionFusion.Apply(model).Model : model;
     }
 
     public static void Run(string textsPath, int count, int batchSize, bool sorted, int threads)

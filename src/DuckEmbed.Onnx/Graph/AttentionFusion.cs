@@ -1,4 +1,5 @@
 using DuckEmbed.Onnx.Graph.Proto;
+using Google.Protobuf;
 
 namespace DuckEmbed.Onnx.Graph;
 
@@ -8,8 +9,8 @@ namespace DuckEmbed.Onnx.Graph;
 /// <c>com.microsoft.MultiHeadAttention</c> on the projected Q, K and V. ONNX Runtime fuses attention at start-up
 /// only in the shapes of older exports (opset-11 <c>Unsqueeze</c>, constant reshape shapes, the bias second), so
 /// for today's exports it ran attention as a dozen kernels per layer (transposes, Q·Kᵀ, mask add, softmax, ·V).
-/// The Q, K and V projections stay separate <c>MatMul</c>s, so int8 quantizes them as before. Part of
-/// <see cref="GraphFusions"/>.
+/// The Q, K and V projections stay separate <c>MatMul</c>s, so int8 quantizes them as before. Used for int8
+/// (<see cref="PrecisionConversion"/>).
 /// </summary>
 /// <remarks>
 /// A block is replaced only when every piece matches: the mask must be <c>(1 − cast(mask[:, None, None, :])) · c</c>
@@ -20,20 +21,23 @@ namespace DuckEmbed.Onnx.Graph;
 /// </remarks>
 internal static class AttentionFusion
 {
+    private const string MicrosoftDomain = "com.microsoft";
     private const string MaskInput = "attention_mask";
 
-    /// <summary>Fuses the graph's attention blocks in place; returns how many.</summary>
-    public static int Apply(GraphProto graph)
+    /// <summary>The model with its attention blocks fused, and how many it fused (0: the model is returned as it was).</summary>
+    public static (byte[] Model, int Fused) Apply(byte[] model)
     {
+        var proto = ModelProto.Parser.ParseFrom(model);
+        var graph = proto.Graph;
         if (!graph.Input.Any(i => i.Name == MaskInput))
         {
-            return 0;
+            return (model, 0);
         }
         var matcher = new BlockMatcher(new GraphIndex(graph));
         var blocks = graph.Node.Where(n => n.OpType == "Softmax").Select(matcher.MatchBlock).OfType<Block>().ToList();
         if (blocks.Count == 0)
         {
-            return 0;
+            return (model, 0);
         }
         var keyPaddingMask = MaskInput + "_int32";
         var cast = new NodeProto { OpType = "Cast", Name = keyPaddingMask + "_Cast", Input = { MaskInput }, Output = { keyPaddingMask } };
@@ -44,7 +48,7 @@ internal static class AttentionFusion
             var attention = new NodeProto
             {
                 OpType = "MultiHeadAttention",
-                Domain = ContribOperators.Domain,
+                Domain = MicrosoftDomain,
                 Name = block.Output + "_MultiHeadAttention",
                 Input = { block.Query, block.Key, block.Value, "", keyPaddingMask },
                 Output = { block.Output },
@@ -56,7 +60,11 @@ internal static class AttentionFusion
             graph.Node[merge] = attention;
         }
         GraphIndex.RemoveUnread(graph);
-        return blocks.Count;
+        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+        return (proto.ToByteArray(), blocks.Count);
     }
 
     /// <summary>One attention block: its projected inputs, its output (the head merge's), and its constants.</summary>

@@ -27,6 +27,8 @@ namespace DuckEmbed.Onnx.Graph;
 /// </remarks>
 internal static class Int8Quantization
 {
+    private const string MicrosoftDomain = "com.microsoft";
+
     /// <summary>A channel whose calibrated largest |value| exceeds this many times the median channel's is an outlier.</summary>
     internal const float OutlierRatio = 2.5f;
 
@@ -69,7 +71,10 @@ internal static class Int8Quantization
             }
         }
         rewrite.Finish(groups.SelectMany(g => g));
-        ContribOperators.Import(proto);
+        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
         return proto.ToByteArray();
     }
 
@@ -134,7 +139,7 @@ internal static class Int8Quantization
             Add(TensorValues.FloatTensor(output + "_weight_scale", scales, [columns]));
             _replacedWeights.Add(weight.Name);
             node.OpType = "DynamicQuantizeMatMul";
-            node.Domain = ContribOperators.Domain;
+            node.Domain = MicrosoftDomain;
             node.Input[0] = quantizedInput;
             node.Input[1] = output + "_weight_int8";
             node.Input.Add(output + "_weight_scale");

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The graph fused (GraphFusions: layer norms, residual adds into them, attention) or left as the export wrote it:
-# raw ONNX Runtime (tokenizer + session, sorted batches) on the same corpus texts, fp32 and int8, the four
-# alternating, REPEATS times; medians at the end.
-#   REPEATS=3 TEXTS=1000 bench/fusions.sh
+# Attention fused into MultiHeadAttention or left as the export wrote it: raw ONNX Runtime (tokenizer + session,
+# sorted batches) on the same corpus texts, fp32 and int8, the four alternating, REPEATS times; medians at the end.
+#   REPEATS=3 TEXTS=1000 bench/attention.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${DUCKEMBED_SHARED:-$root/../shared}
 texts=${TEXTS:-1000}
-work=$(mktemp -d /tmp/duckembed-fusions.XXXXXX)
+work=$(mktemp -d /tmp/duckembed-attention.XXXXXX)
 dotnet build "$root/bench/DuckEmbed.Bench" -c Release --nologo -v quiet >&2
 # (head closes the pipe early, so xz ends with SIGPIPE: check the count instead of the status)
 xz -dc "$shared/corpus/debian-descriptions.jsonl.xz" | head -n "$texts" >"$work/texts.jsonl" || true
@@ -15,8 +14,8 @@ xz -dc "$shared/corpus/debian-descriptions.jsonl.xz" | head -n "$texts" >"$work/
 for rep in $(seq "${REPEATS:-3}"); do
   for precision in fp32 int8; do
     for fusion in 0 1; do
-      FUSIONS=$fusion PRECISION=$precision dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" \
-        raw-ort "$work/texts.jsonl" "$texts" "${BATCH:-32}" sorted "${THREADS:-2}" 2>/dev/null | sed "s/^raw-ort /fusions rep=$rep fusion=$fusion /"
+      ATTENTION_FUSION=$fusion PRECISION=$precision dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" \
+        raw-ort "$work/texts.jsonl" "$texts" "${BATCH:-32}" sorted "${THREADS:-2}" 2>/dev/null | sed "s/^raw-ort /attention rep=$rep fusion=$fusion /"
     done
   done
 done | tee "$work/results.txt"
