@@ -21,7 +21,6 @@ namespace DuckEmbed.Onnx.Graph;
 /// </remarks>
 internal static class AttentionFusion
 {
-    private const string MicrosoftDomain = "com.microsoft";
     private const string MaskInput = "attention_mask";
 
     /// <summary>The model with its attention blocks fused, and how many it fused (0: the model is returned as it was).</summary>
@@ -48,7 +47,7 @@ internal static class AttentionFusion
             var attention = new NodeProto
             {
                 OpType = "MultiHeadAttention",
-                Domain = MicrosoftDomain,
+                Domain = ContribOperators.Domain,
                 Name = block.Output + "_MultiHeadAttention",
                 Input = { block.Query, block.Key, block.Value, "", keyPaddingMask },
                 Output = { block.Output },
@@ -60,10 +59,7 @@ internal static class AttentionFusion
             graph.Node[merge] = attention;
         }
         GraphIndex.RemoveUnread(graph);
-        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-        {
-            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
+        ContribOperators.Import(proto);
         return (proto.ToByteArray(), blocks.Count);
     }
 

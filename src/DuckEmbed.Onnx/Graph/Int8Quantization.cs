@@ -27,8 +27,6 @@ namespace DuckEmbed.Onnx.Graph;
 /// </remarks>
 internal static class Int8Quantization
 {
-    private const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>A channel whose calibrated largest |value| exceeds this many times the median channel's is an outlier.</summary>
     internal const float OutlierRatio = 2.5f;
 
@@ -71,10 +69,7 @@ internal static class Int8Quantization
             }
         }
         rewrite.Finish(groups.SelectMany(g => g));
-        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-        {
-            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
+        ContribOperators.Import(proto);
         return proto.ToByteArray();
     }
 
@@ -139,7 +134,7 @@ internal static class Int8Quantization
             Add(TensorValues.FloatTensor(output + "_weight_scale", scales, [columns]));
             _replacedWeights.Add(weight.Name);
             node.OpType = "DynamicQuantizeMatMul";
-            node.Domain = MicrosoftDomain;
+            node.Domain = ContribOperators.Domain;
             node.Input[0] = quantizedInput;
             node.Input[1] = output + "_weight_int8";
             node.Input.Add(output + "_weight_scale");
