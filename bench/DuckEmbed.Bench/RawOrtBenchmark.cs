@@ -33,8 +33,8 @@ internal static class RawOrtBenchmark
         {
             ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32),
             ModelPrecision.Int8 => Int8Quantization.Quantize(fp32, ActivationCalibration.ChannelMaxima(
-                fp32, Int8Quantization.QuantizableInputs(fp32), CalibrationTexts.All.Select(text => tokenizer.Encode(text).Ids))),
-            _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids),
+                fp32, Int8Quantization.QuantizableInputs(fp32), CalibrationTexts.All.Select(text => tokenizer.Encode(text).Ids.ToArray()))),
+            _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids.ToArray()),
         };
         return fuse ? AttentionFusion.Apply(model).Model : model;
     }
@@ -110,7 +110,7 @@ internal static class RawOrtBenchmark
         {
             for (var t = 0; t < batch[row].Ids.Length; t++)
             {
-                ids[row * length + t] = batch[row].Ids[t];
+                ids[row * length + t] = batch[row].Ids.Span[t];
                 mask[row * length + t] = 1;
             }
         }

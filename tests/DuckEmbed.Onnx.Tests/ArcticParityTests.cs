@@ -32,7 +32,7 @@ public sealed class ArcticParityTests(Xunit.Abstractions.ITestOutputHelper log)
         var lowest = 1.0;
         for (var i = 0; i < rows.Count; i++)
         {
-            Assert.Equal(rows[i].Tokens, tokenizer.Encode(promptText + rows[i].Text).Ids);
+            Assert.Equal(rows[i].Tokens, tokenizer.Encode(promptText + rows[i].Text).Ids.ToArray());
             lowest = Math.Min(lowest, VectorMath.Cosine(embeddings[i].Vector.Span, rows[i].Embedding));
         }
         log.WriteLine($"prompt {prompt ?? "none"}: {rows.Count} rows, token ids equal on all, lowest cosine {lowest:F6}");

@@ -3,9 +3,9 @@ namespace DuckEmbed.Onnx.Tests;
 /// <summary>The Hugging Face rules the reference rows exercise, pinned one by one on small inputs.</summary>
 public sealed class BertTokenizerTests(BundledModelFixture model) : IClassFixture<BundledModelFixture>
 {
-    private int[] Ids(string text) => model.Tokenizer.Encode(text).Ids;
+    private int[] Ids(string text) => model.Tokenizer.Encode(text).Ids.ToArray();
 
-    private int Id(string token) => model.Tokenizer.Encode(token).Ids[1];
+    private int Id(string token) => model.Tokenizer.Encode(token).Ids.Span[1];
 
     [Fact]
     public void Wraps_every_text_in_cls_and_sep_even_an_empty_one()
@@ -64,7 +64,7 @@ public sealed class BertTokenizerTests(BundledModelFixture model) : IClassFixtur
     {
         var encoded = model.Tokenizer.Encode(string.Join(' ', Enumerable.Repeat("word", 300)));
         Assert.Equal(256, encoded.Ids.Length);
-        Assert.Equal(102, encoded.Ids[^1]);
+        Assert.Equal(102, encoded.Ids.Span[^1]);
         Assert.True(encoded.Truncated);
         Assert.False(model.Tokenizer.Encode(string.Join(' ', Enumerable.Repeat("word", 254))).Truncated);
         Assert.True(model.Tokenizer.Encode(string.Join(' ', Enumerable.Repeat("word", 255))).Truncated);

@@ -38,7 +38,7 @@ public sealed class OnnxSentenceEncoderTests
         using var encoder = new OnnxSentenceEncoder(CpuSession(), padId: 0, ExecutionDevice.Cpu, new SentencePooling(PoolingMode.Mean));
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        var batch = Enumerable.Range(0, 8).Select(_ => new Tokenization.EncodedText([101, .. Enumerable.Repeat(2000, 200), 102], false)).ToList();
+        var batch = Enumerable.Range(0, 8).Select(_ => new Tokenization.EncodedText((int[])[101, .. Enumerable.Repeat(2000, 200), 102], false)).ToList();
 
         // The Terminate flag is set before the run starts, so ONNX Runtime stops at its first check.
         Assert.Throws<OperationCanceledException>(() => encoder.Encode(batch, new float[8 * 384], cancelled.Token));

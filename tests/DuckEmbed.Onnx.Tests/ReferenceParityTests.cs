@@ -16,7 +16,7 @@ public sealed class ReferenceParityTests(BundledModelFixture model, ITestOutputH
         var mismatches = new List<string>();
         foreach (var row in ReferenceRow.All)
         {
-            var ours = model.Tokenizer.Encode(row.Text).Ids;
+            var ours = model.Tokenizer.Encode(row.Text).Ids.ToArray();
             if (!ours.SequenceEqual(row.Tokens))
             {
                 var at = ours.Zip(row.Tokens).TakeWhile(p => p.First == p.Second).Count();

@@ -107,7 +107,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         var maskCells = mask.GetTensorMutableDataAsSpan<long>();
         for (var row = 0; row < rows; row++)
         {
-            var tokens = batch[row].Ids;
+            var tokens = batch[row].Ids.Span;
             var idRow = idCells.Slice(row * length, length);
             var maskRow = maskCells.Slice(row * length, length);
             for (var t = 0; t < tokens.Length; t++)

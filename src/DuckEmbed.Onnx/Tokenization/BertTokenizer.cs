@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DuckEmbed.Onnx.Tokenization;
@@ -14,8 +15,8 @@ internal sealed class BertTokenizer
     private readonly WordPieceTokenizer _wordPiece;
     private readonly (string Text, int Id)[] _specialTokens;
 
-    // One scratch state per thread, reused text after text: tokenizing allocates only the ids it returns (a fresh
-    // state per text was ~1.7 KB of lists and buffers for a 130-character text).
+    // One scratch state per thread, reused text after text: tokenizing into a caller's buffer allocates nothing (a
+    // fresh state per text was ~1.7 KB of lists and buffers for a 130-character text).
     [ThreadStatic]
     private static EncodingState? _threadState;
 
@@ -37,8 +38,26 @@ internal sealed class BertTokenizer
 
     public int PadId => _vocabulary.PadId;
 
-    /// <summary>Tokenizes one text into <c>[CLS] … [SEP]</c>, truncated to <see cref="MaxLength"/>.</summary>
+    /// <summary>Tokenizes one text into <c>[CLS] … [SEP]</c>, truncated to <see cref="MaxLength"/>, in an array of its own.</summary>
     public EncodedText Encode(string text)
+    {
+        var (state, truncated) = Tokenize(text);
+        return new EncodedText(state.Ids.ToArray(), truncated);
+    }
+
+    /// <summary>
+    /// Tokenizes one text into <paramref name="destination"/> (at least <see cref="MaxLength"/> long): how many ids it
+    /// wrote, and whether truncation cut the text. Allocates nothing.
+    /// </summary>
+    public (int Count, bool Truncated) Encode(string text, Span<int> destination)
+    {
+        var (state, truncated) = Tokenize(text);
+        CollectionsMarshal.AsSpan(state.Ids).CopyTo(destination);
+        return (state.Ids.Count, truncated);
+    }
+
+    /// <summary>The text's ids in this thread's scratch state (valid until its next call), and whether they were cut.</summary>
+    private (EncodingState State, bool Truncated) Tokenize(string text)
     {
         var state = _threadState ??= new EncodingState();
         state.Start(this);
@@ -70,7 +89,7 @@ internal sealed class BertTokenizer
             state.Ids.RemoveRange(contentLimit, state.Ids.Count - contentLimit);
         }
         state.Ids.Add(_vocabulary.SeparatorId);
-        return new EncodedText([.. state.Ids], truncated);
+        return (state, truncated);
     }
 
     // A StringBuilder may hold its text in several chunks; the pre-tokenizer wants one span.
