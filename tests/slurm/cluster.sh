@@ -18,6 +18,13 @@ if [[ "${1:-}" == "stop" ]]; then
   exit 0
 fi
 [[ "${1:-}" == "start" ]] || fail "usage: cluster.sh start|stop"
+# A node drained by an earlier run (a full disk, say) stays drained in the saved state; this throwaway cluster
+# puts it back in service, as its operator would.
+resume() { scontrol update NodeName="$(hostname -s)" State=RESUME >/dev/null 2>&1 || true; }
+if sinfo -h -o %T 2>/dev/null | grep -q drain; then
+  resume
+  for _ in $(seq 20); do sinfo -h -o %T 2>/dev/null | grep -q idle && break; sleep 0.5; done
+fi
 if sinfo -h -o %T 2>/dev/null | grep -q idle; then echo "cluster=running"; exit 0; fi
 [[ $(id -u) -eq 0 ]] || fail "starting Slurm needs root"
 export DEBIAN_FRONTEND=noninteractive
@@ -62,6 +69,7 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 slurmctld || fail "slurmctld did not start: $(tail -3 "$state/log/slurmctld.log" 2>/dev/null | tr '\n' ' ')"
 slurmd || fail "slurmd did not start: $(tail -3 "$state/log/slurmd.log" 2>/dev/null | tr '\n' ' ')"
+resume
 for _ in $(seq 60); do sinfo -h -o %T 2>/dev/null | grep -q idle && break; sleep 0.5; done
 sinfo -h -o %T | grep -q idle || fail "the node did not become idle: $(sinfo 2>&1 | tr '\n' ' ')"
 echo "cluster=started"
