@@ -26,7 +26,17 @@ internal static class ArcticModel
 
     private static string Make()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "duckembed-tests", "arctic-embed-xs-" + Environment.ProcessId);
+        var parent = Path.Combine(Path.GetTempPath(), "duckembed-tests");
+        var folder = Path.Combine(parent, "arctic-embed-xs-" + Environment.ProcessId);
+        // 87 MB per test process: removed when it exits, and any a killed test host left behind removed now.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(folder);
+        foreach (var left in Directory.Exists(parent) ? Directory.GetDirectories(parent, "arctic-embed-xs-*") : [])
+        {
+            if (int.TryParse(Path.GetFileName(left)["arctic-embed-xs-".Length..], out var pid) && !IsRunning(pid))
+            {
+                TryDelete(left);
+            }
+        }
         var shared = Path.Combine(TestPaths.Shared, "models", "snowflake-arctic-embed-xs");
         foreach (var file in Directory.GetFiles(shared, "*.json", SearchOption.AllDirectories))
         {
@@ -45,5 +55,33 @@ internal static class ArcticModel
             resource.CopyTo(file);
         }
         return folder;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Another process's files, or already gone: nothing to clean.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }
