@@ -100,11 +100,11 @@ internal static class CpuSideBenchmark
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         for (var start = 0; start < texts.Count; start += 1024)
         {
-            using var arena = new TokenArena(tokenizer.MaxLength);
+            using var arena = new TokenArena(tokenizer);
             var writer = new TokenArena.Writer();
             for (var i = start; i < Math.Min(texts.Count, start + 1024); i++)
             {
-                arena.Encode(tokenizer, texts[i], writer);
+                arena.Encode(texts[i], writer);
             }
         }
         var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;

@@ -32,8 +32,7 @@ internal static class RawOrtBenchmark
         var model = precision switch
         {
             ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32),
-            ModelPrecision.Int8 => Int8Quantization.Quantize(fp32, ActivationCalibration.ChannelMaxima(
-                fp32, Int8Quantization.QuantizableInputs(fp32), CalibrationTexts.All.Select(text => tokenizer.Encode(text).Ids.ToArray()))),
+            ModelPrecision.Int8 => PrecisionConversion.CalibratedInt8(fp32, text => tokenizer.Encode(text).Ids.ToArray()),
             _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids.ToArray()),
         };
         return fuse ? AttentionFusion.Apply(model).Model : model;

@@ -177,12 +177,12 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
         // On the CPU tokenizing is under 1 % of the time; next to one or more GPUs it is not, so it uses every core,
         // each writing the ids into its own pooled chunk of the arena: no allocation per text.
-        using var arena = new TokenArena(_tokenizer.MaxLength);
+        using var arena = new TokenArena(_tokenizer);
         var encoded = new EncodedText[texts.Count];
         Parallel.For(0, encoded.Length, new ParallelOptions { CancellationToken = cancellationToken }, () => new TokenArena.Writer(),
             (i, _, writer) =>
             {
-                encoded[i] = arena.Encode(_tokenizer, _promptText.Length == 0 ? texts[i] : _promptText + texts[i], writer);
+                encoded[i] = arena.Encode(_promptText.Length == 0 ? texts[i] : _promptText + texts[i], writer);
                 return writer;
             },
             _ => { });

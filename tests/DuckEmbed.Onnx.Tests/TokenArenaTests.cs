@@ -41,11 +41,11 @@ public sealed class TokenArenaTests(BundledModelFixture model) : IClassFixture<B
         var texts = Enumerable.Range(0, 12).SelectMany(_ => Texts).ToArray();
         var encoded = new EncodedText[texts.Length];
 
-        using (var arena = new TokenArena(tokenizer.MaxLength))
+        using (var arena = new TokenArena(tokenizer))
         {
             Parallel.For(0, texts.Length, () => new TokenArena.Writer(), (i, _, writer) =>
             {
-                encoded[i] = arena.Encode(tokenizer, texts[i], writer);
+                encoded[i] = arena.Encode(texts[i], writer);
                 return writer;
             }, _ => { });
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DuckEmbed.Onnx.Graph.Proto;
 
 namespace DuckEmbed.Onnx.Graph;
@@ -30,19 +29,9 @@ internal sealed class GraphIndex(GraphProto graph)
         Constant(name) is { } tensor && Values<T>(tensor) is [var value] ? value : null;
 
     /// <summary>The values of an int64 (<typeparamref name="T"/> long) or float tensor; null for another type.</summary>
-    public static T[]? Values<T>(TensorProto tensor) where T : unmanaged
-    {
-        var expected = typeof(T) == typeof(long) ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float;
-        if (tensor.DataType != (int)expected)
-        {
-            return null;
-        }
-        if (!tensor.RawData.IsEmpty)
-        {
-            return MemoryMarshal.Cast<byte, T>(tensor.RawData.Span).ToArray();
-        }
-        return typeof(T) == typeof(long) ? (T[])(object)tensor.Int64Data.ToArray() : (T[])(object)tensor.FloatData.ToArray();
-    }
+    public static T[]? Values<T>(TensorProto tensor) where T : unmanaged => typeof(T) == typeof(long)
+        ? tensor.DataType == (int)TensorProto.Types.DataType.Int64 ? (T[])(object)TensorValues.ReadInt64s(tensor) : null
+        : tensor.DataType == (int)TensorProto.Types.DataType.Float ? (T[])(object)TensorValues.ReadFloats(tensor) : null;
 
     /// <summary>
     /// The axes of an <c>Unsqueeze</c> or <c>ReduceMean</c>: its attribute (older opsets) or its constant second input.
@@ -77,5 +66,6 @@ internal sealed class GraphIndex(GraphProto graph)
         }
     }
 
-    private static bool IsOnnx(NodeProto node) => node.Domain is "" or "ai.onnx";
+    /// <summary>Whether <paramref name="node"/> is a standard ONNX operator (not a contrib or custom one).</summary>
+    public static bool IsOnnx(NodeProto node) => node.Domain is "" or "ai.onnx";
 }

@@ -35,7 +35,7 @@ internal static class LayerNormFusion
     /// <summary>The <c>LayerNormalization</c> that computes what the final <c>Add</c> (of β) computes, or null.</summary>
     private static NodeProto? Match(GraphIndex index, NodeProto addBeta)
     {
-        if (addBeta.OpType != "Add" || addBeta.Domain is not ("" or "ai.onnx") || addBeta.Input.Count != 2)
+        if (addBeta.OpType != "Add" || !GraphIndex.IsOnnx(addBeta) || addBeta.Input.Count != 2)
         {
             return null;
         }

@@ -15,9 +15,13 @@ internal static class PrecisionConversion
     public static byte[] Apply(byte[] model, ModelPrecision precision, Func<string, int[]> tokenize, CancellationToken cancellationToken = default) => precision switch
     {
         ModelPrecision.Fp32 => model,
-        ModelPrecision.Int8 => AttentionFusion.Apply(Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
-            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken))).Model,
+        ModelPrecision.Int8 => AttentionFusion.Apply(CalibratedInt8(model, tokenize, cancellationToken)).Model,
         ModelPrecision.Fp16 => Float16Conversion.Convert(model),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
     };
+
+    /// <summary>int8 with its outlier channels found on the calibration texts, before any fusion.</summary>
+    internal static byte[] CalibratedInt8(byte[] model, Func<string, int[]> tokenize, CancellationToken cancellationToken = default) =>
+        Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
+            model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken));
 }

@@ -12,14 +12,14 @@ internal sealed class TokenArena : IDisposable
     // 64 Ki ids (256 KB): a few hundred texts per chunk, and below ArrayPool.Shared's largest pooled size.
     private const int ChunkSize = 1 << 16;
 
-    private readonly int _maxLength;
+    private readonly BertTokenizer _tokenizer;
     private readonly List<int[]> _chunks = [];
 
-    /// <param name="maxLength">The most ids one text can have (the tokenizer's <see cref="BertTokenizer.MaxLength"/>).</param>
-    public TokenArena(int maxLength)
+    /// <param name="tokenizer">Writes the ids; a chunk must hold its longest text (<see cref="BertTokenizer.MaxLength"/>).</param>
+    public TokenArena(BertTokenizer tokenizer)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, ChunkSize);
-        _maxLength = maxLength;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokenizer.MaxLength, ChunkSize);
+        _tokenizer = tokenizer;
     }
 
     /// <summary>One thread's place to write (<c>Parallel.For</c>'s local state): the chunk it is filling and how far.</summary>
@@ -30,9 +30,9 @@ internal sealed class TokenArena : IDisposable
     }
 
     /// <summary>Tokenizes <paramref name="text"/> into <paramref name="writer"/>'s chunk; the ids stay until <see cref="Dispose"/>.</summary>
-    public EncodedText Encode(BertTokenizer tokenizer, string text, Writer writer)
+    public EncodedText Encode(string text, Writer writer)
     {
-        if (writer.Chunk.Length - writer.Used < _maxLength)
+        if (writer.Chunk.Length - writer.Used < _tokenizer.MaxLength)
         {
             writer.Chunk = ArrayPool<int>.Shared.Rent(ChunkSize);
             writer.Used = 0;
@@ -41,7 +41,7 @@ internal sealed class TokenArena : IDisposable
                 _chunks.Add(writer.Chunk);
             }
         }
-        var (count, truncated) = tokenizer.Encode(text, writer.Chunk.AsSpan(writer.Used));
+        var (count, truncated) = _tokenizer.Encode(text, writer.Chunk.AsSpan(writer.Used));
         var ids = writer.Chunk.AsMemory(writer.Used, count);
         writer.Used += count;
         return new EncodedText(ids, truncated);
