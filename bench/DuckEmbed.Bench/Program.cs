@@ -13,6 +13,7 @@ using DuckEmbed.Processor;
 //   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
+//   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 var mode = args.Length > 0 ? args[0] : "";
 // The real embeddings the output-side benchmarks write: the argument at ARGUMENT, or the reference set's.
@@ -67,6 +68,10 @@ switch (mode)
         break;
     case "cpu-stages":
         CpuSideBenchmark.Stages(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+        break;
+    case "simulated-device":
+        await SimulatedDeviceBenchmark.RunAsync(args[1], double.Parse(args[2], CultureInfo.InvariantCulture),
+            int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
         break;
     case "check":
         BenchFiles.Check(args[1], args[2], args[3]);

@@ -68,6 +68,20 @@ public sealed record EmbeddingJob
     /// </summary>
     public int Writers { get; init; } = DefaultWriters;
 
+    /// <summary>Default of <see cref="GeneratorCalls"/>.</summary>
+    public const int DefaultGeneratorCalls = 2;
+
+    /// <summary>Most <see cref="GeneratorCalls"/>.</summary>
+    public const int MaxGeneratorCalls = 8;
+
+    /// <summary>
+    /// Windows with the generator at once (concurrent <c>GenerateAsync</c> calls, which Microsoft.Extensions.AI
+    /// expects every generator to support). With two, a generator prepares the next window — tokenizes it — while
+    /// its device still runs the one before, so a GPU does not wait for the CPU between windows. Windows then finish
+    /// out of id order, which resuming does not mind.
+    /// </summary>
+    public int GeneratorCalls { get; init; } = DefaultGeneratorCalls;
+
     /// <summary>
     /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its
     /// generator. Recorded in the output with the model id and dimensions; resuming with different values is refused.

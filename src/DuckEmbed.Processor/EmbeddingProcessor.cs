@@ -8,8 +8,8 @@ namespace DuckEmbed.Processor;
 
 /// <summary>
 /// Embeds the texts of a DuckDB table into a new DuckDB table with any embedding generator. Reading, embedding
-/// and writing run as stages joined by bounded channels, so the generator never waits on DuckDB; several writers
-/// commit windows side by side. Each window of rows is committed in one transaction, and a run resumes with the
+/// and writing run as stages joined by bounded channels, so the generator never waits on DuckDB; it is given the
+/// next window while it still embeds one, and several writers commit windows side by side. Each window of rows is committed in one transaction, and a run resumes with the
 /// input rows whose ids are not in the output, so a run that stops for any reason, whatever order its windows
 /// committed in, loses and repeats no row.
 /// </summary>
@@ -47,7 +47,7 @@ public static class EmbeddingProcessor
     /// <summary>Runs <paramref name="job"/> to the end, resuming after whatever an earlier run committed.</summary>
     /// <param name="job">Input, output and names.</param>
     /// <param name="generator">Turns texts into embeddings; called once per window with up to
-    /// <see cref="EmbeddingJob.WindowSize"/> texts.</param>
+    /// <see cref="EmbeddingJob.WindowSize"/> texts, for up to <see cref="EmbeddingJob.GeneratorCalls"/> windows at once.</param>
     /// <param name="logger">Receives what the run does.</param>
     /// <param name="progress">Told after every committed window.</param>
     /// <param name="cancellationToken">Stops the run at a committed window boundary (the windows already embedded are committed first).</param>
@@ -90,7 +90,7 @@ public static class EmbeddingProcessor
             try
             {
                 writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, counters, timer,
+                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, job.GeneratorCalls, counters, timer,
                     logger, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -125,6 +125,11 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException(JobSetting.Writers, $"The number of writers must be from 1 to {EmbeddingJob.MaxWriters}, not {job.Writers}.");
         }
+        if (job.GeneratorCalls is < 1 or > EmbeddingJob.MaxGeneratorCalls)
+        {
+            throw new EmbeddingJobException(JobSetting.GeneratorCalls,
+                $"The number of windows with the generator at once must be from 1 to {EmbeddingJob.MaxGeneratorCalls}, not {job.GeneratorCalls}.");
+        }
         if (job.WindowSize is < 1 or > EmbeddingJob.MaxWindowSize)
         {
             throw new EmbeddingJobException(JobSetting.WindowSize,
@@ -138,7 +143,7 @@ public static class EmbeddingProcessor
     /// others, and its error is the one reported.
     /// </summary>
     private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection?> writers,
-        IEmbeddingGenerator<string, Embedding<float>> generator, RunCounters counters, SimpleTimer timer, ILogger logger,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, SimpleTimer timer, ILogger logger,
         IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -147,7 +152,7 @@ public static class EmbeddingProcessor
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
         {
             SingleReader = writers.Count == 1,
-            SingleWriter = true,
+            SingleWriter = generatorCalls == 1,
         });
 
         var reading = RunStageAsync(read.Writer, async token =>
@@ -157,14 +162,8 @@ public static class EmbeddingProcessor
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
         }, stop);
-        var embedding = RunStageAsync(embedded.Writer, async token =>
-        {
-            await foreach (var window in read.Reader.ReadAllAsync(token).ConfigureAwait(false))
-            {
-                await EmbedWindowAsync(generator, window, counters, recent, token).ConfigureAwait(false);
-                await embedded.Writer.WriteAsync(window, token).ConfigureAwait(false);
-            }
-        }, stop);
+        var embedding = RunStageAsync(embedded.Writer,
+            token => EmbedWindowsAsync(read.Reader, embedded.Writer, generator, generatorCalls, counters, recent, stop, token), stop);
 
         var writing = writers.Select(connection => Task.Run(async () =>
         {
@@ -211,6 +210,54 @@ public static class EmbeddingProcessor
         }
     }
 
+    /// <summary>
+    /// The embedding stage: windows planned in order (which rows reuse which vector), and up to
+    /// <paramref name="generatorCalls"/> of them with the generator at once, each passed on as soon as it is embedded.
+    /// A failing call stops the stage, and its own error, not the cancellation it caused, is the one that comes out.
+    /// </summary>
+    private static async Task EmbedWindowsAsync(ChannelReader<RowWindow> windows, ChannelWriter<RowWindow> embedded,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, RecentVectors recent,
+        CancellationTokenSource stop, CancellationToken cancellationToken)
+    {
+        var calls = new List<Task>(generatorCalls);
+        async Task EmbedAndPassOnAsync(WindowEmbedding plan)
+        {
+            try
+            {
+                await plan.EmbedAsync(generator, counters.CheckDimensions, cancellationToken).ConfigureAwait(false);
+                await embedded.WriteAsync(plan.Window, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        try
+        {
+            await foreach (var window in windows.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (calls.Count == generatorCalls)
+                {
+                    var done = await Task.WhenAny(calls).ConfigureAwait(false);
+                    calls.Remove(done);
+                    await done.ConfigureAwait(false);
+                }
+                calls.Add(EmbedAndPassOnAsync(WindowEmbedding.Plan(window, recent)));
+            }
+            await Task.WhenAll(calls).ConfigureAwait(false);
+        }
+        catch when (calls.Count > 0)
+        {
+            await Task.WhenAll(calls).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (calls.Select(c => c.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
+            {
+                ExceptionDispatchInfo.Throw(cause);
+            }
+            throw;
+        }
+    }
+
     // "Done" only for rows the database holds: count them back rather than trust the tally.
     private static void ConfirmCommitted(OutputTable outputTable, EmbeddingRunSummary summary)
     {
@@ -237,112 +284,4 @@ public static class EmbeddingProcessor
                 throw;
             }
         });
-
-    /// <summary>
-    /// Embeds a window's texts, each distinct text once: a text repeated in the window, or embedded in a recent window
-    /// (<paramref name="recent"/>), gets the vector it got then.
-    /// </summary>
-    private static async Task EmbedWindowAsync(IEmbeddingGenerator<string, Embedding<float>> generator, RowWindow window,
-        RunCounters counters, RecentVectors recent, CancellationToken cancellationToken)
-    {
-        var texts = new List<string>(window.Count);
-        var keys = new List<UInt128>(window.Count);
-        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
-        var slotOfRow = new int[window.Count];
-        for (var i = 0; i < window.Count; i++)
-        {
-            slotOfRow[i] = -1;
-            if (window.Texts[i] is not { } text)
-            {
-                continue;
-            }
-            if (slots.TryGetValue(text, out var slot))
-            {
-                slotOfRow[i] = slot;
-                window.ReusedVectors++;
-                continue;
-            }
-            var key = RecentVectors.Key(text);
-            if (recent.TryGet(key, out var vector))
-            {
-                window.Vectors[i] = vector;
-                window.ReusedVectors++;
-                continue;
-            }
-            slots[text] = slotOfRow[i] = texts.Count;
-            texts.Add(text);
-            keys.Add(key);
-        }
-        if (texts.Count == 0)
-        {
-            return;
-        }
-
-        var embeddings = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (embeddings.Count != texts.Count)
-        {
-            throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {texts.Count} texts.");
-        }
-        for (var j = 0; j < texts.Count; j++)
-        {
-            counters.CheckDimensions(embeddings[j].Vector.Length);
-            recent.Add(keys[j], embeddings[j].Vector);
-        }
-        for (var i = 0; i < window.Count; i++)
-        {
-            if (slotOfRow[i] >= 0)
-            {
-                window.Vectors[i] = embeddings[slotOfRow[i]].Vector;
-            }
-        }
-        window.Tokens = embeddings.Usage?.InputTokenCount ?? 0;
-        window.TruncatedTexts = embeddings.Usage?.AdditionalCounts?.TryGetValue(TruncatedTextsUsageKey, out var cut) == true ? cut : 0;
-    }
-
-    /// <summary>The run's tallies; written by the writer stage, dimensions checked by the embedding stage.</summary>
-    private sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows)
-    {
-        private int _dimensions;
-        private long _written;
-        private long _nullTexts;
-        private long _tokens;
-        private long _truncated;
-        private long _reused;
-
-        public void CheckDimensions(int length)
-        {
-            var first = Interlocked.CompareExchange(ref _dimensions, length, 0);
-            if (length == 0 || (first != 0 && first != length))
-            {
-                throw new InvalidOperationException($"The embedding generator returned a vector of {length} floats after vectors of {first}.");
-            }
-        }
-
-        public void Committed(RowWindow window)
-        {
-            _written += window.Count;
-            _tokens += window.Tokens;
-            _truncated += window.TruncatedTexts;
-            _reused += window.ReusedVectors;
-            for (var i = 0; i < window.Count; i++)
-            {
-                _nullTexts += window.Texts[i] is null ? 1 : 0;
-            }
-        }
-
-        public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _written, rowsAtEnd, _written, elapsed);
-
-        public EmbeddingRunSummary Summary(TimeSpan elapsed) => new()
-        {
-            InputRows = inputRows,
-            RowsAlreadyPresent = rowsPresent,
-            RowsWritten = _written,
-            NullTexts = _nullTexts,
-            TruncatedTexts = _truncated,
-            ReusedVectors = _reused,
-            Tokens = _tokens,
-            Dimensions = _dimensions,
-            Elapsed = elapsed,
-        };
-    }
 }

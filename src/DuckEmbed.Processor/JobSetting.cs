@@ -36,6 +36,9 @@ public enum JobSetting
     /// <summary><see cref="EmbeddingJob.Writers"/>.</summary>
     Writers,
 
+    /// <summary><see cref="EmbeddingJob.GeneratorCalls"/>.</summary>
+    GeneratorCalls,
+
     /// <summary><see cref="EmbeddingJob.DuckDbMemoryLimit"/>.</summary>
     DuckDbMemoryLimit,
 

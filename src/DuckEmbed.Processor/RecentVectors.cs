@@ -1,33 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// The vectors of the texts embedded most recently, by a 128-bit hash of the text, so that a text repeated across
-/// windows is embedded once. Bounded: the oldest entry goes when a new one comes in, so memory stays flat whatever
-/// the table's size (<see cref="Capacity"/> × the vector's floats).
+/// The texts embedded most recently, by a 128-bit hash of the text, each with its vector once the window that embeds
+/// it has it, so that a text repeated across windows is embedded once, even when the earlier window is still with
+/// the generator. Bounded: the oldest entry goes when a new one comes in, so memory stays flat whatever the table's
+/// size (the capacity × the vector's floats). Safe to use from several threads.
 /// </summary>
 internal sealed class RecentVectors(int capacity)
 {
-    private readonly Dictionary<UInt128, float[]> _vectors = new(capacity);
+    private readonly Lock _lock = new();
+    private readonly Dictionary<UInt128, Entry> _entries = new(capacity);
     private readonly Queue<UInt128> _order = new(capacity);
 
     public int Capacity => capacity;
 
-    public bool TryGet(UInt128 key, out float[] vector) => _vectors.TryGetValue(key, out vector!);
-
-    /// <summary>Remembers a copy of <paramref name="vector"/> (the generator's own memory may be reused or large).</summary>
-    public void Add(UInt128 key, ReadOnlyMemory<float> vector)
+    /// <summary>A text's vector, set by the window that embeds it before <see cref="Ready"/> completes.</summary>
+    public sealed class Entry(Task ready)
     {
-        if (capacity == 0 || !_vectors.TryAdd(key, vector.ToArray()))
+        private float[]? _vector;
+
+        /// <summary>Completes when <see cref="Vector"/> is set; faults or is cancelled if that window's embedding did.</summary>
+        public Task Ready => ready;
+
+        public float[] Vector => _vector ?? throw new InvalidOperationException("The vector is not embedded yet; await Ready first.");
+
+        /// <summary>Keeps a copy of <paramref name="vector"/> (the generator's own memory may be reused or large).</summary>
+        public void Set(ReadOnlyMemory<float> vector) => _vector = vector.ToArray();
+    }
+
+    public bool TryGet(UInt128 key, [NotNullWhen(true)] out Entry? entry)
+    {
+        lock (_lock)
         {
-            return;
+            return _entries.TryGetValue(key, out entry);
         }
-        _order.Enqueue(key);
-        if (_order.Count > capacity)
+    }
+
+    /// <summary>
+    /// Adds the text of <paramref name="key"/>, whose vector its window will set once <paramref name="ready"/>
+    /// completes; <c>null</c> if there is no room for any (capacity 0) or the text is already there.
+    /// </summary>
+    public Entry? Reserve(UInt128 key, Task ready)
+    {
+        if (capacity == 0)
         {
-            _vectors.Remove(_order.Dequeue());
+            return null;
+        }
+        lock (_lock)
+        {
+            var entry = new Entry(ready);
+            if (!_entries.TryAdd(key, entry))
+            {
+                return null;
+            }
+            _order.Enqueue(key);
+            if (_order.Count > capacity)
+            {
+                _entries.Remove(_order.Dequeue());
+            }
+            return entry;
         }
     }
 

@@ -6,6 +6,8 @@ namespace DuckEmbed.Onnx.Tests;
 /// <summary>Batches shared among several devices (one per GPU), with fake devices and with two real CPU sessions.</summary>
 public sealed class EncoderPoolTests
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     /// <summary>A device that writes (text length, its own number) for every text and records the batches it ran.</summary>
     private sealed class FakeDevice(int number, Action<int>? onRun = null) : IBatchEncoder
     {
@@ -87,6 +89,44 @@ public sealed class EncoderPoolTests
 
         Assert.ThrowsAny<OperationCanceledException>(() => pool.Run(texts, Plan(texts, batchSize: 1), new float[texts.Length * 2], cancel.Token));
         Assert.True(devices.Sum(d => d.Batches.Count) < 400);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Calls_at_once_never_run_two_batches_on_one_device_and_each_gets_its_own_embeddings(int deviceCount)
+    {
+        var running = new int[deviceCount + 1];
+        var overlaps = 0;
+        void Run(int device)
+        {
+            if (Interlocked.Increment(ref running[device]) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+            Thread.Sleep(2);
+            Interlocked.Decrement(ref running[device]);
+        }
+        var devices = Enumerable.Range(1, deviceCount).Select(n => new FakeDevice(n, _ => Run(n))).ToArray();
+        using var pool = new EncoderPool(devices);
+        var calls = Enumerable.Range(0, 4).Select(c => Texts(30 + c)).ToArray();
+        var vectors = calls.Select(texts => new float[texts.Length * 2]).ToArray();
+
+        // A thread per call, all started together: the calls do overlap.
+        using var start = new Barrier(calls.Length);
+        var threads = Enumerable.Range(0, calls.Length).Select(c => new Thread(() =>
+        {
+            start.SignalAndWait(Patience);
+            pool.Run(calls[c], Plan(calls[c], batchSize: 4), vectors[c], CancellationToken.None);
+        })).ToArray();
+        Array.ForEach(threads, t => t.Start());
+        Array.ForEach(threads, t => t.Join());
+
+        Assert.Equal(0, overlaps);
+        for (var c = 0; c < calls.Length; c++)
+        {
+            Assert.Equal(calls[c].Select(t => (float)t.Ids.Length), Enumerable.Range(0, calls[c].Length).Select(i => vectors[c][2 * i]));
+        }
     }
 
     [Fact]

@@ -6,16 +6,20 @@ namespace DuckEmbed.Processor.Tests;
 
 /// <summary>
 /// A stand-in model: each text's vector is derived from its SHA-256, so a test can recompute what any row must
-/// hold. <see cref="BeforeCall"/> lets a test cancel or fail the run at the n-th call.
+/// hold. <see cref="BeforeCall"/> lets a test cancel or fail the run at the n-th call, <see cref="DuringCall"/> hold it open.
 /// </summary>
 internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const int Dimensions = 8;
 
-    public int Calls { get; private set; }
+    private int _calls;
+    private int _texts;
+
+    // The processor calls a generator for several windows at once, as any may be.
+    public int Calls => _calls;
 
     /// <summary>Texts embedded over all calls.</summary>
-    public int Texts { get; private set; }
+    public int Texts => _texts;
 
     public Action<int>? BeforeCall { get; init; }
 
@@ -35,19 +39,44 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return vector;
     }
 
-    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
+    /// <summary>Awaited inside the n-th call, after <see cref="BeforeCall"/>: a test holds a call open with it.</summary>
+    public Func<int, CancellationToken, Task>? DuringCall { get; init; }
+
+    private int _callsNow;
+    private int _mostCallsAtOnce;
+
+    /// <summary>The most calls that were in progress at the same time.</summary>
+    public int MostCallsAtOnce => _mostCallsAtOnce;
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        // Counted before the hook: "BeforeCall?.Invoke(++Calls)" would skip the count when there is no hook.
-        var call = ++Calls;
-        BeforeCall?.Invoke(call);
-        cancellationToken.ThrowIfCancellationRequested();
-        var texts = values.ToList();
-        Texts += texts.Count;
-        return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t, VectorLength))))
+        // Counted before the hook, which may throw.
+        var call = Interlocked.Increment(ref _calls);
+        var now = Interlocked.Increment(ref _callsNow);
+        try
         {
-            Usage = new UsageDetails { InputTokenCount = texts.Sum(t => t.Length) },
-        });
+            int most;
+            while (now > (most = _mostCallsAtOnce) && Interlocked.CompareExchange(ref _mostCallsAtOnce, now, most) != most)
+            {
+            }
+            BeforeCall?.Invoke(call);
+            if (DuringCall is not null)
+            {
+                await DuringCall(call, cancellationToken);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var texts = values.ToList();
+            Interlocked.Add(ref _texts, texts.Count);
+            return new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t, VectorLength))))
+            {
+                Usage = new UsageDetails { InputTokenCount = texts.Sum(t => t.Length) },
+            };
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _callsNow);
+        }
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => null;

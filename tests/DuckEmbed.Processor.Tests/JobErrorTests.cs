@@ -131,6 +131,17 @@ public sealed class JobErrorTests : IDisposable
 
     [Theory]
     [InlineData(0)]
+    [InlineData(EmbeddingJob.MaxGeneratorCalls + 1)]
+    public async Task A_number_of_generator_calls_outside_1_to_8_is_refused_as_that_setting(int calls)
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 3);
+        var error = await SettingErrorOf(TestDatabase.Job(input, _folder.File("o.duckdb")) with { GeneratorCalls = calls });
+        Assert.Equal(JobSetting.GeneratorCalls, error.Setting);
+        Assert.Equal($"The number of windows with the generator at once must be from 1 to 8, not {calls}.", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
     [InlineData(-1)]
     [InlineData(EmbeddingJob.MaxWindowSize + 1)]
     [InlineData(int.MaxValue)]

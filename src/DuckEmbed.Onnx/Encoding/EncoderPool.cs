@@ -6,11 +6,17 @@ namespace DuckEmbed.Onnx;
 /// <summary>
 /// The encoders a generator runs on, one per device, and the loop that shares a call's batches among them: each
 /// encoder takes the next batch as soon as it has finished one, so devices of unequal speed all stay busy until
-/// the last batch. With one encoder the batches run in order on the calling thread.
+/// the last batch. With one encoder the batches run in order on the calling thread. Calls may overlap: an encoder
+/// runs one call's batches at a time, so a second call tokenized while the first runs waits for the device, not for
+/// its own preparation.
 /// </summary>
 internal sealed class EncoderPool : IDisposable
 {
     private readonly IReadOnlyList<IBatchEncoder> _encoders;
+
+    // One per encoder, held while it runs a call's batches: two calls' batches interleaved on one device would both
+    // finish late, and on the CPU would fight over its threads.
+    private readonly Lock[] _inUse;
 
     public EncoderPool(IReadOnlyList<IBatchEncoder> encoders)
     {
@@ -19,6 +25,7 @@ internal sealed class EncoderPool : IDisposable
             throw new ArgumentException("An encoder pool needs one or more encoders of the same dimensions.", nameof(encoders));
         }
         _encoders = encoders;
+        _inUse = [.. encoders.Select(_ => new Lock())];
     }
 
     public int Dimensions => _encoders[0].Dimensions;
@@ -33,20 +40,28 @@ internal sealed class EncoderPool : IDisposable
         var workers = Math.Min(_encoders.Count, plan.Count);
         if (workers <= 1)
         {
-            work.EncodeUntilDone(_encoders[0], cancellationToken);
+            EncodeUntilDone(0, work, cancellationToken);
             return;
         }
-        RunInParallel(_encoders.Take(workers), work, cancellationToken);
+        RunInParallel(workers, work, cancellationToken);
     }
 
-    private static void RunInParallel(IEnumerable<IBatchEncoder> encoders, SharedBatches work, CancellationToken cancellationToken)
+    private void EncodeUntilDone(int encoder, SharedBatches work, CancellationToken cancellationToken)
+    {
+        lock (_inUse[encoder])
+        {
+            work.EncodeUntilDone(_encoders[encoder], cancellationToken);
+        }
+    }
+
+    private void RunInParallel(int workers, SharedBatches work, CancellationToken cancellationToken)
     {
         using var stopOthers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var runs = encoders.Select(encoder => Task.Factory.StartNew(() =>
+        var runs = Enumerable.Range(0, workers).Select(encoder => Task.Factory.StartNew(() =>
         {
             try
             {
-                work.EncodeUntilDone(encoder, stopOthers.Token);
+                EncodeUntilDone(encoder, work, stopOthers.Token);
             }
             catch
             {

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using DuckEmbed.Onnx;
+using DuckEmbed.Onnx.Tokenization;
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DuckEmbed.Bench;
+
+/// <summary>
+/// The host's side of a GPU run on a machine without a GPU: the real processor, DuckDB and tokenizer around a simulated
+/// device that takes a fixed time per padded token cell and none of the host's cores (it sleeps, as a GPU's kernels
+/// run off the CPU). Prints how busy the device was from its first batch to its last — the rest is time it waited for
+/// the host — with one window at a time with the generator, or with the next window tokenized while the device runs.
+/// </summary>
+internal static class SimulatedDeviceBenchmark
+{
+    public static async Task RunAsync(string inputPath, double cellsPerSecond, int generatorCalls, int batchSize)
+    {
+        var source = ModelSource.Bundled();
+        var tokenizer = new BertTokenizer(source.ReadVocabulary(), source.Settings.MaxSequenceLength);
+        var device = new SimulatedDevice(cellsPerSecond, 384);
+        using var generator = SentenceEmbeddingGenerator.ForEncoders(tokenizer, [device], new SentenceEmbeddingOptions { MaxBatchSize = batchSize });
+        var output = Path.Combine(Path.GetTempPath(), $"duckembed-simulated-device-{Environment.ProcessId}.duckdb");
+        var job = new EmbeddingJob
+        {
+            InputDatabasePath = inputPath,
+            OutputDatabasePath = output,
+            InputTable = "texts",
+            IdColumn = "id",
+            TextColumn = "text",
+            OutputTable = "embedded",
+            // As the CLI sets it: BATCH_SIZE × batches_per_window.
+            WindowSize = batchSize * 32,
+            GeneratorCalls = generatorCalls,
+        };
+        var timer = Stopwatch.StartNew();
+        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance);
+        timer.Stop();
+        File.Delete(output);
+        File.Delete(output + ".wal");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"simulated-device generator_calls={generatorCalls} rows={summary.RowsWritten} batch={batchSize} device_cells_per_s={cellsPerSecond:F0} " +
+            $"seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} " +
+            $"device_busy_share={device.BusyShare:F3} device_rows_per_s_if_never_idle={summary.RowsWritten / device.BusySeconds:F0}"));
+    }
+
+    /// <summary>A device whose batch takes (rows × longest text) ÷ its rate, asleep; every embedding the first unit vector.</summary>
+    private sealed class SimulatedDevice(double cellsPerSecond, int dimensions) : IBatchEncoder
+    {
+        private long _busyTicks;
+        private long _firstStart = -1;
+        private long _lastEnd;
+
+        public int Dimensions => dimensions;
+
+        public double BusySeconds => (double)_busyTicks / Stopwatch.Frequency;
+
+        /// <summary>Time in batches ÷ time from the first batch's start to the last one's end.</summary>
+        public double BusyShare => (double)_busyTicks / (_lastEnd - _firstStart);
+
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (_firstStart < 0)
+            {
+                _firstStart = start;
+            }
+            var longest = 0;
+            foreach (var text in batch)
+            {
+                longest = Math.Max(longest, text.Ids.Length);
+            }
+            Thread.Sleep(TimeSpan.FromSeconds(batch.Count * longest / cellsPerSecond));
+            embeddings[..(batch.Count * dimensions)].Clear();
+            for (var row = 0; row < batch.Count; row++)
+            {
+                embeddings[row * dimensions] = 1;
+            }
+            _lastEnd = Stopwatch.GetTimestamp();
+            _busyTicks += _lastEnd - start;
+        }
+
+        public void Dispose() { }
+    }
+}

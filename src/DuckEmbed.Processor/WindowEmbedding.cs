@@ -1,0 +1,119 @@
+using Microsoft.Extensions.AI;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// One window's trip through the generator, each distinct text embedded once. <see cref="Plan"/> runs in window
+/// order and decides where each row's vector comes from: the generator, an earlier row of the window with the same
+/// text, or a recent window's (<see cref="RecentVectors"/>) — embedded already or still with the generator.
+/// <see cref="EmbedAsync"/> may then run while later windows are planned and embedded: so the generator can prepare
+/// the next window (tokenize it) while its device still runs this one.
+/// </summary>
+internal sealed class WindowEmbedding
+{
+    private readonly RowWindow _window;
+    private readonly List<string> _texts;
+    // Per text given to the generator: where later windows read its vector, if the recent texts took it.
+    private readonly List<RecentVectors.Entry?> _entries;
+    // Per row: the text it takes its vector from (-1: none, its text is NULL or another window's).
+    private readonly int[] _textOfRow;
+    private readonly List<(int Row, RecentVectors.Entry Entry)> _fromOtherWindows;
+    private readonly TaskCompletionSource _embedded;
+
+    private WindowEmbedding(RowWindow window)
+    {
+        _window = window;
+        _texts = new List<string>(window.Count);
+        _entries = new List<RecentVectors.Entry?>(window.Count);
+        _textOfRow = new int[window.Count];
+        _fromOtherWindows = [];
+        _embedded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public RowWindow Window => _window;
+
+    /// <summary>Plans <paramref name="window"/>; call in window order, so that a text's first window embeds it.</summary>
+    public static WindowEmbedding Plan(RowWindow window, RecentVectors recent)
+    {
+        var plan = new WindowEmbedding(window);
+        var firstRow = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < window.Count; i++)
+        {
+            plan._textOfRow[i] = -1;
+            if (window.Texts[i] is not { } text)
+            {
+                continue;
+            }
+            if (firstRow.TryGetValue(text, out var slot))
+            {
+                plan._textOfRow[i] = slot;
+                window.ReusedVectors++;
+                continue;
+            }
+            var key = RecentVectors.Key(text);
+            if (recent.TryGet(key, out var entry))
+            {
+                plan._fromOtherWindows.Add((i, entry));
+                window.ReusedVectors++;
+                continue;
+            }
+            firstRow[text] = plan._textOfRow[i] = plan._texts.Count;
+            plan._texts.Add(text);
+            plan._entries.Add(recent.Reserve(key, plan._embedded.Task));
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// Embeds the window's texts and gives every row its vector, waiting for the windows it shares texts with.
+    /// </summary>
+    /// <param name="generator">The model.</param>
+    /// <param name="checkDimensions">Called with each vector's length before it is used.</param>
+    /// <param name="cancellationToken">Stops the embedding.</param>
+    public async Task EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, Action<int> checkDimensions,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_texts.Count > 0)
+            {
+                var embeddings = await generator.GenerateAsync(_texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+                Take(embeddings, checkDimensions);
+            }
+            _embedded.SetResult();
+        }
+        catch (Exception e)
+        {
+            // Later windows waiting for these texts stop with it rather than wait forever.
+            _embedded.TrySetException(e);
+            throw;
+        }
+        foreach (var (row, entry) in _fromOtherWindows)
+        {
+            await entry.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _window.Vectors[row] = entry.Vector;
+        }
+    }
+
+    private void Take(GeneratedEmbeddings<Embedding<float>> embeddings, Action<int> checkDimensions)
+    {
+        if (embeddings.Count != _texts.Count)
+        {
+            throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {_texts.Count} texts.");
+        }
+        for (var j = 0; j < _texts.Count; j++)
+        {
+            checkDimensions(embeddings[j].Vector.Length);
+            _entries[j]?.Set(embeddings[j].Vector);
+        }
+        for (var i = 0; i < _window.Count; i++)
+        {
+            if (_textOfRow[i] >= 0)
+            {
+                _window.Vectors[i] = embeddings[_textOfRow[i]].Vector;
+            }
+        }
+        _window.Tokens = embeddings.Usage?.InputTokenCount ?? 0;
+        _window.TruncatedTexts = embeddings.Usage?.AdditionalCounts?.TryGetValue(EmbeddingProcessor.TruncatedTextsUsageKey, out var cut) == true ? cut : 0;
+    }
+}
