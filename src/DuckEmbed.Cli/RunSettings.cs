@@ -51,7 +51,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -101,6 +101,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
             MaxRows = ReadPositiveInt(root, "max_rows", configPath),
             Writers = ReadPositiveInt(root, "writers", configPath) ?? EmbeddingJob.DefaultWriters,
+            GeneratorCalls = ReadPositiveInt(root, "generator_calls", configPath) ?? EmbeddingJob.DefaultGeneratorCalls,
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;

@@ -147,7 +147,10 @@ public static class EmbeddingProcessor
         IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight) { SingleReader = true, SingleWriter = true });
+        // A window the generator holds besides the first is one fewer waiting to be embedded: as many windows in memory
+        // with two calls as with one.
+        var readAhead = Math.Max(1, WindowsInFlight + 1 - generatorCalls);
+        var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(readAhead) { SingleReader = true, SingleWriter = true });
         var recent = new RecentVectors(RecentTexts);
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
         {

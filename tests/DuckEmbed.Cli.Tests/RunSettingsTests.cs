@@ -68,6 +68,13 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Generator_calls_default_to_two_and_come_from_the_config()
+    {
+        Assert.Equal(EmbeddingJob.DefaultGeneratorCalls, Load(ValidConfig).Job.GeneratorCalls);
+        Assert.Equal(1, Load(With("generator_calls", "1")).Job.GeneratorCalls);
+    }
+
+    [Fact]
     public void Batch_size_comes_from_the_environment_with_a_default()
     {
         Assert.Equal(RunSettings.DefaultBatchSize, Load(ValidConfig).BatchSize);
