@@ -8,13 +8,15 @@ internal static class VerifyCommand
 {
     /// <summary>
     /// How close a re-embedded sample must come to the stored vectors. fp32 gives the same vector whatever the batch;
-    /// int8 quantizes each batch's activations with that batch's range, so a text embedded among other texts moves a
-    /// little (lowest 0.9978 on the bundled example): its floor is the one int8 keeps to fp32 (README, Precision).
-    /// fp16 sums in another order on another batch shape: its floor to the reference.
+    /// int8 quantizes each batch's activations with that batch's range, so a text embedded among other texts moves.
+    /// Each int8 vector is within cosine 0.99 of fp32 (README, Precision), an angle of 8.1°; two of them, made in two
+    /// batches, can be twice that apart: cos 16.2° = 0.96 (seen: 0.9886 on the bundled example, for one row of 64).
+    /// A wrong model, pooling or prompt moves vectors far more. fp16 sums in another order on another batch shape:
+    /// its floor to the reference.
     /// </summary>
     internal static double SampleCosineFloor(ModelPrecision precision) => precision switch
     {
-        ModelPrecision.Int8 => 0.99,
+        ModelPrecision.Int8 => 0.96,
         ModelPrecision.Fp16 => 0.999,
         _ => EmbeddingVerifier.DefaultMinimumSampleCosine,
     };

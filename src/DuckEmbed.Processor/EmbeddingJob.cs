@@ -92,7 +92,7 @@ public sealed record EmbeddingJob
     public bool Overwrite { get; init; }
 
     /// <summary>
-    /// Memory each of the two DuckDB databases (input and output) may use for its buffers, in DuckDB's notation
+    /// Memory the DuckDB instance that reads the input and writes the output may use for its buffers, in DuckDB's notation
     /// (<c>256MB</c>, <c>2GB</c>). What does not fit spills to disk beside the output, so memory stays flat in the
     /// table size; more rarely helps, since the texts stream through.
     /// </summary>

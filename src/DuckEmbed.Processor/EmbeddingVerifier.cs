@@ -21,7 +21,7 @@ public static class EmbeddingVerifier
     /// <summary>Checks the output of <paramref name="job"/>; problems are named in the report, not thrown.</summary>
     /// <param name="job">Input, output and names, as for the run that made the output.</param>
     /// <param name="generator">The model the output should have been made with; re-embeds the sample.</param>
-    /// <param name="sampleRows">Rows drawn at random and embedded again.</param>
+    /// <param name="sampleRows">Rows embedded again, picked by a hash of their id (the same rows on every check).</param>
     /// <param name="minimumSampleCosine">Lowest cosine a sampled row's new vector may have to its stored one.</param>
     /// <param name="cancellationToken">Stops the check.</param>
     /// <exception cref="EmbeddingJobException">The input or output cannot be read at all.</exception>
@@ -80,18 +80,21 @@ public static class EmbeddingVerifier
             Problem(problems, notUnit, "vectors are not of unit length");
         }
 
-        var lowest = await CheckSampleAsync(connection, table, text, vector, generator, sampleRows, minimumSampleCosine, problems, cancellationToken).ConfigureAwait(false);
+        var lowest = await CheckSampleAsync(connection, table, id, text, vector, generator, sampleRows, minimumSampleCosine, problems, cancellationToken).ConfigureAwait(false);
         return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = lowest.Count, LowestSampleCosine = lowest.Cosine, Problems = problems };
     }
 
-    private static async Task<(int Count, double Cosine)> CheckSampleAsync(DuckDBConnection connection, string table, string text, string vector,
+    private static async Task<(int Count, double Cosine)> CheckSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector,
         IEmbeddingGenerator<string, Embedding<float>> generator, int sampleRows, double minimumSampleCosine, List<string> problems, CancellationToken cancellationToken)
     {
         var texts = new List<string>();
         var vectors = new List<float[]>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {text}, {vector}::FLOAT[] FROM {table} WHERE {vector} IS NOT NULL USING SAMPLE reservoir({sampleRows.ToString(CultureInfo.InvariantCulture)} ROWS) REPEATABLE (7)";
+            // Rows picked by a hash of their id: spread over the table, and the same rows whatever order the windows
+            // were committed in (a seeded reservoir sample follows the rows' order on disk, so two runs that committed
+            // windows in different orders were checked on different rows).
+            command.CommandText = $"SELECT {text}, {vector}::FLOAT[] FROM {table} WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {

@@ -191,7 +191,8 @@ public sealed class EndToEndTests : IDisposable
     public void Verify_passes_an_int8_output_whose_sample_moves_with_its_batch_but_stays_within_int8s_floor()
     {
         // int8 scales each batch's activations by that batch's range: the sample, embedded again in a batch of its
-        // own, comes back a little different from what was stored — by less than int8's 0.99 to fp32.
+        // own, comes back a little different from what was stored (0.9886 for one of 64 rows, seen), within the
+        // 0.96 that two vectors each within int8's 0.99 of fp32 can be apart.
         var config = WriteConfig(copies: 1);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"output_table\": \"embedded\"", "\"output_table\": \"embedded\", \"precision\": \"int8\"", StringComparison.Ordinal));
         var (exit, output, errors) = CliProcess.Run(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "32" });
@@ -200,7 +201,7 @@ public sealed class EndToEndTests : IDisposable
         var (verifyExit, report, verifyErrors) = CliProcess.RunCommand(config, "verify", "--sample", "64");
 
         Assert.True(verifyExit == 0, report + verifyErrors);
-        Assert.Contains("(at least 0.99 for int8)", report, StringComparison.Ordinal);
+        Assert.Contains("(at least 0.96 for int8)", report, StringComparison.Ordinal);
         Assert.Contains("OK: every input row is there once", report, StringComparison.Ordinal);
     }
 
