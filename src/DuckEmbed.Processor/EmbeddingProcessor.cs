@@ -200,10 +200,8 @@ public static class EmbeddingProcessor
         catch
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(stages).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            // A failing stage cancels the others, so most stages end cancelled: report the one that failed first
-            // in data order (a read error explains an embedding stage that saw no more rows).
-            var cause = stages.Select(s => s.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            // In data order: a read error explains an embedding stage that saw no more rows.
+            var cause = await FirstFailureAsync(stages).ConfigureAwait(false);
             if (cause is null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -243,8 +241,8 @@ public static class EmbeddingProcessor
                 if (calls.Count == generatorCalls)
                 {
                     var done = await Task.WhenAny(calls).ConfigureAwait(false);
-                    calls.Remove(done);
                     await done.ConfigureAwait(false);
+                    calls.Remove(done);
                 }
                 calls.Add(EmbedAndPassOnAsync(WindowEmbedding.Plan(window, recent)));
             }
@@ -252,13 +250,22 @@ public static class EmbeddingProcessor
         }
         catch when (calls.Count > 0)
         {
-            await Task.WhenAll(calls).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            if (calls.Select(c => c.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
+            if (await FirstFailureAsync(calls).ConfigureAwait(false) is { } cause)
             {
                 ExceptionDispatchInfo.Throw(cause);
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Waits for every one of <paramref name="tasks"/> to end and gives the first one's own failure, in their order:
+    /// not a cancellation, which a failing task causes in the others. <c>null</c> if none failed otherwise.
+    /// </summary>
+    private static async Task<Exception?> FirstFailureAsync(IReadOnlyCollection<Task> tasks)
+    {
+        await Task.WhenAll(tasks).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        return tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
     }
 
     // "Done" only for rows the database holds: count them back rather than trust the tally.

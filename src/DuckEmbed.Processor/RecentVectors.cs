@@ -16,8 +16,6 @@ internal sealed class RecentVectors(int capacity)
     private readonly Dictionary<UInt128, Entry> _entries = new(capacity);
     private readonly Queue<UInt128> _order = new(capacity);
 
-    public int Capacity => capacity;
-
     /// <summary>A text's vector, set by the window that embeds it before <see cref="Ready"/> completes.</summary>
     public sealed class Entry(Task ready)
     {

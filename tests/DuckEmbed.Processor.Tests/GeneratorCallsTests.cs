@@ -15,27 +15,33 @@ public sealed class GeneratorCallsTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
-    public async Task The_generator_gets_the_next_window_while_the_first_is_still_with_it_and_both_are_written_once()
+    /// <summary>A generator whose first call waits until a second call has started (up to <see cref="Patience"/>).</summary>
+    private static HashEmbeddingGenerator FirstCallHeldUntilTheSecondComes()
     {
-        var input = TestDatabase.CreateDocs(_folder.Path, 300);
-        var output = _folder.File("out.duckdb");
-        // The first window is held until the second call has come and gone: it finishes last.
-        var secondDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var generator = new HashEmbeddingGenerator
+        var secondCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new HashEmbeddingGenerator
         {
             DuringCall = async (call, token) =>
             {
                 if (call == 1)
                 {
-                    await secondDone.Task.WaitAsync(Patience, token);
+                    await secondCalled.Task.WaitAsync(Patience, token);
                 }
-                else if (call == 2)
+                else
                 {
-                    secondDone.SetResult();
+                    secondCalled.TrySetResult();
                 }
             },
         };
+    }
+
+    [Fact]
+    public async Task The_generator_gets_the_next_window_while_the_first_is_still_with_it_and_both_are_written_once()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 300);
+        var output = _folder.File("out.duckdb");
+        // Both windows are with the generator at once, and the second may finish first.
+        var generator = FirstCallHeldUntilTheSecondComes();
 
         var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 50, GeneratorCalls = 2 },
             generator, NullLogger.Instance);
@@ -70,21 +76,7 @@ public sealed class GeneratorCallsTests : IDisposable
         TestDatabase.Execute(input, "CREATE TABLE docs (id BIGINT, body VARCHAR)",
             "INSERT INTO docs SELECT i, CASE WHEN i < 19 THEN 'text ' || (i % 10) ELSE 'new' END FROM range(20) t(i)");
         var output = _folder.File("out.duckdb");
-        var secondCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var generator = new HashEmbeddingGenerator
-        {
-            DuringCall = async (call, token) =>
-            {
-                if (call == 1)
-                {
-                    await secondCalled.Task.WaitAsync(Patience, token);
-                }
-                else
-                {
-                    secondCalled.TrySetResult();
-                }
-            },
-        };
+        var generator = FirstCallHeldUntilTheSecondComes();
 
         var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with { WindowSize = 10, GeneratorCalls = 2 },
             generator, NullLogger.Instance);
