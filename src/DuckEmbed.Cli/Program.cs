@@ -1,5 +1,11 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using DuckEmbed.Cli;
+
+// A write past the shell's file-size limit (ulimit -f) would kill the process with SIGXFSZ mid-write; ignored, it
+// fails as an I/O error that the cache and the output writer report in one line (and keep every committed row).
+const int SigXfsz = 25;
+using var fileSizeLimit = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create((PosixSignal)SigXfsz, context => context.Cancel = true);
 
 var configOption = new Option<string>("--config", "-c")
 {

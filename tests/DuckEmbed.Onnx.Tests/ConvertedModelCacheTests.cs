@@ -51,6 +51,64 @@ public sealed class ConvertedModelCacheTests : IDisposable
         Assert.Equal([7], cache.GetOrCreate(Sha, ModelPrecision.Int8, 256, () => [7]));
     }
 
+    public static TheoryData<string> DamagedFiles => ["empty", "truncated", "flipped byte", "raw onnx", "another model", "another precision", "damaged header"];
+
+    [Theory]
+    [MemberData(nameof(DamagedFiles))]
+    public void A_cache_file_that_is_not_what_its_name_says_is_converted_again_and_replaced(string damage)
+    {
+        var cache = new ConvertedModelCache(_folder.Path, NullLogger.Instance);
+        var path = cache.PathFor(Sha, ModelPrecision.Int8, 256);
+        byte[] model = [.. Enumerable.Range(0, 1000).Select(i => (byte)i)];
+        cache.GetOrCreate(Sha, ModelPrecision.Int8, 256, () => model);
+        var stored = File.ReadAllBytes(path);
+        var otherModel = "f" + Sha[1..];
+        File.WriteAllBytes(path, damage switch
+        {
+            "empty" => [],
+            "truncated" => stored[..^100],
+            "flipped byte" => [.. stored[..^1], (byte)(stored[^1] ^ 1)],
+            "raw onnx" => model,
+            "another model" => ReadStored(c => c.GetOrCreate(otherModel, ModelPrecision.Int8, 256, () => model), c => c.PathFor(otherModel, ModelPrecision.Int8, 256)),
+            "another precision" => ReadStored(c => c.GetOrCreate(Sha, ModelPrecision.Fp16, 256, () => model), c => c.PathFor(Sha, ModelPrecision.Fp16, 256)),
+            "damaged header" => [.. stored.Select(b => b == (byte)'{' ? (byte)'[' : b)],
+            _ => throw new ArgumentOutOfRangeException(nameof(damage)),
+        });
+        var logger = new RecordingLogger();
+        var conversions = 0;
+
+        var read = new ConvertedModelCache(_folder.Path, logger).GetOrCreate(Sha, ModelPrecision.Int8, 256, () => { conversions++; return [9, 9]; });
+
+        Assert.Equal([9, 9], read);
+        Assert.Equal(1, conversions);
+        Assert.Contains(logger.Lines, line => line.StartsWith($"The converted model cache {path} ", StringComparison.Ordinal) && line.Contains("converting again", StringComparison.Ordinal));
+        Assert.Equal([9, 9], new ConvertedModelCache(_folder.Path, NullLogger.Instance).GetOrCreate(Sha, ModelPrecision.Int8, 256, () => throw new InvalidOperationException("not replaced")));
+    }
+
+    private static byte[] ReadStored(Action<ConvertedModelCache> store, Func<ConvertedModelCache, string> pathOf)
+    {
+        using var other = new TempDirectory();
+        var cache = new ConvertedModelCache(other.Path, NullLogger.Instance);
+        store(cache);
+        return File.ReadAllBytes(pathOf(cache));
+    }
+
+    [Fact]
+    public void Temporary_files_a_killed_run_left_are_removed_and_a_conversion_still_writing_is_not()
+    {
+        Directory.CreateDirectory(_folder.File("cache"));
+        var abandoned = _folder.File("cache/abc-int8.onnx.123-0f.tmp");
+        var writing = _folder.File("cache/abc-int8.onnx.456-0f.tmp");
+        File.WriteAllBytes(abandoned, new byte[1000]);
+        File.WriteAllBytes(writing, new byte[1000]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow - ConvertedModelCache.AbandonedAfter - TimeSpan.FromMinutes(1));
+
+        new ConvertedModelCache(_folder.File("cache"), NullLogger.Instance).GetOrCreate(Sha, ModelPrecision.Int8, 256, () => [1]);
+
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(writing));
+    }
+
     [Fact]
     public async Task An_int8_generator_made_from_the_cache_embeds_exactly_as_the_one_that_converted()
     {

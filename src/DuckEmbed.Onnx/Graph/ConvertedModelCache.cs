@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace DuckEmbed.Onnx.Graph;
@@ -8,28 +9,41 @@ namespace DuckEmbed.Onnx.Graph;
 /// <summary>
 /// Converted models (int8, fp16) kept on disk, so that only the first run with a model and precision pays for
 /// the conversion (int8: the calibration run and the graph edit). A file is named by what makes it: the fp32
-/// model's SHA-256, the precision, the converter's version and the tokens per text the calibration used; it is
-/// written to a temporary file and renamed, so a run killed while writing leaves no half file under that name.
+/// model's SHA-256, the precision, the converter's version and the tokens per text the calibration used.
 /// </summary>
+/// <remarks>
+/// A name proves nothing: a file copied, swapped, truncated or left half-written under it would be run as this model.
+/// So each file starts with a header saying what it was made from and the SHA-256 of the model that follows; a file
+/// whose header or checksum does not match what this run asks for is never used, only converted again and replaced.
+/// Files are written to a temporary name and renamed, and temporary files a killed run left behind are removed.
+/// </remarks>
 internal sealed class ConvertedModelCache(string directory, ILogger logger)
 {
     /// <summary>
     /// Bump when a conversion changes what it writes (quantization scheme, calibration texts, thresholds), so that
     /// files of the old converter are not read.
     /// </summary>
-    internal const int ConverterVersion = 2;
+    internal const int ConverterVersion = 3;
+
+    private const string Magic = "DUCKEMBED-CONVERTED-MODEL";
+    private const string TemporarySuffix = ".tmp";
+
+    /// <summary>A temporary file not written to for this long is a killed run's, not a conversion still writing.</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     /// <summary>The converted model: read from the cache, or made by <paramref name="convert"/> and stored.</summary>
     public byte[] GetOrCreate(string modelSha256, ModelPrecision precision, int maxLength, Func<byte[]> convert)
     {
         var path = PathFor(modelSha256, precision, maxLength);
-        if (TryRead(path) is { } cached)
+        RemoveAbandonedTemporaryFiles();
+        var expected = new Header(modelSha256, precision.ToString().ToLowerInvariant(), ConverterVersion, maxLength, "", 0);
+        if (TryRead(path, expected) is { } cached)
         {
-            logger.LogInformation("Converted {Precision} model read from {Path}", precision.ToString().ToLowerInvariant(), path);
+            logger.LogInformation("Converted {Precision} model read from {Path}", expected.Precision, path);
             return cached;
         }
         var converted = convert();
-        TryWrite(path, converted);
+        TryWrite(path, expected, converted);
         return converted;
     }
 
@@ -41,41 +55,131 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
             $"{modelSha256[..16]}-{precision.ToString().ToLowerInvariant()}-v{ConverterVersion}-{keyHash}.onnx"));
     }
 
-    private byte[]? TryRead(string path)
+    /// <summary>What a cached file claims to be: what it was made from, and the checksum of the model it holds.</summary>
+    private sealed record Header(string SourceModelSha256, string Precision, int ConverterVersion, int MaxLength, string ModelSha256, long ModelBytes)
     {
+        public string? DifferenceFrom(Header expected) =>
+            SourceModelSha256 != expected.SourceModelSha256 ? $"was converted from another model (SHA-256 {SourceModelSha256[..Math.Min(16, SourceModelSha256.Length)]}…)"
+            : Precision != expected.Precision ? $"holds a {Precision} model, not {expected.Precision}"
+            : ConverterVersion != expected.ConverterVersion ? $"was made by converter version {ConverterVersion}, not {expected.ConverterVersion}"
+            : MaxLength != expected.MaxLength ? $"was calibrated for {MaxLength} tokens, not {expected.MaxLength}"
+            : null;
+    }
+
+    private byte[]? TryRead(string path, Header expected)
+    {
+        byte[] bytes;
         try
         {
-            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("The converted model cache {Path} cannot be read ({Reason}); converting again", path, e.Message);
             return null;
         }
+        var (model, problem) = Unpack(bytes, expected);
+        if (problem is not null)
+        {
+            logger.LogWarning("The converted model cache {Path} {Problem}: not used; converting again and replacing it", path, problem);
+        }
+        return model;
     }
 
-    // A cache that cannot be written (read-only folder, full disk) costs the next run the conversion, nothing more.
-    private void TryWrite(string path, byte[] converted)
+    private static (byte[]? Model, string? Problem) Unpack(byte[] bytes, Header expected)
     {
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var magicEnd = Array.IndexOf(bytes, (byte)'\n');
+        if (magicEnd < 0 || !bytes.AsSpan(0, magicEnd).SequenceEqual(Encoding.ASCII.GetBytes(Magic)))
+        {
+            return (null, bytes.Length == 0 ? "is empty" : "is not a DuckEmbed converted model (no header)");
+        }
+        var headerEnd = Array.IndexOf(bytes, (byte)'\n', magicEnd + 1);
+        Header? header = null;
+        try
+        {
+            header = headerEnd < 0 ? null : JsonSerializer.Deserialize<Header>(bytes.AsSpan(magicEnd + 1, headerEnd - magicEnd - 1));
+        }
+        catch (JsonException)
+        {
+        }
+        if (header is null || header.SourceModelSha256 is null || header.Precision is null || header.ModelSha256 is null)
+        {
+            return (null, "has a damaged header");
+        }
+        if (header.DifferenceFrom(expected) is { } difference)
+        {
+            return (null, difference);
+        }
+        var model = bytes.AsSpan(headerEnd + 1);
+        if (model.Length != header.ModelBytes)
+        {
+            return (null, $"is cut short or damaged ({model.Length:N0} of its {header.ModelBytes:N0} bytes)");
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(model)) == header.ModelSha256
+            ? (model.ToArray(), null)
+            : (null, "is damaged (its checksum does not match)");
+    }
+
+    // A cache that cannot be written (read-only folder, full disk, a file-size limit) costs the next run the
+    // conversion, nothing more. .NET reports a write past the file-size limit (EFBIG) as ArgumentOutOfRangeException.
+    private void TryWrite(string path, Header expected, byte[] converted)
+    {
+        var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}{TemporarySuffix}");
+        var header = expected with { ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(converted)), ModelBytes = converted.Length };
         try
         {
             Directory.CreateDirectory(directory);
-            File.WriteAllBytes(temporary, converted);
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(Encoding.ASCII.GetBytes(Magic + "\n"));
+                file.Write(JsonSerializer.SerializeToUtf8Bytes(header));
+                file.WriteByte((byte)'\n');
+                file.Write(converted);
+                file.Flush(flushToDisk: true);
+            }
             File.Move(temporary, path, overwrite: true);
             logger.LogInformation("Converted model stored in {Path} for the next run", path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
             logger.LogWarning("The converted model cannot be stored in {Directory} ({Reason}); the next run converts it again", directory, e.Message);
-            try
+            TryDelete(temporary);
+        }
+    }
+
+    private void RemoveAbandonedTemporaryFiles()
+    {
+        string[] temporaries;
+        try
+        {
+            temporaries = Directory.Exists(directory) ? Directory.GetFiles(directory, "*" + TemporarySuffix) : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        foreach (var temporary in temporaries)
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temporary) > AbandonedAfter)
             {
-                File.Delete(temporary);
+                TryDelete(temporary);
             }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                logger.LogDebug("{Temporary} not deleted: {Reason}", temporary, cleanup.Message);
-            }
+        }
+    }
+
+    private void TryDelete(string temporary)
+    {
+        try
+        {
+            File.Delete(temporary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogDebug("{Temporary} not deleted: {Reason}", temporary, e.Message);
         }
     }
 }
