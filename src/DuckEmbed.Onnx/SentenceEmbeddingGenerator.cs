@@ -106,12 +106,13 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
         catch (InvalidDataException e)
         {
-            throw new ModelLoadException(ModelSetting.ModelPath, $"{source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} The model's vocab.txt must have [PAD], [UNK], [CLS] and [SEP].", e);
+            throw new ModelLoadException(ModelSetting.ModelPath, $"{source.Location}: vocab.txt is not a BERT vocabulary: {e.Message} The model's vocab.txt must have [PAD], [UNK], [CLS], [SEP] and [MASK].", e);
         }
         var model = source.ReadModel();
         var modelSha256 = ModelSource.Sha256(model);
         try
         {
+            CheckTables(source, ModelTables.Read(model), tokenizer, options.MaxSequenceLength is null);
             return Create(source, options, logger, tokenizer, pooling, model, modelSha256, maxLength, promptText, cancellationToken);
         }
         catch (InvalidProtocolBufferException e)
@@ -119,6 +120,22 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             // What ONNX Runtime would say of it, said before the graph edits read it.
             throw new ModelLoadException(ModelSetting.ModelPath,
                 $"{source.Location}: ONNX Runtime cannot load it (not an ONNX model: {e.Message}). The model must be a sentence-transformer exported to ONNX (model.onnx), with its vocab.txt.", e);
+        }
+    }
+
+    // What ONNX Runtime would fail on in the middle of a run, with the output already made, refused before it starts.
+    private static void CheckTables(ModelSource source, ModelTables tables, BertTokenizer tokenizer, bool lengthFromFolder)
+    {
+        if (tables.PositionRows is { } positions && tokenizer.MaxLength > positions)
+        {
+            var setting = lengthFromFolder ? "sentence_bert_config.json's max_seq_length" : "the maximum sequence length";
+            throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{source.Location}: {setting} is {tokenizer.MaxLength}, but the model has positions for {positions} tokens. Set it to {positions} or less.");
+        }
+        if (tables.TokenRows is { } rows && tokenizer.HighestTokenId >= rows)
+        {
+            throw new ModelLoadException(ModelSetting.ModelPath,
+                $"{source.Location}: vocab.txt has ids up to {tokenizer.HighestTokenId}, but the model's token table has {rows} rows: it is another model's vocabulary. Use the vocab.txt exported with model.onnx.");
         }
     }
 

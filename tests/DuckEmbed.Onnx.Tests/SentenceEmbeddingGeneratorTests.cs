@@ -47,29 +47,10 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
         Assert.Contains("model.onnx", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>The bundled model's files laid out as a Hugging Face export: onnx/model.onnx, vocab.txt and the settings files.</summary>
-    private static TempDirectory ExportedModelFolder(string pooling = "mean_tokens", bool lowerCase = true)
-    {
-        var folder = new TempDirectory();
-        var source = ModelSource.Bundled();
-        Directory.CreateDirectory(folder.File("onnx"));
-        File.WriteAllBytes(folder.File(Path.Combine("onnx", "model.onnx")), source.ReadModel());
-        using (var vocabulary = source.OpenVocabulary())
-        using (var file = File.Create(folder.File("vocab.txt")))
-        {
-            vocabulary.CopyTo(file);
-        }
-        Directory.CreateDirectory(folder.File("1_Pooling"));
-        File.WriteAllText(folder.File(Path.Combine("1_Pooling", "config.json")),
-            $$"""{ "word_embedding_dimension": 384, "pooling_mode_cls_token": false, "pooling_mode_mean_tokens": false, "pooling_mode_{{pooling}}": true }""");
-        File.WriteAllText(folder.File("tokenizer_config.json"), $$"""{ "do_lower_case": {{(lowerCase ? "true" : "false")}} }""");
-        return folder;
-    }
-
     [Fact]
     public async Task A_folder_laid_out_as_a_hugging_face_export_gives_the_same_embeddings_as_the_bundled_model()
     {
-        using var folder = ExportedModelFolder();
+        using var folder = ExportedModelFolder.Make();
         using var fromFolder = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions());
         using var bundled = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions());
         string[] texts = ["Résumé of a command-line tool", "short"];
@@ -90,7 +71,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [InlineData("lasttoken")]
     public void A_model_folder_whose_pooling_duckembed_does_not_compute_is_refused_naming_the_file_and_pooling(string pooling)
     {
-        using var folder = ExportedModelFolder(pooling);
+        using var folder = ExportedModelFolder.Make(pooling);
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
         Assert.Contains($"1_Pooling/config.json asks for {pooling} pooling; DuckEmbed computes mean, cls_token or max_tokens pooling", error.Message, StringComparison.Ordinal);
     }
@@ -102,7 +83,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [InlineData("sentence_bert_config.json", """{"max_seq_length":"long"}""", "sentence_bert_config.json's max_seq_length is \"long\", not a number of tokens")]
     public void A_model_folder_asking_for_what_duckembed_does_not_compute_is_refused_naming_the_file_and_field(string file, string content, string expected)
     {
-        using var folder = ExportedModelFolder();
+        using var folder = ExportedModelFolder.Make();
         File.WriteAllText(folder.File(file), content);
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -111,7 +92,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [Fact]
     public void Pooling_prompts_and_length_are_read_from_the_folder()
     {
-        using var folder = ExportedModelFolder("cls_token");
+        using var folder = ExportedModelFolder.Make("cls_token");
         File.WriteAllText(folder.File("sentence_bert_config.json"), """{"max_seq_length": 128, "do_lower_case": false}""");
         File.WriteAllText(folder.File("config_sentence_transformers.json"), """{"prompts": {"query": "query: ", "document": "passage: "}}""");
 
@@ -125,7 +106,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [Fact]
     public async Task A_prompt_is_put_before_every_text_as_sentence_transformers_does()
     {
-        using var folder = ExportedModelFolder();
+        using var folder = ExportedModelFolder.Make();
         File.WriteAllText(folder.File("config_sentence_transformers.json"), """{"prompts": {"query": "query: "}}""");
         using var withPrompt = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions { Prompt = "query" });
         using var without = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions());
@@ -161,7 +142,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [Fact]
     public void A_model_folder_with_a_cased_tokenizer_is_refused()
     {
-        using var folder = ExportedModelFolder(lowerCase: false);
+        using var folder = ExportedModelFolder.Make(lowerCase: false);
         var error = Assert.Throws<ModelLoadException>(() => ModelSource.FromDirectory(folder.Path));
         Assert.Contains("tokenizer_config.json has do_lower_case false", error.Message, StringComparison.Ordinal);
     }
@@ -169,7 +150,7 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     [Fact]
     public void A_vocabulary_without_the_unknown_token_is_a_model_error_naming_the_folder()
     {
-        using var folder = ExportedModelFolder();
+        using var folder = ExportedModelFolder.Make();
         File.WriteAllLines(folder.File("vocab.txt"), File.ReadAllLines(folder.File("vocab.txt")).Where(t => t != "[UNK]"));
         var error = Assert.Throws<ModelLoadException>(() => SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(folder.Path), new SentenceEmbeddingOptions()));
         Assert.Equal(ModelSetting.ModelPath, error.Setting);

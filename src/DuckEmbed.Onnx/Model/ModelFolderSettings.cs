@@ -20,30 +20,55 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
     private static readonly string[] SupportedModules =
         ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling", "sentence_transformers.models.Normalize"];
 
+    /// <summary>
+    /// Most tokens a folder may ask for. No BERT-family model has a longer position table; a larger number is a typo,
+    /// and the model's own table is checked when it loads (<see cref="Graph.ModelTables"/>).
+    /// </summary>
+    public const int LargestMaxSequenceLength = 1 << 16;
+
     public static ModelFolderSettings Read(string directory, string full)
     {
         var poolingFolder = "1_Pooling";
-        if (ReadJson(directory, full, "modules.json") is { } modules)
+        var poolingRequired = false;
+        if (ReadJson(directory, full, "modules.json", JsonValueKind.Array) is { } modules)
         {
             foreach (var module in modules.EnumerateArray())
             {
-                var type = module.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+                if (module.ValueKind != JsonValueKind.Object)
+                {
+                    throw Refused(directory, $"modules.json lists {Describe(module)}, not a module object with a type and a path");
+                }
+                var type = Field(directory, module, "modules.json", "type", JsonValueKind.String)?.GetString()
+                    ?? throw Refused(directory, "modules.json lists a module without a type");
                 if (!SupportedModules.Contains(type))
                 {
                     throw Refused(directory, $"modules.json has a {type} module; DuckEmbed runs Transformer, Pooling and Normalize modules only");
                 }
-                if (type.EndsWith(".Pooling", StringComparison.Ordinal) && module.TryGetProperty("path", out var path) && path.GetString() is { Length: > 0 } folder)
+                if (type.EndsWith(".Pooling", StringComparison.Ordinal))
                 {
-                    poolingFolder = folder;
+                    poolingRequired = true;
+                    if (Field(directory, module, "modules.json", "path", JsonValueKind.String)?.GetString() is { Length: > 0 } folder)
+                    {
+                        poolingFolder = folder;
+                    }
                 }
             }
         }
 
         var pooling = PoolingMode.Mean;
-        if (ReadJson(directory, full, Path.Combine(poolingFolder, "config.json")) is { } poolingConfig)
+        var poolingFile = Path.Combine(poolingFolder, "config.json");
+        var poolingConfig = ReadJson(directory, full, poolingFile, JsonValueKind.Object);
+        if (poolingConfig is null && poolingRequired)
         {
-            var modes = poolingConfig.EnumerateObject()
-                .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.True)
+            // sentence-transformers refuses such a folder too; mean pooling in its place would be a silent guess.
+            throw Refused(directory, $"modules.json names a Pooling module in {poolingFolder}/, but {poolingFile} is missing. " +
+                "Copy the model folder with its subfolders (cp -r), as sentence-transformers needs them too");
+        }
+        if (poolingConfig is { } config)
+        {
+            var modes = config.EnumerateObject()
+                .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal)
+                    && Typed(directory, p.Value, poolingFile, p.Name, JsonValueKind.True).ValueKind == JsonValueKind.True)
                 .Select(p => p.Name["pooling_mode_".Length..]).ToList();
             pooling = modes switch
             {
@@ -53,41 +78,43 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
                 _ => throw Refused(directory, $"{poolingFolder}/config.json asks for {(modes.Count == 0 ? "no pooling" : string.Join(" + ", modes) + " pooling")}; " +
                     "DuckEmbed computes mean, cls_token or max_tokens pooling, one of them"),
             };
-            if (pooling != PoolingMode.Cls && poolingConfig.TryGetProperty("include_prompt", out var include) && include.ValueKind == JsonValueKind.False)
+            if (pooling != PoolingMode.Cls && Field(directory, config, poolingFile, "include_prompt", JsonValueKind.True) is { ValueKind: JsonValueKind.False })
             {
                 throw Refused(directory, $"{poolingFolder}/config.json has include_prompt false; DuckEmbed pools over the prompt's tokens too");
             }
         }
 
         var maxLength = DefaultMaxSequenceLength;
-        var tokenizerConfig = ReadJson(directory, full, "tokenizer_config.json");
+        var tokenizerConfig = ReadJson(directory, full, "tokenizer_config.json", JsonValueKind.Object);
         // Tokenizers without a limit say so with a huge model_max_length; only a real one below the default counts.
-        if (tokenizerConfig is { } tc && tc.TryGetProperty("model_max_length", out var modelMax) && modelMax.ValueKind == JsonValueKind.Number
+        if (tokenizerConfig is { } tc && Field(directory, tc, "tokenizer_config.json", "model_max_length", JsonValueKind.Number) is { } modelMax
             && modelMax.TryGetInt64(out var modelMaxLength) && modelMaxLength is > 2 and < DefaultMaxSequenceLength)
         {
             maxLength = (int)modelMaxLength;
         }
-        if (ReadJson(directory, full, "sentence_bert_config.json") is { } bert && bert.TryGetProperty("max_seq_length", out var seq))
+        if (ReadJson(directory, full, "sentence_bert_config.json", JsonValueKind.Object) is { } bert && bert.TryGetProperty("max_seq_length", out var seq)
+            && seq.ValueKind != JsonValueKind.Null)
         {
-            maxLength = seq.ValueKind == JsonValueKind.Number && seq.TryGetInt32(out var length) && length > 2
+            maxLength = seq.ValueKind == JsonValueKind.Number && seq.TryGetInt32(out var length) && length is > 2 and <= LargestMaxSequenceLength
                 ? length
-                : throw Refused(directory, $"sentence_bert_config.json's max_seq_length is {seq.GetRawText()}, not a number of tokens");
+                : throw Refused(directory, $"sentence_bert_config.json's max_seq_length is {seq.GetRawText()}, not a number of tokens from 3 to {LargestMaxSequenceLength:N0}");
         }
 
         CheckUncased(directory, tokenizerConfig, "tokenizer_config.json", "do_lower_case", "strip_accents");
-        if (ReadJson(directory, full, "tokenizer.json") is { } tokenizer && tokenizer.TryGetProperty("normalizer", out var normalizer)
-            && normalizer.ValueKind == JsonValueKind.Object)
+        if (ReadJson(directory, full, "tokenizer.json", JsonValueKind.Object) is { } tokenizer
+            && Field(directory, tokenizer, "tokenizer.json", "normalizer", JsonValueKind.Object) is { } normalizer)
         {
             CheckUncased(directory, normalizer, "tokenizer.json's normalizer", "lowercase", "strip_accents");
         }
 
         var prompts = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (ReadJson(directory, full, "config_sentence_transformers.json") is { } st && st.TryGetProperty("prompts", out var promptTable)
-            && promptTable.ValueKind == JsonValueKind.Object)
+        if (ReadJson(directory, full, "config_sentence_transformers.json", JsonValueKind.Object) is { } st
+            && Field(directory, st, "config_sentence_transformers.json", "prompts", JsonValueKind.Object) is { } promptTable)
         {
             foreach (var prompt in promptTable.EnumerateObject())
             {
-                prompts[prompt.Name] = prompt.Value.GetString() ?? "";
+                prompts[prompt.Name] = prompt.Value.ValueKind == JsonValueKind.Null ? ""
+                    : Typed(directory, prompt.Value, "config_sentence_transformers.json's prompts", prompt.Name, JsonValueKind.String).GetString()!;
             }
         }
         return new ModelFolderSettings(pooling, maxLength, prompts);
@@ -101,11 +128,12 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
         {
             return;
         }
-        if (found.TryGetProperty(lowercaseField, out var lowercase) && lowercase.ValueKind == JsonValueKind.False)
+        if (Field(directory, found, file, lowercaseField, JsonValueKind.True) is { ValueKind: JsonValueKind.False })
         {
             throw Refused(directory, $"{file} has {lowercaseField} false; DuckEmbed's tokenizer is the uncased BERT one (lowercase, accents stripped), so its token ids would not be this model's. Use an uncased model");
         }
-        if (found.TryGetProperty(accentsField, out var accents) && accents.ValueKind == JsonValueKind.False)
+        // HF's strip_accents is true, false or null (null: follow lowercase).
+        if (Field(directory, found, file, accentsField, JsonValueKind.True) is { ValueKind: JsonValueKind.False })
         {
             throw Refused(directory, $"{file} has {accentsField} false; DuckEmbed's tokenizer strips accents, so its token ids would not be this model's");
         }
@@ -113,7 +141,7 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
 
     private static ModelLoadException Refused(string directory, string why) => new(ModelSetting.ModelPath, $"{directory}: {why}.");
 
-    private static JsonElement? ReadJson(string directory, string full, string file)
+    private static JsonElement? ReadJson(string directory, string full, string file, JsonValueKind kind)
     {
         var path = Path.Combine(full, file);
         if (!File.Exists(path))
@@ -123,13 +151,54 @@ internal sealed record ModelFolderSettings(PoolingMode Pooling, int MaxSequenceL
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(path));
-            return document.RootElement.ValueKind is JsonValueKind.Object or JsonValueKind.Array
+            return document.RootElement.ValueKind == kind
                 ? document.RootElement.Clone()
-                : throw new ModelLoadException(ModelSetting.ModelPath, $"{directory}: {file} does not hold a JSON object.");
+                : throw Refused(directory, $"{file} holds {Describe(document.RootElement)}, not {KindName(kind)}");
         }
         catch (JsonException e)
         {
             throw new ModelLoadException(ModelSetting.ModelPath, $"{directory}: {file} is not valid JSON ({e.Message}).", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException(ModelSetting.ModelPath, $"{directory}: {file} cannot be read ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="field"/> of <paramref name="element"/> where present and not null, refused naming the file and
+    /// field when it is not of <paramref name="kind"/> (<see cref="JsonValueKind.True"/> stands for either boolean).
+    /// </summary>
+    private static JsonElement? Field(string directory, JsonElement element, string file, string field, JsonValueKind kind)
+    {
+        return !element.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null
+            ? null
+            : Typed(directory, value, file, field, kind);
+    }
+
+    private static JsonElement Typed(string directory, JsonElement value, string file, string field, JsonValueKind kind)
+    {
+        var matches = kind == JsonValueKind.True ? value.ValueKind is JsonValueKind.True or JsonValueKind.False : value.ValueKind == kind;
+        return matches ? value : throw Refused(directory, $"{file}'s {field} is {Describe(value)}, not {KindName(kind)}");
+    }
+
+    private static string KindName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "a JSON object",
+        JsonValueKind.Array => "a JSON list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        _ => "true or false",
+    };
+
+    private static string Describe(JsonElement value)
+    {
+        var raw = value.GetRawText();
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "a list",
+            _ => raw.Length > 40 ? raw[..40] + "…" : raw,
+        };
     }
 }

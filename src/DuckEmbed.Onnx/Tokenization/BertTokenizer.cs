@@ -38,6 +38,9 @@ internal sealed class BertTokenizer
 
     public int PadId => _vocabulary.PadId;
 
+    /// <summary>The largest id a text can become (the vocabulary's last line).</summary>
+    public int HighestTokenId => _vocabulary.HighestId;
+
     /// <summary>Tokenizes one text into <c>[CLS] … [SEP]</c>, truncated to <see cref="MaxLength"/>, in an array of its own.</summary>
     public EncodedText Encode(string text)
     {

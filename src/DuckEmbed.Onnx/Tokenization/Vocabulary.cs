@@ -7,8 +7,9 @@ internal sealed class Vocabulary
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _wordStarts;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuations;
 
-    private Vocabulary(Dictionary<string, int> tokens)
+    private Vocabulary(Dictionary<string, int> tokens, int highestId)
     {
+        HighestId = highestId;
         var continuations = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (token, id) in tokens)
         {
@@ -23,6 +24,9 @@ internal sealed class Vocabulary
     }
 
     public int Count { get; }
+
+    /// <summary>The id of the last line: token ids run up to it, and the model's token table must have a row for each.</summary>
+    public int HighestId { get; }
 
     public int PadId => RequiredId("[PAD]");
     public int UnknownId => RequiredId("[UNK]");
@@ -45,7 +49,7 @@ internal sealed class Vocabulary
         {
             throw new InvalidDataException("The vocabulary is empty.");
         }
-        return new Vocabulary(tokens);
+        return new Vocabulary(tokens, id - 1);
     }
 
     public bool TryGetWordStart(ReadOnlySpan<char> piece, out int id) => _wordStarts.TryGetValue(piece, out id);
