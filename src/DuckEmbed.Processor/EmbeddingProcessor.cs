@@ -83,14 +83,15 @@ public static class EmbeddingProcessor
         logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in windows of {WindowSize}",
             remaining, table.RowCount, job.InputTable, windowSize);
 
-        var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount);
+        var vectors = VectorCheck.For(job);
+        var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors);
         using (var reader = database.OpenReader())
         {
             var writers = new List<DuckDBConnection?> { null };
             try
             {
                 writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, job.GeneratorCalls, counters, timer,
+                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, job.GeneratorCalls, counters, vectors, timer,
                     logger, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -143,7 +144,7 @@ public static class EmbeddingProcessor
     /// others, and its error is the one reported.
     /// </summary>
     private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection?> writers,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, SimpleTimer timer, ILogger logger,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, VectorCheck vectors, SimpleTimer timer, ILogger logger,
         IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -166,7 +167,7 @@ public static class EmbeddingProcessor
             }
         }, stop);
         var embedding = RunStageAsync(embedded.Writer,
-            token => EmbedWindowsAsync(read.Reader, embedded.Writer, generator, generatorCalls, counters, recent, stop, token), stop);
+            token => EmbedWindowsAsync(read.Reader, embedded.Writer, generator, generatorCalls, vectors, recent, stop, token), stop);
 
         var writing = writers.Select(connection => Task.Run(async () =>
         {
@@ -217,7 +218,7 @@ public static class EmbeddingProcessor
     /// A failing call stops the stage, and its own error, not the cancellation it caused, is the one that comes out.
     /// </summary>
     private static async Task EmbedWindowsAsync(ChannelReader<RowWindow> windows, ChannelWriter<RowWindow> embedded,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, RecentVectors recent,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, VectorCheck vectors, RecentVectors recent,
         CancellationTokenSource stop, CancellationToken cancellationToken)
     {
         var calls = new List<Task>(generatorCalls);
@@ -225,7 +226,7 @@ public static class EmbeddingProcessor
         {
             try
             {
-                await plan.EmbedAsync(generator, counters.CheckDimensions, cancellationToken).ConfigureAwait(false);
+                await plan.EmbedAsync(generator, vectors, cancellationToken).ConfigureAwait(false);
                 await embedded.WriteAsync(plan.Window, cancellationToken).ConfigureAwait(false);
             }
             catch

@@ -1,23 +1,13 @@
 namespace DuckEmbed.Processor;
 
-/// <summary>The run's tallies; written by the writer stage, dimensions checked by the embedding stage.</summary>
-internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows)
+/// <summary>The run's tallies, written by the writer stage; the vectors' length from the embedding stage's check.</summary>
+internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows, VectorCheck vectors)
 {
-    private int _dimensions;
     private long _written;
     private long _nullTexts;
     private long _tokens;
     private long _truncated;
     private long _reused;
-
-    public void CheckDimensions(int length)
-    {
-        var first = Interlocked.CompareExchange(ref _dimensions, length, 0);
-        if (length == 0 || (first != 0 && first != length))
-        {
-            throw new InvalidOperationException($"The embedding generator returned a vector of {length} floats after vectors of {first}.");
-        }
-    }
 
     public void Committed(RowWindow window)
     {
@@ -42,7 +32,7 @@ internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRo
         TruncatedTexts = _truncated,
         ReusedVectors = _reused,
         Tokens = _tokens,
-        Dimensions = _dimensions,
+        Dimensions = vectors.Dimensions,
         Elapsed = elapsed,
     };
 }

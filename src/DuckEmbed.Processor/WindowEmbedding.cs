@@ -68,9 +68,9 @@ internal sealed class WindowEmbedding
     /// Embeds the window's texts and gives every row its vector, waiting for the windows it shares texts with.
     /// </summary>
     /// <param name="generator">The model.</param>
-    /// <param name="checkDimensions">Called with each vector's length before it is used.</param>
+    /// <param name="vectors">What each vector must be before it is used.</param>
     /// <param name="cancellationToken">Stops the embedding.</param>
-    public async Task EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, Action<int> checkDimensions,
+    public async Task EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, VectorCheck vectors,
         CancellationToken cancellationToken)
     {
         try
@@ -78,7 +78,7 @@ internal sealed class WindowEmbedding
             if (_texts.Count > 0)
             {
                 var embeddings = await generator.GenerateAsync(_texts, cancellationToken: cancellationToken).ConfigureAwait(false);
-                Take(embeddings, checkDimensions);
+                Take(embeddings, vectors);
             }
             _embedded.SetResult();
         }
@@ -95,7 +95,7 @@ internal sealed class WindowEmbedding
         }
     }
 
-    private void Take(GeneratedEmbeddings<Embedding<float>> embeddings, Action<int> checkDimensions)
+    private void Take(GeneratedEmbeddings<Embedding<float>> embeddings, VectorCheck vectors)
     {
         if (embeddings.Count != _texts.Count)
         {
@@ -103,7 +103,7 @@ internal sealed class WindowEmbedding
         }
         for (var j = 0; j < _texts.Count; j++)
         {
-            checkDimensions(embeddings[j].Vector.Length);
+            vectors.Check(embeddings[j].Vector.Span, _texts[j]);
             _entries[j]?.Set(embeddings[j].Vector);
         }
         for (var i = 0; i < _window.Count; i++)
