@@ -51,13 +51,14 @@ var search = new Command("search", "Shows the output rows closest to a text (cos
 search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
     parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
-var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete. Safe to run again.")
+var mergeOverwriteOption = new Option<bool>("--overwrite") { Description = "Replace an output table that is there already instead of refusing it." };
+var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete, in one transaction. Safe to run again.")
 {
-    configOption, mergeShardsOption,
+    configOption, mergeShardsOption, mergeOverwriteOption,
 };
 merge.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), parsed.GetValue(mergeOverwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
     return Task.CompletedTask;
 });
 var status = new Command("status", "Rows done per shard of a job run with --shards N, and what is left.")

@@ -5,7 +5,7 @@ namespace DuckEmbed.Cli;
 /// <summary><c>embed merge</c> and <c>embed status</c>: the shard files of a job split with <c>--shards N</c>.</summary>
 internal static class ShardsCommand
 {
-    public static int Merge(string configPath, int shards, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
+    public static int Merge(string configPath, int shards, bool overwrite, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
     {
         using var stop = new StopSignals();
         using var logging = CliServices.CreateLogging(verbose: false);
@@ -13,13 +13,13 @@ internal static class ShardsCommand
         {
             var job = RunSettings.Load(configPath, environment).Job;
             var timer = System.Diagnostics.Stopwatch.StartNew();
-            var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), stop.Token);
+            var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), overwrite, stop.Token);
             stdout.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
-            stderr.WriteLine("Stopped: every merged shard is committed. Run the same command again to finish.");
+            stderr.WriteLine("Stopped: nothing was merged; the output is as it was. Run the same command again to merge.");
             return stop.ExitCode;
         }
         catch (Exception e)

@@ -7,8 +7,9 @@ namespace DuckEmbed.Processor;
 /// <summary>
 /// Puts the shard files of a job (<see cref="ShardSelection"/>) together into the job's output table. It checks
 /// first that every shard file is there and complete (its rows are all of its shard's input rows) and that all were
-/// made with the same model and settings, naming what is missing; then copies each shard in one transaction, skipping
-/// ids already in the output, so a merge stopped at any moment and run again ends with every row exactly once.
+/// made with the same model and settings, that every row is the input's (its id and its text), naming what is not;
+/// then copies all shards in one transaction, skipping ids already in the output: a merge that fails or is stopped
+/// leaves the output as it was, and one run again after a finished merge changes nothing.
 /// </summary>
 public static class ShardMerger
 {
@@ -21,15 +22,25 @@ public static class ShardMerger
         return [.. Inspect(database, input, job, shardCount).Select(s => s.Status)];
     }
 
-    /// <summary>Merges the <paramref name="shardCount"/> shards of <paramref name="job"/> into its output.</summary>
+    /// <summary>
+    /// Merges the <paramref name="shardCount"/> shards of <paramref name="job"/> into its output, in one transaction:
+    /// everything is checked first, and a merge that fails or is stopped leaves the output as it was.
+    /// </summary>
+    /// <param name="job">The job the shards were made for.</param>
+    /// <param name="shardCount">How many shards it was split into.</param>
+    /// <param name="logger">Told each shard merged.</param>
+    /// <param name="overwrite">Replace an output table that is there already (an earlier merge of other shards or
+    /// another input) instead of refusing it.</param>
+    /// <param name="cancellationToken">Stops the merge; nothing of it is kept.</param>
     /// <returns>Rows the output holds at the end (every input row).</returns>
-    /// <exception cref="EmbeddingJobException">A shard is missing, incomplete or made otherwise; the message names it.</exception>
-    public static long Merge(EmbeddingJob job, int shardCount, ILogger logger, CancellationToken cancellationToken = default)
+    /// <exception cref="EmbeddingJobException">A shard is missing, incomplete or made otherwise, or the output table holds
+    /// rows these shards cannot make whole; the message names it, and nothing was written.</exception>
+    public static long Merge(EmbeddingJob job, int shardCount, ILogger logger, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(logger);
         using var database = OpenInput(job, shardCount, out var input);
-        var shards = Inspect(database, input, job, shardCount);
+        var shards = Inspect(database, input, job, shardCount, cancellationToken);
         var missing = shards.Where(s => !s.Status.Exists).Select(s => s.Status.Path).ToList();
         if (missing.Count > 0)
         {
@@ -52,9 +63,17 @@ public static class ShardMerger
             {
                 problems.Add($"shard {index} ({path}) holds {shard.StrayRows:N0} rows of other shards");
             }
+            if (shard.Foreign.Count > 0)
+            {
+                problems.Add($"shard {index} ({path}) holds {shard.Foreign}");
+            }
             if (shard.Record.GetValueOrDefault(OutputProvenance.ShardCountKey) != shardCount.ToString(CultureInfo.InvariantCulture))
             {
                 problems.Add($"shard {index} ({path}) was made for {shard.Record.GetValueOrDefault(OutputProvenance.ShardCountKey) ?? "no"} shards, not {shardCount}");
+            }
+            if (shard.VectorType != job.VectorType)
+            {
+                problems.Add($"shard {index} ({path}) has {Describe(shard.VectorType)} vectors, but vector_type is {Describe(job.VectorType)}");
             }
         }
         var settings = shards.Where(s => s.Table is not null).Select(s => WithoutShardKeys(s.Record)).ToList();
@@ -72,25 +91,29 @@ public static class ShardMerger
 
         var connection = database.Connection;
         database.AttachOutput(job.OutputDatabasePath, Path.GetFullPath(job.InputDatabasePath));
-        CreateTarget(connection, job.OutputTable, shards[0].Table!, settings[0]);
         var target = SqlIdentifier.Quote(job.OutputTable);
         var id = SqlIdentifier.Quote(input.IdColumn);
+        using var transaction = connection.BeginTransaction();
+        PrepareTarget(connection, job.OutputTable, input, shards[0].Table!, settings[0], overwrite);
         foreach (var shard in shards)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var transaction = connection.BeginTransaction();
             var copied = Execute(connection, $"INSERT INTO {target} SELECT s.* FROM {shard.Table} AS s ANTI JOIN {target} AS o ON o.{id} = s.{id}");
-            transaction.Commit();
             logger.LogInformation("Merged shard {Index}: {Rows} rows", shard.Status.Index, copied);
         }
         var rows = Count(connection, $"SELECT count(*) FROM {target}");
         var distinct = Count(connection, $"SELECT count(DISTINCT {id}) FROM {target}");
         if (rows != input.RowCount || distinct != rows)
         {
-            throw new InvalidOperationException($"After the merge {job.OutputTable} holds {rows} rows ({distinct} distinct ids) for {input.RowCount} input rows.");
+            // Every check above should make this impossible; if not, the transaction is rolled back, not committed.
+            throw new InvalidOperationException($"After the merge {job.OutputTable} would hold {rows} rows ({distinct} distinct ids) for {input.RowCount} input rows; nothing was written.");
         }
+        cancellationToken.ThrowIfCancellationRequested();
+        transaction.Commit();
         return rows;
     }
+
+    private static string Describe(VectorColumnType type) => type == VectorColumnType.Array ? "array (FLOAT[N])" : "list (FLOAT[])";
 
     private static JobDatabase OpenInput(EmbeddingJob job, int shardCount, out InputTable input)
     {
@@ -114,9 +137,33 @@ public static class ShardMerger
     }
 
     /// <summary>What one shard file holds, attached read-only as <c>duckembed_shard_I</c>.</summary>
-    private sealed record ShardFile(ShardStatus Status, string? Table, long StrayRows, Dictionary<string, string> Record);
+    private sealed record ShardFile(ShardStatus Status, string? Table, long StrayRows, ForeignRows Foreign, Dictionary<string, string> Record,
+        VectorColumnType VectorType = VectorColumnType.Array);
 
-    private static List<ShardFile> Inspect(JobDatabase database, InputTable input, EmbeddingJob job, int shardCount)
+    /// <summary>Rows of a table that are not the input's: ids the input does not have, or another text for an id.</summary>
+    private sealed record ForeignRows(long UnknownIds, long OtherTexts)
+    {
+        public static ForeignRows None { get; } = new(0, 0);
+
+        public long Count => UnknownIds + OtherTexts;
+
+        public static ForeignRows In(DuckDBConnection connection, string table, InputTable input)
+        {
+            var id = SqlIdentifier.Quote(input.IdColumn);
+            var text = SqlIdentifier.Quote(input.TextColumn);
+            return new ForeignRows(
+                Count(connection, $"SELECT count(*) FROM {table} AS s ANTI JOIN {input.QualifiedName} AS i ON s.{id} = i.{id}"),
+                Count(connection, $"SELECT count(*) FROM {table} AS s JOIN {input.QualifiedName} AS i ON s.{id} = i.{id} WHERE s.{text} IS DISTINCT FROM i.{text}"));
+        }
+
+        public override string ToString() => string.Join(" and ", new[]
+        {
+            UnknownIds > 0 ? $"{UnknownIds:N0} rows whose ids are not in the input" : null,
+            OtherTexts > 0 ? $"{OtherTexts:N0} rows whose texts are not the input's (the input changed since)" : null,
+        }.OfType<string>());
+    }
+
+    private static List<ShardFile> Inspect(JobDatabase database, InputTable input, EmbeddingJob job, int shardCount, CancellationToken cancellationToken = default)
     {
         var connection = database.Connection;
         var id = SqlIdentifier.Quote(input.IdColumn);
@@ -124,12 +171,13 @@ public static class ShardMerger
         var files = new List<ShardFile>();
         for (var index = 0; index < shardCount; index++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var shard = new ShardSelection(index, shardCount);
             var path = shard.PathFor(job.OutputDatabasePath);
             var expected = rowsPerShard.GetValueOrDefault(index);
             if (!File.Exists(path))
             {
-                files.Add(new ShardFile(new ShardStatus(index, path, false, 0, expected), null, 0, []));
+                files.Add(new ShardFile(new ShardStatus(index, path, false, 0, expected), null, 0, ForeignRows.None, []));
                 continue;
             }
             var catalog = $"duckembed_shard_{index}";
@@ -137,14 +185,17 @@ public static class ShardMerger
             var columns = OutputTable.ReadColumns(connection, job.OutputTable, catalog);
             if (columns.Count == 0)
             {
-                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected), null, 0, []));
+                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected), null, 0, ForeignRows.None, []));
                 continue;
             }
             var table = $"{catalog}.main.{SqlIdentifier.Quote(columns[0].Table)}";
             var done = Count(connection, $"SELECT count(*) FROM {table} AS s SEMI JOIN {input.QualifiedName} AS i ON s.{id} = i.{id} WHERE {shard.Condition($"s.{id}")}");
             var stray = Count(connection, $"SELECT count(*) FROM {table} AS s WHERE NOT ({shard.Condition($"s.{id}")})");
-            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected), table, stray,
-                new OutputProvenance(connection, columns[0].Table, catalog).Read()));
+            var vectorType = columns.FirstOrDefault(c => c.Name.Equals(job.VectorColumn, StringComparison.OrdinalIgnoreCase)).Type is { } type && type.EndsWith("[]", StringComparison.Ordinal)
+                ? VectorColumnType.List
+                : VectorColumnType.Array;
+            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected), table, stray, ForeignRows.In(connection, table, input),
+                new OutputProvenance(connection, columns[0].Table, catalog).Read(), vectorType));
         }
         return files;
     }
@@ -168,23 +219,40 @@ public static class ShardMerger
         record.Where(kv => kv.Key is not (OutputProvenance.ShardIndexKey or OutputProvenance.ShardCountKey or OutputProvenance.ShardHashKey))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-    // The merged table: the shards' columns and types, and their record without the shard keys. An existing one (an
-    // earlier merge, stopped) must carry the same record.
-    private static void CreateTarget(DuckDBConnection connection, string name, string firstShard, Dictionary<string, string> record)
+    // The merged table, in the merge's transaction: the shards' columns and types, and their record without the shard
+    // keys. One already there (an earlier merge, stopped or finished) must carry the same record and hold only rows of
+    // this input, or the merge would end with rows no shard has; --overwrite replaces it.
+    private static void PrepareTarget(DuckDBConnection connection, string name, InputTable input, string firstShard, Dictionary<string, string> record, bool overwrite)
     {
-        using var transaction = connection.BeginTransaction();
         var provenance = new OutputProvenance(connection, name);
         provenance.EnsureTable();
+        if (OutputTable.ReadColumns(connection, name).Count > 0)
+        {
+            if (overwrite)
+            {
+                Execute(connection, $"DROP TABLE {SqlIdentifier.Quote(name)}");
+                provenance.Delete();
+            }
+            else if (OutputProvenance.Differences(provenance.Read(), record) is { Count: > 0 } differences)
+            {
+                throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already exists and was made otherwise than the shards ({string.Join("; ", differences)}). Nothing was merged.")
+                {
+                    CanOverwrite = true,
+                };
+            }
+            else if (ForeignRows.In(connection, SqlIdentifier.Quote(name), input) is { Count: > 0 } foreign)
+            {
+                throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already holds {foreign}. Nothing was merged.")
+                {
+                    CanOverwrite = true,
+                };
+            }
+        }
         if (OutputTable.ReadColumns(connection, name).Count == 0)
         {
             Execute(connection, $"CREATE TABLE {SqlIdentifier.Quote(name)} AS SELECT * FROM {firstShard} LIMIT 0");
             provenance.Write(record);
         }
-        else if (OutputProvenance.Differences(provenance.Read(), record) is { Count: > 0 } differences)
-        {
-            throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already exists and was made otherwise than the shards ({string.Join("; ", differences)}). Choose another output table or file.");
-        }
-        transaction.Commit();
     }
 
     private static long Count(DuckDBConnection connection, string sql)

@@ -92,6 +92,80 @@ public sealed class ShardTests : IDisposable
         Assert.False(File.Exists(Output));
     }
 
+    private async Task<string> ThreeShardsAsync()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, Rows);
+        for (var i = 0; i < 3; i++)
+        {
+            await RunShard(input, i, 3);
+        }
+        return input;
+    }
+
+    [Fact]
+    public async Task A_merge_into_an_output_holding_rows_of_another_input_writes_nothing_and_overwrite_replaces_it()
+    {
+        var input = await ThreeShardsAsync();
+        ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance);
+        TestDatabase.Execute(Output, "DELETE FROM embedded WHERE id % 2 = 0", "INSERT INTO embedded SELECT id + 100000, body, vector FROM embedded WHERE id < 50");
+        var before = TestDatabase.CountRows(Output, "embedded");
+
+        var error = Assert.Throws<EmbeddingJobException>(() => ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance));
+
+        Assert.Equal(JobSetting.OutputTable, error.Setting);
+        Assert.True(error.CanOverwrite);
+        Assert.Equal("'embedded' already holds 25 rows whose ids are not in the input. Nothing was merged.", error.Message);
+        Assert.Equal(before, TestDatabase.CountRows(Output, "embedded"));
+        Assert.Equal(Rows, ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance, overwrite: true));
+        ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, Output, Rows);
+    }
+
+    [Fact]
+    public async Task A_shard_whose_rows_are_no_longer_the_input_s_is_refused_before_anything_is_written()
+    {
+        var input = await ThreeShardsAsync();
+        TestDatabase.Execute(input, "UPDATE docs SET body = 'edited' WHERE id IN (1, 2, 3, 4, 5, 6)", "DELETE FROM docs WHERE id IN (7, 8, 9)");
+
+        var error = Assert.Throws<EmbeddingJobException>(() => ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance));
+
+        Assert.Contains("whose texts are not the input's (the input changed since)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("whose ids are not in the input", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output));
+    }
+
+    [Fact]
+    public async Task A_merge_stopped_after_its_first_shard_leaves_the_output_as_it_was()
+    {
+        var input = await ThreeShardsAsync();
+        using var stop = new CancellationTokenSource();
+        var logger = new StopAtFirstShard(stop);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ShardMerger.Merge(TestDatabase.Job(input, Output), 3, logger, cancellationToken: stop.Token));
+
+        Assert.True(logger.Stopped);
+        Assert.Empty(TestDatabase.Query(Output, "SELECT table_name FROM duckdb_tables() WHERE table_name = 'embedded'"));
+        Assert.Equal(Rows, ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance));
+        ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, Output, Rows);
+    }
+
+    /// <summary>Cancels the merge when it says it merged its first shard.</summary>
+    private sealed class StopAtFirstShard(CancellationTokenSource stop) : Microsoft.Extensions.Logging.ILogger
+    {
+        public bool Stopped => stop.IsCancellationRequested;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).StartsWith("Merged shard 0", StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        }
+    }
+
     [Fact]
     public async Task A_shard_file_is_not_resumed_as_a_shard_of_another_count()
     {
