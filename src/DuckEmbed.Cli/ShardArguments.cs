@@ -18,9 +18,9 @@ internal static class ShardArguments
         {
             return shard is null ? (null, null) : throw new EmbeddingJobException("--shard needs --shards N, the number of shards the job is split into.");
         }
-        if (shards < 1)
+        if (shards is < 1 or > ShardSelection.MaxCount)
         {
-            throw new EmbeddingJobException($"--shards must be at least 1, not {shards}.");
+            throw new EmbeddingJobException($"--shards must be from 1 to {ShardSelection.MaxCount:N0}, not {shards}.");
         }
         var sources = new List<(string Source, int Index)>();
         if (shard is { } given)

@@ -30,20 +30,29 @@ internal static class ShardsCommand
 
     public static int Status(string configPath, int shards, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
     {
+        using var stop = new StopSignals();
         try
         {
             var job = RunSettings.Load(configPath, environment).Job;
-            var status = ShardMerger.Status(job, shards);
+            var status = ShardMerger.Status(job, shards, stop.Token);
             foreach (var shard in status)
             {
-                var state = !shard.Exists ? "not started" : shard.Complete ? "done" : "running or stopped";
-                stdout.WriteLine($"shard {shard.Index,3}: {shard.RowsDone,12:N0} of {shard.RowsExpected,12:N0} rows  {state,-18} {shard.Path}");
+                var state = !shard.Exists ? "not started"
+                    : shard.Running ? "running (the file is open for writing)"
+                    : shard.Problem is { } problem ? $"wrong file: {problem}"
+                    : shard.Complete ? "done" : "stopped or running";
+                var rows = shard.Running ? "?" : shard.RowsDone.ToString("N0", System.Globalization.CultureInfo.CurrentCulture);
+                stdout.WriteLine($"shard {shard.Index,3}: {rows,12} of {shard.RowsExpected,12:N0} rows  {state,-18} {shard.Path}");
             }
-            var done = status.Sum(s => s.RowsDone);
+            var done = status.Sum(s => s.Running ? 0 : s.RowsDone);
             var total = status.Sum(s => s.RowsExpected);
             stdout.WriteLine($"total:     {done,12:N0} of {total,12:N0} rows ({(total == 0 ? 100 : 100.0 * done / total):F1} %); {total - done:N0} left; " +
                 $"{status.Count(s => s.Complete)} of {shards} shards done{(status.All(s => s.Complete) ? " — ready to merge" : "")}");
             return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (stop.Stopped)
+        {
+            return stop.ExitCode;
         }
         catch (Exception e)
         {

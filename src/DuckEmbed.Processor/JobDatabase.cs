@@ -141,6 +141,23 @@ internal sealed partial class JobDatabase : IDisposable
     /// <summary>Attaches another database read-only under <paramref name="catalog"/> (a shard file, for the merge).</summary>
     public void AttachReadOnly(string path, string catalog, JobSetting setting) => Attach(path, catalog, readOnly: true, setting);
 
+    /// <summary>
+    /// As <see cref="AttachReadOnly"/>, but <c>false</c> where another process has the file open for writing (DuckDB
+    /// then lets nobody else open it): a shard that is still running.
+    /// </summary>
+    public bool TryAttachReadOnly(string path, string catalog, JobSetting setting)
+    {
+        try
+        {
+            Attach(path, catalog, readOnly: true, setting);
+            return true;
+        }
+        catch (EmbeddingJobException e) when (e.InnerException is DuckDBException inner && IsLockConflict(inner))
+        {
+            return false;
+        }
+    }
+
     /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
     public DuckDBConnection OpenReader()
     {

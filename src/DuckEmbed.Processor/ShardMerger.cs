@@ -14,12 +14,13 @@ namespace DuckEmbed.Processor;
 public static class ShardMerger
 {
     /// <summary>How far each shard of <paramref name="job"/> is: rows done against its rows in the input.</summary>
-    /// <exception cref="EmbeddingJobException">The input cannot be read, or the shard count is below 1.</exception>
-    public static IReadOnlyList<ShardStatus> Status(EmbeddingJob job, int shardCount)
+    /// <remarks>A shard whose file another process has open for writing is <see cref="ShardStatus.Running"/>.</remarks>
+    /// <exception cref="EmbeddingJobException">The input cannot be read, or the shard count is out of range.</exception>
+    public static IReadOnlyList<ShardStatus> Status(EmbeddingJob job, int shardCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         using var database = OpenInput(job, shardCount, out var input);
-        return [.. Inspect(database, input, job, shardCount).Select(s => s.Status)];
+        return [.. Inspect(database, input, job, shardCount, cancellationToken).Select(s => s.Status)];
     }
 
     /// <summary>
@@ -50,6 +51,11 @@ public static class ShardMerger
         foreach (var shard in shards)
         {
             var (index, path, _, done, expected) = shard.Status;
+            if (shard.Status.Running)
+            {
+                problems.Add($"shard {index} ({path}) is still being written (another process has it open)");
+                continue;
+            }
             if (shard.Table is null)
             {
                 problems.Add($"{path} has no table {job.OutputTable}");
@@ -117,10 +123,7 @@ public static class ShardMerger
 
     private static JobDatabase OpenInput(EmbeddingJob job, int shardCount, out InputTable input)
     {
-        if (shardCount < 1)
-        {
-            throw new EmbeddingJobException(JobSetting.Shard, $"The shard count must be at least 1, not {shardCount}.");
-        }
+        ShardSelection.CheckCount(shardCount);
         var inputPath = Path.GetFullPath(job.InputDatabasePath);
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
         var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
@@ -181,7 +184,11 @@ public static class ShardMerger
                 continue;
             }
             var catalog = $"duckembed_shard_{index}";
-            database.AttachReadOnly(path, catalog, JobSetting.Shard);
+            if (!database.TryAttachReadOnly(path, catalog, JobSetting.Shard))
+            {
+                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected) { Running = true }, null, 0, ForeignRows.None, []));
+                continue;
+            }
             var columns = OutputTable.ReadColumns(connection, job.OutputTable, catalog);
             if (columns.Count == 0)
             {
@@ -194,7 +201,9 @@ public static class ShardMerger
             var vectorType = columns.FirstOrDefault(c => c.Name.Equals(job.VectorColumn, StringComparison.OrdinalIgnoreCase)).Type is { } type && type.EndsWith("[]", StringComparison.Ordinal)
                 ? VectorColumnType.List
                 : VectorColumnType.Array;
-            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected), table, stray, ForeignRows.In(connection, table, input),
+            var foreign = ForeignRows.In(connection, table, input);
+            var problem = string.Join(" and ", new[] { stray > 0 ? $"{stray:N0} rows of other shards" : null, foreign.Count > 0 ? foreign.ToString() : null }.OfType<string>());
+            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected) { Problem = problem.Length == 0 ? null : "holds " + problem }, table, stray, foreign,
                 new OutputProvenance(connection, columns[0].Table, catalog).Read(), vectorType));
         }
         return files;

@@ -32,12 +32,28 @@ public sealed record ShardSelection(int Index, int Count)
     internal static string ShardOf(string quotedId, int count) => string.Create(CultureInfo.InvariantCulture,
         $"md5_number_upper(({quotedId})::VARCHAR) % {count}");
 
-    /// <summary>Refuses a shard outside 0 … count − 1.</summary>
+    /// <summary>
+    /// Most shards a job may be split into: a file each, all attached at merge time. More than a cluster has nodes is a
+    /// typo (2147483647 shards would take the merge hours of attaching nothing).
+    /// </summary>
+    public const int MaxCount = 10_000;
+
+    /// <summary>Refuses a shard outside 0 … count − 1, or a count outside 1 … <see cref="MaxCount"/>.</summary>
     internal void Validate()
     {
         if (Count < 1 || Index < 0 || Index >= Count)
         {
             throw new EmbeddingJobException(JobSetting.Shard, $"Shard {Index} of {Count}: the shard index must be from 0 to {Count - 1} and the count at least 1.");
+        }
+        CheckCount(Count);
+    }
+
+    internal static void CheckCount(int count)
+    {
+        if (count is < 1 or > MaxCount)
+        {
+            throw new EmbeddingJobException(JobSetting.Shard, string.Create(CultureInfo.InvariantCulture,
+                $"The shard count must be from 1 to {MaxCount:N0}, not {count:N0}."));
         }
     }
 }
