@@ -12,6 +12,9 @@ namespace DuckEmbed.Cli;
 /// </summary>
 internal static class BenchmarkCommand
 {
+    /// <summary>Most rows one batch size is measured on: a sample, not the job.</summary>
+    internal const int MaxRows = 1_000_000;
+
     public static async Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
         TextWriter stdout, TextWriter stderr)
     {
@@ -21,6 +24,14 @@ internal static class BenchmarkCommand
         var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
         try
         {
+            if (batchSizes.Count == 0 || batchSizes.Any(size => size is < 1 or > RunSettings.MaxBatchSize))
+            {
+                throw new EmbeddingJobException($"--sizes must be batch sizes from 1 to {RunSettings.MaxBatchSize:N0}, not {string.Join(" ", batchSizes)}.");
+            }
+            if (rows is < 1 or > MaxRows)
+            {
+                throw new EmbeddingJobException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
+            }
             var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
             stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
             // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.

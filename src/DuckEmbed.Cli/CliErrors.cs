@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 
@@ -28,6 +30,10 @@ internal static class CliErrors
     {
         EmbeddingJobException job => Prefix(ConfigKey(job.Setting), job.Message) + (job.CanOverwrite ? " Run with --overwrite to replace it." : ""),
         ModelLoadException model => Prefix(ConfigKey(model.Setting), model.Message) + Advice(model.Setting),
+        // What a disk or a file can do to any command (full, read-only, gone, past ulimit -f): the user's to fix.
+        IOException or UnauthorizedAccessException => error.Message,
+        DuckDBException { ErrorType: DuckDBErrorType.Io or DuckDBErrorType.OutOfMemory or DuckDBErrorType.Permission } duckDb =>
+            $"DuckDB: {duckDb.Message.Split('\n', 2)[0].Trim()}" + (duckDb.ErrorType == DuckDBErrorType.OutOfMemory ? " (duckdb_memory_limit sets DuckDB's memory.)" : ""),
         _ => null,
     };
 

@@ -14,16 +14,25 @@ var configOption = new Option<string>("--config", "-c")
 };
 var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
 var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an existing output table instead of resuming it." };
-var shardsOption = new Option<int?>("--shards") { Description = "Split the job into this many shards, each embedded into its own file beside output_db_path (then: embed merge)." };
-var shardOption = new Option<int?>("--shard") { Description = "This process's shard, from 0 (or SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)." };
-var mergeShardsOption = new Option<int>("--shards") { Description = "How many shards the job was split into.", Required = true };
+var shardsOption = new Option<int?>("--shards")
+{
+    Description = "Split the job into this many shards, each embedded into its own file beside output_db_path (then: embed merge).",
+    CustomParser = WholeNumberParser.Optional,
+};
+var shardOption = new Option<int?>("--shard")
+{
+    Description = "This process's shard, from 0 (or SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX).",
+    CustomParser = WholeNumberParser.Optional,
+};
+var mergeShardsOption = new Option<int>("--shards") { Description = "How many shards the job was split into.", Required = true, CustomParser = WholeNumberParser.One };
 var sizesOption = new Option<int[]>("--sizes")
 {
     Description = "Batch sizes to try.",
     DefaultValueFactory = _ => [8, 16, 32, 64, 128, 256],
     AllowMultipleArgumentsPerToken = true,
+    CustomParser = WholeNumberParser.Many,
 };
-var rowsOption = new Option<int>("--rows") { Description = "Rows of the input each batch size embeds.", DefaultValueFactory = _ => 1024 };
+var rowsOption = new Option<int>("--rows") { Description = "Rows of the input each batch size embeds.", DefaultValueFactory = _ => 1024, CustomParser = WholeNumberParser.One };
 
 var exitCode = 0;
 var benchmark = new Command("benchmark", "Measures rows/s for several batch sizes on a sample of the input (or the bundled example) and recommends a BATCH_SIZE. Writes only to a scratch database.")
@@ -33,7 +42,7 @@ var benchmark = new Command("benchmark", "Measures rows/s for several batch size
 benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
     parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
-var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32 };
+var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32, CustomParser = WholeNumberParser.One };
 var verify = new Command("verify", "Checks the output: every input id exactly once, no other ids, texts, dimensions, unit length, provenance, and a re-embedded sample. Exit 0 only when all hold.")
 {
     configOption, sampleOption,
@@ -42,7 +51,7 @@ verify.SetAction(async (parsed, _) => exitCode = await VerifyCommand.RunAsync(pa
     Environment.GetEnvironmentVariable, Console.Out, Console.Error));
 
 var queryArgument = new Argument<string>("text") { Description = "The text to look for." };
-var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
+var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10, CustomParser = WholeNumberParser.One };
 var jsonOption = new Option<bool>("--json") { Description = "Print the rows as JSON." };
 var search = new Command("search", "Shows the output rows closest to a text (cosine similarity), embedding it with the model that made them.")
 {
@@ -79,6 +88,12 @@ root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parse
     parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption)));
 
 var parseResult = root.Parse(args);
+// A mistyped flag is one line on stderr, as every other mistake is, not the whole help.
+if (parseResult.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"error: {parseResult.Errors[0].Message} (embed --help lists the commands and flags.)");
+    return ExitCodes.UserError;
+}
 // The commands handle Ctrl-C and SIGTERM themselves, to stop at a committed window; System.CommandLine's own
 // handling would end the process after a timeout, possibly mid-commit.
 var invoked = await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

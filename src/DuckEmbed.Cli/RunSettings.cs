@@ -20,6 +20,21 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     /// <summary>Most texts in one batch; a larger <c>BATCH_SIZE</c> is refused.</summary>
     public const int MaxBatchSize = 1 << 16;
 
+    /// <summary>ONNX Runtime threads per core at most: more only share the cores (a typo of 100,000 made 13,335 threads).</summary>
+    public const int ThreadsPerCore = 4;
+
+    /// <summary>Most <c>threads</c>.</summary>
+    public static int MaxThreads => ThreadsPerCore * Environment.ProcessorCount;
+
+    /// <summary>Most <c>max_batch_tokens</c>: 4M token cells are ~6 GB of MiniLM's activations, more than a batch needs.</summary>
+    public const int LargestMaxBatchTokens = 1 << 22;
+
+    /// <summary>Most <c>batches_per_window</c> (the window is capped at <see cref="EmbeddingJob.MaxWindowSize"/> rows anyway).</summary>
+    public const int MaxBatchesPerWindow = 1 << 16;
+
+    /// <summary>Most <c>truncate_dim</c>; the model's own dimensions are checked when it loads.</summary>
+    public const int MaxTruncateDimensions = 1 << 16;
+
     /// <summary>Batches per window (<c>batches_per_window</c>) when not set: windows of 1,024 rows at the default batch size.</summary>
     public const int DefaultBatchesPerWindow = 32;
 
@@ -56,6 +71,10 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
         var fullPath = Path.GetFullPath(configPath);
+        if (Directory.Exists(fullPath))
+        {
+            throw new EmbeddingJobException($"--config: {fullPath} is a folder; pass the config file in it, e.g. --config {Path.Combine(configPath, "config.json")}.");
+        }
         if (!File.Exists(fullPath))
         {
             throw new EmbeddingJobException($"--config: {fullPath} not found. Create a config.json (see README) or pass --config PATH.");
@@ -63,12 +82,19 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         JsonElement root;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(fullPath), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            // A key given twice would otherwise silently take its last value.
+            using var document = JsonDocument.Parse(File.ReadAllText(fullPath),
+                new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false });
             root = document.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            throw new EmbeddingJobException($"{configPath} is not valid JSON (line {e.LineNumber + 1}): {e.Message.Split(" Path:")[0]}", e);
+            var line = e.LineNumber is { } number ? $" (line {number + 1})" : "";
+            throw new EmbeddingJobException($"{configPath} is not valid JSON{line}: {e.Message.Split(" Path:")[0].Replace(" encountered during deserialization", "", StringComparison.Ordinal)}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EmbeddingJobException($"--config: {fullPath} cannot be read: {e.Message}", e);
         }
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -99,9 +125,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             OutputTable = Required("output_table"),
             VectorColumn = ReadString(root, "vector_column", configPath) ?? EmbeddingJob.DefaultVectorColumn,
             VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
-            MaxRows = ReadPositiveInt(root, "max_rows", configPath),
-            Writers = ReadPositiveInt(root, "writers", configPath) ?? EmbeddingJob.DefaultWriters,
-            GeneratorCalls = ReadPositiveInt(root, "generator_calls", configPath) ?? EmbeddingJob.DefaultGeneratorCalls,
+            MaxRows = ReadInt(root, "max_rows", configPath, int.MaxValue),
+            Writers = ReadInt(root, "writers", configPath, EmbeddingJob.MaxWriters) ?? EmbeddingJob.DefaultWriters,
+            GeneratorCalls = ReadInt(root, "generator_calls", configPath, EmbeddingJob.MaxGeneratorCalls) ?? EmbeddingJob.DefaultGeneratorCalls,
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;
@@ -111,12 +137,13 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
         var batchSize = ParseBatchSize(environment("BATCH_SIZE"));
         var settings = new RunSettings(job, batchSize, modelPath, device, precision,
-            ReadPositiveInt(root, "threads", configPath), ReadPositiveInt(root, "max_batch_tokens", configPath),
+            ReadInt(root, "threads", configPath, MaxThreads, $" ({ThreadsPerCore} per core of this machine's {Environment.ProcessorCount} cores)"),
+            ReadInt(root, "max_batch_tokens", configPath, LargestMaxBatchTokens),
             ReadDeviceNumbers(root, "cuda_devices", configPath), warnings)
         {
-            BatchesPerWindow = ReadPositiveInt(root, "batches_per_window", configPath) ?? DefaultBatchesPerWindow,
+            BatchesPerWindow = ReadInt(root, "batches_per_window", configPath, MaxBatchesPerWindow) ?? DefaultBatchesPerWindow,
             Prompt = ReadString(root, "prompt", configPath),
-            TruncateDimensions = ReadPositiveInt(root, "truncate_dim", configPath),
+            TruncateDimensions = ReadInt(root, "truncate_dim", configPath, MaxTruncateDimensions),
             CudaMemoryLimitBytes = ReadString(root, "cuda_memory_limit", configPath) is { } limit ? ParseSize(limit, "cuda_memory_limit", configPath) : null,
             CudaTf32 = ReadBool(root, "cuda_tf32", configPath) ?? false,
             ModelCache = ReadString(root, "model_cache", configPath) is { } cache
@@ -202,15 +229,16 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
             : throw new EmbeddingJobException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");
     }
 
-    private static int? ReadPositiveInt(JsonElement root, string key, string configPath)
+    private static int? ReadInt(JsonElement root, string key, string configPath, int max, string why = "")
     {
         if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number > 0
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= 1 && number <= max
             ? number
-            : throw new EmbeddingJobException($"{configPath}: '{key}' must be a positive whole number, not {Describe(value)}.");
+            : throw new EmbeddingJobException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{configPath}: '{key}' must be a whole number from 1 to {max:N0}{why}, not {Describe(value)}."));
     }
 
     private static int[]? ReadDeviceNumbers(JsonElement root, string key, string configPath)

@@ -8,6 +8,9 @@ namespace DuckEmbed.Cli;
 internal static class SearchCommand
 {
     private const int ShownCharacters = 80;
+
+    /// <summary>Most rows <c>-k</c> may ask for: a page a person reads, or a script's candidate list.</summary>
+    internal const int MaxCount = 10_000;
     private const string QueryPrompt = "query";
 
     public static async Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
@@ -17,16 +20,16 @@ internal static class SearchCommand
         using var logging = CliServices.CreateLogging(verbose: false, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
         try
         {
-            if (count < 1)
+            if (count is < 1 or > MaxCount)
             {
-                throw new EmbeddingJobException($"-k must be a positive number of rows, not {count}.");
+                throw new EmbeddingJobException($"-k must be a number of rows from 1 to {MaxCount:N0}, not {count}.");
             }
             var settings = RunSettings.Load(configPath, environment);
             // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models
             // expect (the stored texts got the config's prompt, or none).
             var source = CliServices.OpenModel(settings);
             var queryPrompt = source.Prompts.ContainsKey(QueryPrompt) ? QueryPrompt : settings.Prompt;
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt, source);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt, source, stop.Token);
             // The prompt is what may differ between the stored texts and the query; everything else must not.
             var job = settings.Job with
             {
@@ -42,7 +45,7 @@ internal static class SearchCommand
             }
             foreach (var hit in hits)
             {
-                var text = hit.Text.ReplaceLineEndings(" ");
+                var text = Printable(hit.Text);
                 stdout.WriteLine($"{hit.Rank,3}  {hit.Score:F4}  {hit.Id}  {(text.Length > ShownCharacters ? text[..ShownCharacters] + "…" : text)}");
             }
             stderr.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
@@ -57,4 +60,17 @@ internal static class SearchCommand
             return CliErrors.Report(e, stderr, verbose: false);
         }
     }
+
+    /// <summary>
+    /// A stored text as one line a terminal shows as it is: line breaks become spaces, and other control characters
+    /// (an ANSI escape would recolour or move the cursor of the user's terminal) become U+FFFD.
+    /// </summary>
+    internal static string Printable(string text) => string.Create(text.Length, text, (span, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            var c = source[i];
+            span[i] = c is '\r' or '\n' or '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c;
+        }
+    });
 }

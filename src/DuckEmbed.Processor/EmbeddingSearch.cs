@@ -47,15 +47,17 @@ public static class EmbeddingSearch
         {
             appender.CreateRow().AppendValue(vector).EndRow();
         }
-        var similarity = vectorType == "FLOAT[]"
-            ? $"list_cosine_similarity(o.{vectorColumn}, q.v)"
-            : $"array_cosine_similarity(o.{vectorColumn}, q.v::FLOAT[{vector.Length.ToString(CultureInfo.InvariantCulture)}])";
+        var dimensions = vector.Length.ToString(CultureInfo.InvariantCulture);
+        // A list column may hold a vector of another length (written by hand): it cannot be compared, so it is not ranked.
+        var (similarity, comparable) = vectorType == "FLOAT[]"
+            ? ($"list_cosine_similarity(o.{vectorColumn}, q.v)", $" AND len(o.{vectorColumn}) = {dimensions}")
+            : ($"array_cosine_similarity(o.{vectorColumn}, q.v::FLOAT[{dimensions}])", "");
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT o.{id}::VARCHAR, {similarity} AS score, o.{text} FROM {SqlIdentifier.Quote(columns[0].Table)} AS o, temp.main.duckembed_query AS q " +
-            $"WHERE o.{vectorColumn} IS NOT NULL ORDER BY score DESC LIMIT {count.ToString(CultureInfo.InvariantCulture)}";
+            $"WHERE o.{vectorColumn} IS NOT NULL{comparable} ORDER BY score DESC LIMIT {count.ToString(CultureInfo.InvariantCulture)}";
         using var registration = cancellationToken.Register(command.Cancel);
         using var reader = command.ExecuteReader();
-        var hits = new List<SearchHit>(count);
+        var hits = new List<SearchHit>(Math.Min(count, 1024));
         while (reader.Read())
         {
             hits.Add(new SearchHit(hits.Count + 1, reader.GetString(0), reader.GetDouble(1), reader.GetString(2)));

@@ -68,16 +68,30 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
 
     public void EnsureTable() => Execute($"CREATE TABLE IF NOT EXISTS {TableName} (output_table VARCHAR, key VARCHAR, value VARCHAR)");
 
+    /// <summary>The stored record; empty where there is none (a table made otherwise, or its record dropped).</summary>
     public Dictionary<string, string> Read()
     {
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var exists = output.CreateCommand())
+        {
+            exists.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = coalesce($catalog, current_database()) AND schema_name = 'main' AND table_name = $name";
+            exists.Parameters.Add(new DuckDBParameter("catalog", catalog));
+            exists.Parameters.Add(new DuckDBParameter("name", TableName));
+            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return stored;
+            }
+        }
         using var command = output.CreateCommand();
         command.CommandText = $"SELECT key, value FROM {Table} WHERE output_table = $table";
         command.Parameters.Add(new DuckDBParameter("table", outputTable));
         using var reader = command.ExecuteReader();
-        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read())
         {
-            stored[reader.GetString(0)] = reader.GetString(1);
+            if (!reader.IsDBNull(0) && !reader.IsDBNull(1))
+            {
+                stored[reader.GetString(0)] = reader.GetString(1);
+            }
         }
         return stored;
     }

@@ -186,4 +186,18 @@ public sealed class RunSettingsTests : IDisposable
         Assert.Equal(VectorColumnType.List, Load(With("vector_type", "\"list\"")).Job.VectorType);
         Assert.StartsWith("vector_type must be array (FLOAT[N]", ErrorOf(With("vector_type", "\"tensor\"")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_key_given_twice_is_refused_instead_of_taking_the_last_value()
+    {
+        var error = ErrorOf(ValidConfig.Replace("\"o\" }", "\"o\", \"output_table\": \"p\" }", StringComparison.Ordinal));
+        Assert.EndsWith("is not valid JSON: Duplicate property 'output_table'.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_path_that_is_a_folder_is_named_as_a_folder()
+    {
+        var error = Assert.Throws<EmbeddingJobException>(() => RunSettings.Load(_folder.Path, _ => null)).Message;
+        Assert.Equal($"--config: {_folder.Path} is a folder; pass the config file in it, e.g. --config {Path.Combine(_folder.Path, "config.json")}.", error);
+    }
 }
