@@ -52,6 +52,9 @@ internal sealed class CliProcess : IDisposable
         return (exitCode, cli.Stdout, cli.Stderr);
     }
 
+    /// <summary>Starts <c>embed COMMAND ARGUMENTS… --config CONFIG</c>.</summary>
+    public static CliProcess Start(string configPath, params string[] arguments) => new([.. arguments, "--config", configPath], null);
+
     /// <summary>Starts <c>embed benchmark --config CONFIG ARGUMENTS…</c>.</summary>
     public static CliProcess Benchmark(string configPath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(["benchmark", "--config", configPath, .. arguments], environment);

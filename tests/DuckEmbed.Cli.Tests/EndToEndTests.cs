@@ -129,6 +129,26 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains($"Stopped: {committed:N0} of 2,400 rows are committed", cli.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("verify")]
+    [InlineData("search")]
+    public void Sigterm_stops_a_command_while_its_model_converts(string command)
+    {
+        // int8's calibration takes seconds, with no cache: the command is still preparing its model when the signal comes.
+        var config = WriteConfig(copies: 1);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"embedded\"", "\"embedded\", \"precision\": \"int8\", \"model_cache\": \"cache\"", StringComparison.Ordinal));
+        using var cli = CliProcess.Start(config, command == "search" ? ["search", "ssh server"] : ["verify"]);
+        Thread.Sleep(1500);
+        Assert.False(cli.HasExited, cli.Stderr);
+
+        cli.Signal("TERM");
+        var exitCode = cli.WaitForExit(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 143, $"exit {exitCode}: {cli.Stderr}");
+        Assert.DoesNotContain("error:", cli.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder.File("cache")) && Directory.GetFiles(_folder.File("cache"), "*.onnx").Length > 0, "a stopped conversion stored a model");
+    }
+
     [Fact]
     public void Ctrl_c_stops_the_batch_size_benchmark_and_deletes_its_scratch_database()
     {
