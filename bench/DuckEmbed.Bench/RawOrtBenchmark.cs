@@ -31,7 +31,7 @@ internal static class RawOrtBenchmark
         };
         var model = precision switch
         {
-            ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32),
+            ModelPrecision.Int8 when Environment.GetEnvironmentVariable("INT8_OUTLIERS") == "0" => Int8Quantization.Quantize(fp32, Int8WeightsForCpu.Current),
             ModelPrecision.Int8 => PrecisionConversion.CalibratedInt8(fp32, text => tokenizer.Encode(text).Ids.ToArray()),
             _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids.ToArray()),
         };

@@ -145,7 +145,8 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         byte[] Convert() => PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids.ToArray(), cancellationToken);
         var converted = options.Precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
             ? Convert()
-            : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert);
+            : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert,
+                options.Precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "");
         cancellationToken.ThrowIfCancellationRequested();
         // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
         var runnable = PoolingGraph.TryAppend(converted, pooling) ?? converted;

@@ -83,7 +83,7 @@ public sealed class GraphEditTests
     [Fact]
     public void Int8_replaces_the_matmul_with_dynamic_quantize_matmul_on_int8_weights_and_folds_the_bias_add_into_it()
     {
-        var quantized = Int8Quantization.Quantize(TinyModel());
+        var quantized = Int8Quantization.Quantize(TinyModel(), Int8Weights.Signed);
 
         var model = ModelProto.Parser.ParseFrom(quantized);
         var node = Assert.Single(model.Graph.Node);
@@ -110,7 +110,7 @@ public sealed class GraphEditTests
     {
         // Channel 3 reached 40 in calibration, the median channel 1: over 2.5 x the median, and its weight row
         // (max 1.5) is ordinary, so it is scaled down to 2.5 and its row up by 16.
-        var quantized = Int8Quantization.Quantize(TinyModel(), new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
+        var quantized = Int8Quantization.Quantize(TinyModel(), Int8Weights.Signed, new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
 
         var model = ModelProto.Parser.ParseFrom(quantized);
         var scale = model.Graph.Node[0];
@@ -128,7 +128,7 @@ public sealed class GraphEditTests
     {
         // Row 3's weights (30) are 20 x the median row's: scaling it up would wreck its columns' scales.
         float[] weights = [0.5f, -1.0f, 0.0f, 0.25f, 2.0f, 0.0f, -0.75f, 0.1f, 0.0f, 30f, -6f, 1f];
-        var quantized = Int8Quantization.Quantize(TinyModel(weights: weights), new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
+        var quantized = Int8Quantization.Quantize(TinyModel(weights: weights), Int8Weights.Signed, new Dictionary<string, float[]> { ["X"] = [1f, 1f, 1f, 40f] });
 
         var model = ModelProto.Parser.ParseFrom(quantized);
         Assert.Equal(["Mul", "Gather", "DynamicQuantizeMatMul", "MatMul", "Add"], model.Graph.Node.Select(n => n.OpType));
@@ -141,9 +141,26 @@ public sealed class GraphEditTests
         // An input whose channel 3 dwarfs the rest, as [CLS] does in BERT: on one shared activation range the small
         // channels round to nothing; with the channel on the side they keep their precision.
         float[] input = [0.11f, -0.23f, 0.31f, 40f, -0.27f, 0.12f, 0.05f, 35f];
-        var plain = LargestError(Run(Int8Quantization.Quantize(TinyModel(weights: weights)), input), Expected(input, weights));
+        var plain = LargestError(Run(Int8Quantization.Quantize(TinyModel(weights: weights), Int8Weights.Signed), input), Expected(input, weights));
         var split = LargestError(Run(quantized, input), Expected(input, weights));
         Assert.True(split < plain / 10, $"largest error with the side product {split}, without {plain}");
+    }
+
+    [Fact]
+    public void Unsigned_int8_weights_store_the_same_values_moved_up_by_128_with_a_zero_point_and_compute_the_same_product()
+    {
+        var signed = ModelProto.Parser.ParseFrom(Int8Quantization.Quantize(TinyModel(), Int8Weights.Signed));
+        var unsignedModel = Int8Quantization.Quantize(TinyModel(), Int8Weights.Unsigned);
+        var unsigned = ModelProto.Parser.ParseFrom(unsignedModel);
+
+        var node = Assert.Single(unsigned.Graph.Node);
+        Assert.Equal(["X", "M_weight_int8", "M_weight_scale", "M_weight_zero_point", "B"], node.Input);
+        var weights = unsigned.Graph.Initializer.Single(t => t.Name == "M_weight_int8");
+        Assert.Equal((int)DataType.Uint8, weights.DataType);
+        var signedValues = signed.Graph.Initializer.Single(t => t.Name == "M_weight_int8").RawData.ToByteArray();
+        Assert.Equal(signedValues.Select(b => (byte)((sbyte)b + 128)), weights.RawData.ToByteArray());
+        Assert.Equal([128, 128, 128], unsigned.Graph.Initializer.Single(t => t.Name == "M_weight_zero_point").RawData.ToByteArray());
+        Assert.Equal(Run(signed.ToByteArray()), Run(unsignedModel), new FloatTolerance(1e-5f));
     }
 
     [Fact]
@@ -159,7 +176,7 @@ public sealed class GraphEditTests
     [Fact]
     public void Int8_refuses_a_model_without_a_matmul_on_constant_weights()
     {
-        var error = Assert.Throws<ModelLoadException>(() => Int8Quantization.Quantize(TinyModel(withMatMul: false)));
+        var error = Assert.Throws<ModelLoadException>(() => Int8Quantization.Quantize(TinyModel(withMatMul: false), Int8Weights.Signed));
         Assert.Contains("no MatMul with constant weights", error.Message, StringComparison.Ordinal);
     }
 

@@ -23,7 +23,7 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
     /// Bump when a conversion changes what it writes (quantization scheme, calibration texts, thresholds), so that
     /// files of the old converter are not read.
     /// </summary>
-    internal const int ConverterVersion = 3;
+    internal const int ConverterVersion = 4;
 
     private const string Magic = "DUCKEMBED-CONVERTED-MODEL";
     private const string TemporarySuffix = ".tmp";
@@ -32,14 +32,20 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
     internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     /// <summary>The converted model: read from the cache, or made by <paramref name="convert"/> and stored.</summary>
-    public byte[] GetOrCreate(string modelSha256, ModelPrecision precision, int maxLength, Func<byte[]> convert)
+    /// <param name="modelSha256">The fp32 model's SHA-256.</param>
+    /// <param name="precision">What it is converted to.</param>
+    /// <param name="maxLength">Tokens per text the calibration used.</param>
+    /// <param name="convert">Makes the converted model.</param>
+    /// <param name="variant">What else the conversion depends on (int8: the weight layout this CPU computes exactly,
+    /// so that a cache shared by machines with other CPUs keeps one file for each).</param>
+    public byte[] GetOrCreate(string modelSha256, ModelPrecision precision, int maxLength, Func<byte[]> convert, string variant = "")
     {
-        var path = PathFor(modelSha256, precision, maxLength);
+        var path = PathFor(modelSha256, precision, maxLength, variant);
         RemoveAbandonedTemporaryFiles();
-        var expected = new Header(modelSha256, precision.ToString().ToLowerInvariant(), ConverterVersion, maxLength, "", 0);
+        var expected = new Header(modelSha256, precision.ToString().ToLowerInvariant() + (variant.Length == 0 ? "" : "-" + variant), ConverterVersion, maxLength, "", 0);
         if (TryRead(path, expected) is { } cached)
         {
-            logger.LogInformation("Converted {Precision} model read from {Path}", expected.Precision, path);
+            logger.LogInformation("Converted {Precision} model read from {Path}", precision.ToString().ToLowerInvariant(), path);
             return cached;
         }
         var converted = convert();
@@ -47,9 +53,9 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
         return converted;
     }
 
-    internal string PathFor(string modelSha256, ModelPrecision precision, int maxLength)
+    internal string PathFor(string modelSha256, ModelPrecision precision, int maxLength, string variant = "")
     {
-        var key = string.Create(CultureInfo.InvariantCulture, $"{modelSha256}|{precision}|{ConverterVersion}|{maxLength}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{modelSha256}|{precision}|{ConverterVersion}|{maxLength}|{variant}");
         var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
         return Path.Combine(directory, string.Create(CultureInfo.InvariantCulture,
             $"{modelSha256[..16]}-{precision.ToString().ToLowerInvariant()}-v{ConverterVersion}-{keyHash}.onnx"));

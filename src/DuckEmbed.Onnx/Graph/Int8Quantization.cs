@@ -7,8 +7,9 @@ namespace DuckEmbed.Onnx.Graph;
 /// <summary>
 /// Dynamic int8 quantization of a model's weight matrices, the transform of ONNX Runtime's Python
 /// <c>quantize_dynamic</c>: every <c>MatMul</c> whose right-hand side is a constant float matrix becomes
-/// ONNX Runtime's <c>com.microsoft.DynamicQuantizeMatMul</c>, with the weights stored as int8 and one scale per
-/// output column (symmetric, zero point 0). Activations are quantized to uint8 per run, inside the operator.
+/// ONNX Runtime's <c>com.microsoft.DynamicQuantizeMatMul</c>, with the weights quantized to 8 bits with one scale per
+/// output column (symmetric), stored as the CPU's kernels compute them exactly (<see cref="Int8Weights"/>).
+/// Activations are quantized to uint8 per run, inside the operator.
 /// </summary>
 /// <remarks>
 /// One activation range covers a whole batch, and BERT models put a few huge values ("massive activations",
@@ -42,13 +43,14 @@ internal static class Int8Quantization
     }
 
     /// <summary>
-    /// The quantized model. <paramref name="channelMaxima"/>: per input of <see cref="QuantizableInputs"/>, the
-    /// largest |value| of each channel seen in calibration; inputs without an entry are quantized as they are.
+    /// The quantized model, its weights stored as <paramref name="layout"/> says. <paramref name="channelMaxima"/>: per
+    /// input of <see cref="QuantizableInputs"/>, the largest |value| of each channel seen in calibration; inputs without
+    /// an entry are quantized as they are.
     /// </summary>
-    public static byte[] Quantize(byte[] model, IReadOnlyDictionary<string, float[]>? channelMaxima = null)
+    public static byte[] Quantize(byte[] model, Int8Weights layout, IReadOnlyDictionary<string, float[]>? channelMaxima = null)
     {
         var proto = ModelProto.Parser.ParseFrom(model);
-        var rewrite = new GraphRewrite(proto.Graph);
+        var rewrite = new GraphRewrite(proto.Graph, layout);
         var groups = proto.Graph.Node.Where(n => IsQuantizable(n, rewrite.Initializers))
             .GroupBy(n => n.Input[0], StringComparer.Ordinal).ToList();
         if (groups.Count == 0)
@@ -74,7 +76,7 @@ internal static class Int8Quantization
     }
 
     /// <summary>The graph being rewritten: new initializers, and the nodes that go before and after existing ones.</summary>
-    private sealed class GraphRewrite(GraphProto graph)
+    private sealed class GraphRewrite(GraphProto graph, Int8Weights layout)
     {
         private readonly HashSet<string> _replacedWeights = new(StringComparer.Ordinal);
 
@@ -124,20 +126,41 @@ internal static class Int8Quantization
             var (rows, columns) = ((int)weight.Dims[0], (int)weight.Dims[1]);
             var values = TensorValues.ReadFloats(weight);
             var (quantized, scales) = QuantizePerColumn(plan.ApplyToWeights(values, columns), rows, columns);
+            // Signed: the int8 values as they are, zero point 0. Unsigned: the same values moved up by 128, zero point 128.
+            var unsigned = layout == Int8Weights.Unsigned;
+            var stored = MemoryMarshal.AsBytes(quantized.AsSpan()).ToArray();
+            if (unsigned)
+            {
+                for (var i = 0; i < stored.Length; i++)
+                {
+                    stored[i] = (byte)(quantized[i] + UnsignedZeroPoint);
+                }
+            }
             Add(new TensorProto
             {
                 Name = output + "_weight_int8",
-                DataType = (int)TensorProto.Types.DataType.Int8,
+                DataType = (int)(unsigned ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Int8),
                 Dims = { weight.Dims },
-                RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(quantized.AsSpan())),
+                RawData = ByteString.CopyFrom(stored),
             });
             Add(TensorValues.FloatTensor(output + "_weight_scale", scales, [columns]));
+            if (unsigned)
+            {
+                Add(new TensorProto
+                {
+                    Name = output + "_weight_zero_point",
+                    DataType = (int)TensorProto.Types.DataType.Uint8,
+                    Dims = { columns },
+                    RawData = ByteString.CopyFrom([.. Enumerable.Repeat((byte)UnsignedZeroPoint, columns)]),
+                });
+            }
             _replacedWeights.Add(weight.Name);
             node.OpType = "DynamicQuantizeMatMul";
             node.Domain = ContribOperators.Domain;
             node.Input[0] = quantizedInput;
             node.Input[1] = output + "_weight_int8";
             node.Input.Add(output + "_weight_scale");
+            node.Input.Add(unsigned ? output + "_weight_zero_point" : ""); // signed: no zero point, symmetric
             if (plan.SideChannels.Length > 0)
             {
                 node.Output[0] = output + "_int8";
@@ -203,7 +226,6 @@ internal static class Int8Quantization
             {
                 continue;
             }
-            node.Input.Add(""); // no weight zero point: symmetric
             node.Input.Add(biasName);
             last.Output[0] = add.Output[0];
             folded.Add(add);
@@ -211,7 +233,13 @@ internal static class Int8Quantization
         return folded;
     }
 
-    /// <summary>Symmetric int8 per column of a row-major [rows, columns] matrix: q = round(w / scale), scale = max|w| / 127.</summary>
+    /// <summary>The largest quantized weight: the whole int8 range but -128, so that the scale is symmetric.</summary>
+    internal const int LargestWeight = 127;
+
+    /// <summary>The zero point of <see cref="Int8Weights.Unsigned"/> weights: 0 stored as 128.</summary>
+    private const int UnsignedZeroPoint = 128;
+
+    /// <summary>Symmetric per column of a row-major [rows, columns] matrix: q = round(w / scale), scale = max|w| / <see cref="LargestWeight"/>.</summary>
     internal static (sbyte[] Values, float[] Scales) QuantizePerColumn(ReadOnlySpan<float> weights, int rows, int columns)
     {
         var scales = new float[columns];
@@ -224,14 +252,14 @@ internal static class Int8Quantization
         }
         for (var c = 0; c < columns; c++)
         {
-            scales[c] = scales[c] > 0 ? scales[c] / 127f : 1f;
+            scales[c] = scales[c] > 0 ? scales[c] / LargestWeight : 1f;
         }
         var values = new sbyte[rows * columns];
         for (var r = 0; r < rows; r++)
         {
             for (var c = 0; c < columns; c++)
             {
-                values[r * columns + c] = (sbyte)Math.Clamp(MathF.Round(weights[r * columns + c] / scales[c]), -127, 127);
+                values[r * columns + c] = (sbyte)Math.Clamp(MathF.Round(weights[r * columns + c] / scales[c]), -LargestWeight, LargestWeight);
             }
         }
         return (values, scales);

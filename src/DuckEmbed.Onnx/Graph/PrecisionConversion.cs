@@ -22,6 +22,6 @@ internal static class PrecisionConversion
 
     /// <summary>int8 with its outlier channels found on the calibration texts, before any fusion.</summary>
     internal static byte[] CalibratedInt8(byte[] model, Func<string, int[]> tokenize, CancellationToken cancellationToken = default) =>
-        Int8Quantization.Quantize(model, ActivationCalibration.ChannelMaxima(
+        Int8Quantization.Quantize(model, Int8WeightsForCpu.Current, ActivationCalibration.ChannelMaxima(
             model, Int8Quantization.QuantizableInputs(model), CalibrationTexts.All.Select(tokenize), cancellationToken));
 }
