@@ -134,6 +134,17 @@ public sealed class ShardTests : IDisposable
     }
 
     [Fact]
+    public async Task A_merge_whose_vector_type_is_not_the_shards_is_refused()
+    {
+        var input = await ThreeShardsAsync();
+
+        var error = Assert.Throws<EmbeddingJobException>(() => ShardMerger.Merge(TestDatabase.Job(input, Output) with { VectorType = VectorColumnType.List }, 3, NullLogger.Instance));
+
+        Assert.Contains("has array (FLOAT[N]) vectors, but vector_type is list (FLOAT[])", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output));
+    }
+
+    [Fact]
     public async Task A_merge_stopped_after_its_first_shard_leaves_the_output_as_it_was()
     {
         var input = await ThreeShardsAsync();
