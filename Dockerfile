@@ -32,8 +32,7 @@ RUN apt-get update \
 COPY --from=build /app /app
 ENV HOME=/tmp \
     DOTNET_NOLOGO=1 \
-    DEVICE=auto \
-    BATCH_SIZE=256
+    DEVICE=auto
 USER embed
 WORKDIR /data
 ENTRYPOINT ["/app/embed"]

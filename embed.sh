@@ -6,6 +6,10 @@ set -euo pipefail
 # shellcheck source=scripts/dispatch.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/dispatch.sh"
 
-export BATCH_SIZE=${BATCH_SIZE:-32}
-echo "BATCH_SIZE=$BATCH_SIZE (set BATCH_SIZE to change it; ./check_benchmark.sh finds a good one for this machine)"
+# One default, chosen by the embed CLI once it knows the device (32 on the CPU, 256 on a GPU): passed on only if set.
+if [[ -n "${BATCH_SIZE:-}" ]]; then
+  echo "BATCH_SIZE=$BATCH_SIZE (./check_benchmark.sh finds a good one for this machine)"
+else
+  echo "BATCH_SIZE not set: the default follows the device, 32 on the CPU and 256 on a GPU (./check_benchmark.sh finds a good one for this machine)"
+fi
 run_embed_cli "$@"

@@ -1,5 +1,5 @@
-# Sourced by embed.sh and check_benchmark.sh: runs the embed CLI in the GPU container when Docker and the NVIDIA
-# container runtime are there (or DUCKEMBED_DOCKER=1 asks for the container on the CPU), else from a local build.
+# Sourced by embed.sh and check_benchmark.sh: runs the embed CLI in the GPU container when Docker can pass the GPUs
+# in (or DUCKEMBED_DOCKER=1 asks for the container on the CPU), else from a local build.
 # Both scripts so take the same path.
 # shellcheck shell=bash
 
@@ -8,21 +8,51 @@ IMAGE=${DUCKEMBED_IMAGE:-duckembed:0.1.0}
 # CUDA 13 (the image's ONNX Runtime) needs an NVIDIA driver of this branch or newer.
 MIN_DRIVER_MAJOR=580
 
-# Prints why the container cannot be used, and fails; succeeds silently when it can.
+# Prints why the container cannot be used, and fails; succeeds silently when it can. Whether Docker can hand the
+# GPUs to a container is tried (docker run --gpus), not guessed from its runtime list: the NVIDIA container toolkit
+# works through --gpus without registering a runtime in daemon.json.
 container_unavailable_reason() {
   if [[ "${DUCKEMBED_LOCAL:-}" == "1" ]]; then echo "DUCKEMBED_LOCAL=1"; return 0; fi
   command -v docker >/dev/null 2>&1 || { echo "no docker command"; return 0; }
   docker info >/dev/null 2>&1 || { echo "no Docker engine answers"; return 0; }
   [[ "${DUCKEMBED_DOCKER:-}" == "1" ]] && return 1
-  docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia \
-    || { echo "Docker has no NVIDIA container runtime (DUCKEMBED_DOCKER=1 runs the image on the CPU)"; return 0; }
+  if ! command -v nvidia-smi >/dev/null 2>&1 && ! docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q nvidia; then
+    echo "no NVIDIA GPU here (no nvidia-smi, and Docker has no NVIDIA runtime; DUCKEMBED_DOCKER=1 runs the image on the CPU)"
+    return 0
+  fi
   local driver
   driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true)
   if [[ -n "$driver" && ${driver%%.*} -lt $MIN_DRIVER_MAJOR ]]; then
     echo "the NVIDIA driver is $driver; the image's CUDA 13 needs $MIN_DRIVER_MAJOR or newer (update the driver, or DUCKEMBED_DOCKER=1 for the image on the CPU)"
     return 0
   fi
+  ensure_image >&2
+  local tried
+  if ! tried=$(docker run --rm "${GPUS[@]}" --entrypoint true "$IMAGE" 2>&1); then
+    echo "docker run ${GPUS[*]} does not work here (${tried%%$'\n'*}): the NVIDIA container toolkit is missing or not set up (DUCKEMBED_DOCKER=1 runs the image on the CPU)"
+    return 0
+  fi
   return 1
+}
+
+# The --gpus argument for CUDA_VISIBLE_DEVICES, which means nothing inside a container given every GPU: device
+# numbers or GPU-/MIG- UUIDs, separated by commas. Sets GPUS; refuses what docker could not pass (e.g. -1, "none").
+GPUS=(--gpus all)
+choose_gpus() {
+  local visible=${CUDA_VISIBLE_DEVICES-}
+  [[ -z "${CUDA_VISIBLE_DEVICES+set}" ]] && return 0
+  if [[ ! "$visible" =~ ^(([0-9]+|GPU-[0-9A-Fa-f-]+|MIG-[0-9A-Za-z/-]+),)*([0-9]+|GPU-[0-9A-Fa-f-]+|MIG-[0-9A-Za-z/-]+)$ ]]; then
+    echo "error: CUDA_VISIBLE_DEVICES='$visible' names no GPU docker can pass in (device numbers or GPU UUIDs, e.g. 0,1); unset it for every GPU, or DUCKEMBED_LOCAL=1 / DUCKEMBED_DOCKER=1 to run on the CPU." >&2
+    exit 1
+  fi
+  GPUS=(--gpus "\"device=$visible\"")
+}
+
+ensure_image() {
+  if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    echo "Building the image $IMAGE ..."
+    docker build -t "$IMAGE" "$DUCKEMBED_ROOT"
+  fi
 }
 
 run_local() {
@@ -74,20 +104,10 @@ map_config_into_container() {
 }
 
 run_container() {
-  if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    echo "Building the image $IMAGE ..."
-    docker build -t "$IMAGE" "$DUCKEMBED_ROOT"
-  fi
+  ensure_image
   map_config_into_container "$@"
   local gpus=()
-  if [[ "${DUCKEMBED_DOCKER:-}" != "1" ]]; then
-    # CUDA_VISIBLE_DEVICES means nothing inside a container given every GPU: choose them with --gpus instead.
-    if [[ -n "${CUDA_VISIBLE_DEVICES:-}" ]]; then
-      gpus=(--gpus "\"device=$CUDA_VISIBLE_DEVICES\"")
-    else
-      gpus=(--gpus all)
-    fi
-  fi
+  [[ "${DUCKEMBED_DOCKER:-}" != "1" ]] && gpus=("${GPUS[@]}")
   exec docker run --rm "${gpus[@]}" \
     --user "$(id -u):$(id -g)" \
     -v "$DATA_DIR":/data -w /data \
@@ -98,6 +118,7 @@ run_container() {
 # Runs the CLI with these arguments in the container or locally, saying which in one line.
 run_embed_cli() {
   local reason
+  [[ "${DUCKEMBED_LOCAL:-}" == "1" || "${DUCKEMBED_DOCKER:-}" == "1" ]] || choose_gpus
   if reason=$(container_unavailable_reason); then
     echo "Running locally: $reason."
     run_local "$@"

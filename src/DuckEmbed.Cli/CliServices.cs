@@ -25,7 +25,7 @@ internal static class CliServices
     /// The embedder of <paramref name="settings"/>; <paramref name="prompt"/> overrides the config's (search's query
     /// prompt), and <paramref name="source"/> is the model when the caller has opened it already.
     /// </summary>
-    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int batchSize, ILoggerFactory logging, string? prompt = null,
+    public static SentenceEmbeddingGenerator CreateEmbedder(RunSettings settings, int? batchSize, ILoggerFactory logging, string? prompt = null,
         ModelSource? source = null, CancellationToken cancellationToken = default)
     {
         return SentenceEmbeddingGenerator.Create(source ?? OpenModel(settings), new SentenceEmbeddingOptions

@@ -23,7 +23,6 @@ internal static class EmbedCommand
             {
                 logger.LogWarning("{Warning}", warning);
             }
-            stdout.WriteLine($"BATCH_SIZE={settings.BatchSize}");
             var (shard, source) = ShardArguments.Resolve(shards, shardIndex, environment);
             if (shard is not null)
             {
@@ -33,7 +32,14 @@ internal static class EmbedCommand
             // A typo in the config is reported now, not after loading the model (and int8's calibration).
             EmbeddingProcessor.CheckSettings(settings.Job);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory, cancellationToken: stop.Token);
-            var job = settings.Job with { GeneratorSettings = generator.Settings, Overwrite = overwrite };
+            // Where the batch size is chosen: the user's, or the device's default once the generator knows the device.
+            stdout.WriteLine($"BATCH_SIZE={generator.MaxBatchSize}{(settings.BatchSize is null ? $" (the default on {(generator.Device == Onnx.ExecutionDevice.Cuda ? "a GPU" : "the CPU")})" : "")}");
+            var job = settings.Job with
+            {
+                GeneratorSettings = generator.Settings,
+                Overwrite = overwrite,
+                WindowSize = settings.WindowSizeFor(generator.MaxBatchSize),
+            };
             var summary = await EmbeddingProcessor.ProcessAsync(job, generator,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);

@@ -8,14 +8,17 @@ namespace DuckEmbed.Cli;
 /// One run's settings: <c>config.json</c> (relative paths resolve against its folder) and the environment
 /// (<c>BATCH_SIZE</c>, <c>DEVICE</c>).
 /// </summary>
-internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? ModelPath, ExecutionDevice Device, ModelPrecision Precision,
+internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? ModelPath, ExecutionDevice Device, ModelPrecision? Precision,
     int? Threads, int? MaxBatchTokens, IReadOnlyList<int>? CudaDevices, IReadOnlyList<string> Warnings)
 {
     /// <summary>
-    /// Rows per inference batch when <c>BATCH_SIZE</c> is not set. On the CPU, throughput is flat from 16 to 64
-    /// once texts are sorted by length; 32 keeps windows (and so the work a crash can lose) small.
+    /// Rows per inference batch on the CPU when <c>BATCH_SIZE</c> is not set (on CUDA:
+    /// <see cref="SentenceEmbeddingOptions.DefaultCudaMaxBatchSize"/>). The generator chooses it once it knows the device.
     /// </summary>
     public const int DefaultBatchSize = SentenceEmbeddingOptions.DefaultMaxBatchSize;
+
+    /// <summary>How the defaults are said in messages.</summary>
+    internal static string DefaultBatchSizes => $"{DefaultBatchSize} on the CPU, {SentenceEmbeddingOptions.DefaultCudaMaxBatchSize} on a GPU";
 
     /// <summary>Most texts in one batch; a larger <c>BATCH_SIZE</c> is refused.</summary>
     public const int MaxBatchSize = 1 << 16;
@@ -134,7 +137,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
         var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment
             ? (fromEnvironment, "DEVICE")
             : (ReadString(root, "device", configPath) ?? "auto", "device"));
-        var precision = ParsePrecision(ReadString(root, "precision", configPath) ?? "fp32");
+        var precision = ReadString(root, "precision", configPath) is { } named ? ParsePrecision(named) : (ModelPrecision?)null;
         var batchSize = ParseBatchSize(environment("BATCH_SIZE"));
         var settings = new RunSettings(job, batchSize, modelPath, device, precision,
             ReadInt(root, "threads", configPath, MaxThreads, $" ({ThreadsPerCore} per core of this machine's {Environment.ProcessorCount} cores)"),
@@ -150,24 +153,26 @@ internal sealed record RunSettings(EmbeddingJob Job, int BatchSize, string? Mode
                 ? ResolvePath(cache)
                 : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),
         };
-        return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize) } };
+        // Provisional until the generator has chosen the batch size for its device (EmbedCommand sets the final one).
+        return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize ?? DefaultBatchSize) } };
     }
 
-    internal static int ParseBatchSize(string? value)
+    /// <summary><c>BATCH_SIZE</c>; <c>null</c> when unset, for the device's default.</summary>
+    internal static int? ParseBatchSize(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            return DefaultBatchSize;
+            return null;
         }
         var digits = value.Trim().TrimStart('+');
         if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || digits.All(c => c == '0'))
         {
-            throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSize}).");
+            throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSizes}).");
         }
         return int.TryParse(digits, out var size) && size <= MaxBatchSize
             ? size
             : throw new EmbeddingJobException(
-                $"BATCH_SIZE {value.Trim()} is more than the {MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSize}).");
+                $"BATCH_SIZE {value.Trim()} is more than the {MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSizes}).");
     }
 
     private static ExecutionDevice ParseDevice((string Value, string Setting) device) => device.Value.Trim().ToLowerInvariant() switch

@@ -37,10 +37,10 @@ internal static class VerifyCommand
             var settings = RunSettings.Load(configPath, environment);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop.Token);
             var job = settings.Job with { GeneratorSettings = generator.Settings };
-            var floor = SampleCosineFloor(settings.Precision);
+            var floor = SampleCosineFloor(generator.Precision);
             var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
             stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " +
-                $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {settings.Precision.ToString().ToLowerInvariant()})");
+                $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {generator.Precision.ToString().ToLowerInvariant()})");
             foreach (var problem in report.Problems)
             {
                 stdout.WriteLine($"problem: {problem}");

@@ -44,6 +44,15 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// <summary>The length of every embedding.</summary>
     public int Dimensions => _encoders.Dimensions;
 
+    /// <summary>Where the model runs (what <see cref="ExecutionDevice.Auto"/> became).</summary>
+    public ExecutionDevice Device => _options.Device;
+
+    /// <summary>The precision the model runs in (the setting, or the device's default).</summary>
+    public ModelPrecision Precision => _options.PrecisionOn(_options.Device);
+
+    /// <summary>Most texts in one run (the setting, or the device's default).</summary>
+    public int MaxBatchSize => _options.MaxBatchSizeOn(_options.Device);
+
     /// <summary>SHA-256 of the ONNX model's bytes, to tell models apart.</summary>
     public string ModelSha256 { get; }
 
@@ -58,7 +67,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
                 ["pooling"] = _pooling.ToString().ToLowerInvariant(),
                 ["normalization"] = "l2",
                 ["max_length"] = _maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["precision"] = _options.Precision.ToString().ToLowerInvariant(),
+                ["precision"] = _options.PrecisionOn(_options.Device).ToString().ToLowerInvariant(),
             };
             if (_options.Prompt is { } prompt)
             {
@@ -86,7 +95,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     public static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger? logger = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize ?? 1, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens ?? 1, 1);
         logger ??= NullLogger.Instance;
         // ONNX Runtime may send usage telemetry (1.31 tries HTTPS uploads from Linux too): never from DuckEmbed.
@@ -142,16 +151,39 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     private static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger logger, BertTokenizer tokenizer,
         SentencePooling pooling, byte[] model, string modelSha256, int maxLength, string promptText, CancellationToken cancellationToken)
     {
-        byte[] Convert() => PrecisionConversion.Apply(model, options.Precision, text => tokenizer.Encode(text).Ids.ToArray(), cancellationToken);
-        var converted = options.Precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
-            ? Convert()
-            : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, options.Precision, maxLength, Convert,
-                options.Precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "");
-        cancellationToken.ThrowIfCancellationRequested();
-        // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
-        var runnable = PoolingGraph.TryAppend(converted, pooling) ?? converted;
-        var (sessions, device) = InferenceSessionFactory.Create(runnable, source.Location, options, maxLength, logger);
-        options = options with { MaxBatchTokens = options.MaxBatchTokensOn(device) };
+        options = options with { Device = DeviceFor(options, logger) };
+        // The model each device runs, converted to that device's precision only when it is tried (an auto run that
+        // falls back to the CPU converts again for it), once per precision.
+        var runnable = new Dictionary<ModelPrecision, byte[]>();
+        byte[] RunnableOn(ExecutionDevice device)
+        {
+            var precision = options.PrecisionOn(device);
+            if (!runnable.TryGetValue(precision, out var bytes))
+            {
+                byte[] Convert() => PrecisionConversion.Apply(model, precision, text => tokenizer.Encode(text).Ids.ToArray(), cancellationToken);
+                var converted = precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
+                    ? Convert()
+                    : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, precision, maxLength, Convert,
+                        precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "");
+                cancellationToken.ThrowIfCancellationRequested();
+                // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
+                runnable[precision] = bytes = PoolingGraph.TryAppend(converted, pooling) ?? converted;
+            }
+            return bytes;
+        }
+        var (sessions, device, largestRun) = InferenceSessionFactory.Create(RunnableOn, source.Location, options, maxLength, logger);
+        var chosen = options with
+        {
+            Device = device,
+            Precision = options.PrecisionOn(device),
+            MaxBatchSize = options.MaxBatchSizeOn(device),
+            // A warm-up that had to halve its batch to fit the GPU's memory caps every run at what fitted.
+            MaxBatchTokens = Math.Min(options.MaxBatchTokensOn(device), largestRun ?? int.MaxValue),
+        };
+        logger.LogInformation("Precision {Precision}{PrecisionSource}, batches of up to {BatchSize} texts{BatchSource} and {Tokens} token cells",
+            chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
+            chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens);
+        options = chosen;
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try
         {
@@ -176,6 +208,29 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             }
             throw;
         }
+    }
+
+    private static string Name(ExecutionDevice device) => device == ExecutionDevice.Cuda ? "CUDA" : "the CPU";
+
+    /// <summary>
+    /// The device to try: int8 is a CPU precision (ONNX Runtime has no CUDA kernel for its quantized MatMul, so on a
+    /// CUDA session every one of them would run on the CPU, on one thread, with copies around it), so auto runs it on
+    /// the CPU, saying so, and cuda refuses it.
+    /// </summary>
+    internal static ExecutionDevice DeviceFor(SentenceEmbeddingOptions options, ILogger logger)
+    {
+        if (options.Precision != ModelPrecision.Int8 || options.Device == ExecutionDevice.Cpu)
+        {
+            return options.Device;
+        }
+        if (options.Device == ExecutionDevice.Cuda)
+        {
+            throw new ModelLoadException(ModelSetting.Precision,
+                "int8 runs on the CPU only: ONNX Runtime has no CUDA kernel for its quantized MatMul, so the GPU would wait on the CPU. " +
+                "Use fp16 on a GPU (the default there), or device cpu for int8.");
+        }
+        logger.LogInformation("Precision int8 runs on the CPU (ONNX Runtime has no CUDA kernel for it): device auto chooses the CPU");
+        return ExecutionDevice.Cpu;
     }
 
     /// <summary>
@@ -223,7 +278,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var dimensions = _encoders.Dimensions;
         // One block for the whole call; each embedding is a slice of it, so nothing is allocated per text.
         var vectors = new float[encoded.Length * dimensions];
-        _encoders.Run(encoded, [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSize, _options.MaxBatchTokens!.Value)], vectors, cancellationToken);
+        _encoders.Run(encoded, [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)], vectors, cancellationToken);
 
         var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)
         {

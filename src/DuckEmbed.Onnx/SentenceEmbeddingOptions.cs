@@ -13,11 +13,21 @@ public sealed record SentenceEmbeddingOptions
     /// </summary>
     public const int DefaultCudaMaxBatchTokens = 131_072;
 
-    /// <summary>Default of <see cref="MaxBatchSize"/>.</summary>
+    /// <summary>Default of <see cref="MaxBatchSize"/> on the CPU: throughput is flat from 16 to 64 once texts are sorted by length.</summary>
     public const int DefaultMaxBatchSize = 32;
 
-    /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>).</summary>
-    public int MaxBatchSize { get; init; } = DefaultMaxBatchSize;
+    /// <summary>
+    /// Default of <see cref="MaxBatchSize"/> on CUDA: at 32 a large GPU waits on kernel launches between runs; 256 fills
+    /// it with short texts, and the token budget (<see cref="DefaultCudaMaxBatchTokens"/>) still bounds long ones.
+    /// </summary>
+    public const int DefaultCudaMaxBatchSize = 256;
+
+    /// <summary>Most texts in one inference run (the user's <c>BATCH_SIZE</c>); <c>null</c> for the device's default.</summary>
+    public int? MaxBatchSize { get; init; }
+
+    /// <summary>The batch size on <paramref name="device"/>: <see cref="MaxBatchSize"/> or the device's default.</summary>
+    public int MaxBatchSizeOn(ExecutionDevice device) =>
+        MaxBatchSize ?? (device == ExecutionDevice.Cuda ? DefaultCudaMaxBatchSize : DefaultMaxBatchSize);
 
     /// <summary>
     /// Most token cells (texts × padded length) in one inference run. Batches of long texts get fewer texts, so
@@ -55,8 +65,16 @@ public sealed record SentenceEmbeddingOptions
     /// <summary>Keep the first this many dimensions of every embedding, then normalise (Matryoshka models); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
-    /// <summary>The number format the model runs in.</summary>
-    public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
+    /// <summary>
+    /// The number format the model runs in; <c>null</c> for the device's: fp16 on CUDA (tensor cores; fp32 stays at the
+    /// graph's edges and in pooling), fp32 on the CPU. <see cref="ModelPrecision.Int8"/> is a CPU precision: with
+    /// <see cref="ExecutionDevice.Auto"/> it runs on the CPU, and with <see cref="ExecutionDevice.Cuda"/> it is refused.
+    /// </summary>
+    public ModelPrecision? Precision { get; init; }
+
+    /// <summary>The precision on <paramref name="device"/>: <see cref="Precision"/> or the device's default.</summary>
+    public ModelPrecision PrecisionOn(ExecutionDevice device) =>
+        Precision ?? (device == ExecutionDevice.Cuda ? ModelPrecision.Fp16 : ModelPrecision.Fp32);
 
     /// <summary>
     /// A folder where converted models (int8, fp16) are kept, so that the next run with the same model and precision

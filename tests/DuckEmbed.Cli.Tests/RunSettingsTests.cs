@@ -75,9 +75,9 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Batch_size_comes_from_the_environment_with_a_default()
+    public void Batch_size_comes_from_the_environment_and_unset_is_left_to_the_device()
     {
-        Assert.Equal(RunSettings.DefaultBatchSize, Load(ValidConfig).BatchSize);
+        Assert.Null(Load(ValidConfig).BatchSize);
         Assert.Equal(128, Load(ValidConfig, new() { ["BATCH_SIZE"] = "128" }).BatchSize);
     }
 
@@ -143,9 +143,9 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Precision_defaults_to_fp32_and_anything_else_than_fp32_fp16_int8_is_named()
+    public void Precision_unset_is_left_to_the_device_and_anything_else_than_fp32_fp16_int8_is_named()
     {
-        Assert.Equal(ModelPrecision.Fp32, Load(ValidConfig).Precision);
+        Assert.Null(Load(ValidConfig).Precision);
         Assert.Equal(ModelPrecision.Int8, Load(With("precision", "\"INT8\"")).Precision);
         Assert.Equal(ModelPrecision.Fp16, Load(With("precision", "\"fp16\"")).Precision);
         Assert.Equal("precision must be fp32, fp16 or int8, not 'int4'.", ErrorOf(With("precision", "\"int4\"")));

@@ -36,8 +36,10 @@ public sealed class ScriptTests : IDisposable
             case "$1 ${2:-}" in
               "info ") exit "${FAKE_DOCKER_INFO_EXIT:-0}" ;;
               "info --format") if [ -n "${FAKE_DOCKER_RUNTIMES:-}" ]; then echo "$FAKE_DOCKER_RUNTIMES"; else echo '{"io.containerd.runc.v2":{},"nvidia":{}}'; fi ;;
-              "image inspect") exit "${FAKE_IMAGE_EXISTS_EXIT:-0}" ;;
-              "run "*) exit "${FAKE_RUN_EXIT:-0}" ;;
+              "image inspect") [ -f "$FAKE_LOG.built" ] && exit 0; exit "${FAKE_IMAGE_EXISTS_EXIT:-0}" ;;
+              "build -t") touch "$FAKE_LOG.built" ;;
+              "run "*) case " $* " in *" --entrypoint true "*) [ -n "${FAKE_GPUS_ERROR:-}" ] && { echo "$FAKE_GPUS_ERROR" >&2; exit 125; } ;; esac
+                       exit "${FAKE_RUN_EXIT:-0}" ;;
             esac
             """);
         WriteFake("dotnet", """
@@ -61,6 +63,9 @@ public sealed class ScriptTests : IDisposable
     private string Log => _folder.File("calls.log");
 
     private string[] Calls => File.Exists(Log) ? File.ReadAllLines(Log) : [];
+
+    /// <summary>The job's <c>docker run</c>s, without the one that tries whether <c>--gpus</c> works.</summary>
+    private IEnumerable<string> ContainerRuns => Calls.Where(c => c.StartsWith("docker run", StringComparison.Ordinal) && !c.Contains("--entrypoint true", StringComparison.Ordinal));
 
     private void WriteFake(string name, string body)
     {
@@ -105,7 +110,7 @@ public sealed class ScriptTests : IDisposable
         Assert.Contains("BATCH_SIZE=64", output, StringComparison.Ordinal);
         Assert.Contains("./check_benchmark.sh", output, StringComparison.Ordinal);
         Assert.Contains("Running in the GPU container duckembed:0.1.0 (GPUs: all)", output, StringComparison.Ordinal);
-        var run = Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        var run = Assert.Single(ContainerRuns);
         Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --verbose --config /data/my config.json", run);
     }
 
@@ -116,7 +121,7 @@ public sealed class ScriptTests : IDisposable
         WriteConfig(Path.Combine(elsewhere, "job.json"));
         Assert.Equal(0, Run("embed.sh", null, "--config", Path.Combine(elsewhere, "job.json")).ExitCode);
         Assert.EndsWith($"-v {elsewhere}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --config /data/job.json",
-            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.Single(ContainerRuns), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -128,7 +133,7 @@ public sealed class ScriptTests : IDisposable
         var (exitCode, output) = Run("embed.sh");
         Assert.Equal(1, exitCode);
         Assert.Contains($"error: config.json: \"input_db_path\": \"{input}\" is outside the config's folder", output, StringComparison.Ordinal);
-        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        Assert.Empty(ContainerRuns);
     }
 
     [Fact]
@@ -138,7 +143,7 @@ public sealed class ScriptTests : IDisposable
         var (exitCode, output) = Run("embed.sh");
         Assert.Equal(1, exitCode);
         Assert.Contains("error: --config: config.json not found.", output, StringComparison.Ordinal);
-        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        Assert.Empty(ContainerRuns);
     }
 
     [Fact]
@@ -148,7 +153,7 @@ public sealed class ScriptTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("Running in the container duckembed:0.1.0 on the CPU (DUCKEMBED_DOCKER=1", output, StringComparison.Ordinal);
         Assert.StartsWith($"docker run --rm --user {Id("-u")}:{Id("-g")} -v {_work}:/data",
-            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.Single(ContainerRuns), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -156,7 +161,7 @@ public sealed class ScriptTests : IDisposable
     {
         Run("embed.sh", new() { ["CUDA_VISIBLE_DEVICES"] = "1,3" });
         Assert.StartsWith("docker run --rm --gpus \"device=1,3\" --user",
-            Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.Single(ContainerRuns), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,21 +170,54 @@ public sealed class ScriptTests : IDisposable
         var (exitCode, output) = Run("embed.sh", new() { ["FAKE_DRIVER"] = "550.54.15" });
         Assert.Equal(0, exitCode);
         Assert.Contains("Running locally: the NVIDIA driver is 550.54.15; the image's CUDA 13 needs 580 or newer", output, StringComparison.Ordinal);
+        Assert.Empty(ContainerRuns);
+    }
+
+    [Fact]
+    public void Without_batch_size_the_launcher_leaves_the_default_to_the_device_and_says_so()
+    {
+        var (_, output) = Run("embed.sh");
+        Assert.Contains("BATCH_SIZE not set: the default follows the device, 32 on the CPU and 256 on a GPU", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("BATCH_SIZE=", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Docker_whose_runtime_list_lacks_nvidia_but_whose_gpus_flag_works_runs_the_gpu_container()
+    {
+        var (exitCode, output) = Run("embed.sh", new() { ["FAKE_DOCKER_RUNTIMES"] = "{\"runc\":{}}" });
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Running in the GPU container duckembed:0.1.0 (GPUs: all)", output, StringComparison.Ordinal);
+        Assert.Contains("docker run --rm --gpus all --entrypoint true duckembed:0.1.0", Calls);
+        Assert.StartsWith("docker run --rm --gpus all --user", Assert.Single(ContainerRuns), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("")]
+    [InlineData("none")]
+    [InlineData("0;rm -rf /")]
+    public void Cuda_visible_devices_that_docker_cannot_pass_are_refused_naming_the_value(string value)
+    {
+        var (exitCode, output) = Run("embed.sh", new() { ["CUDA_VISIBLE_DEVICES"] = value });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"error: CUDA_VISIBLE_DEVICES='{value}' names no GPU docker can pass in", output, StringComparison.Ordinal);
         Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void The_default_batch_size_is_printed_and_exported_to_the_container()
+    public void Cuda_visible_devices_given_as_gpu_uuids_are_passed_to_docker()
     {
-        var (_, output) = Run("embed.sh");
-        Assert.Contains("BATCH_SIZE=32 ", output, StringComparison.Ordinal);
+        Run("embed.sh", new() { ["CUDA_VISIBLE_DEVICES"] = "GPU-6b1f2c3d-aaaa-bbbb-cccc-0123456789ab,1" });
+        Assert.StartsWith("docker run --rm --gpus \"device=GPU-6b1f2c3d-aaaa-bbbb-cccc-0123456789ab,1\" --user", Assert.Single(ContainerRuns), StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_missing_image_is_built_before_it_runs()
     {
         Run("embed.sh", new() { ["FAKE_IMAGE_EXISTS_EXIT"] = "1" });
-        var calls = Calls.Where(c => c.StartsWith("docker build", StringComparison.Ordinal) || c.StartsWith("docker run", StringComparison.Ordinal)).ToList();
+        var calls = Calls.Where(c => c.StartsWith("docker build", StringComparison.Ordinal) || c.StartsWith("docker run", StringComparison.Ordinal) && !c.Contains("--entrypoint true", StringComparison.Ordinal)).ToList();
         Assert.Equal($"docker build -t duckembed:0.1.0 {_repository}", calls[0]);
         Assert.StartsWith("docker run", calls[1], StringComparison.Ordinal);
     }
@@ -193,7 +231,7 @@ public sealed class ScriptTests : IDisposable
 
     [Theory]
     [InlineData("FAKE_DOCKER_INFO_EXIT", "1", "Running locally: no Docker engine answers.")]
-    [InlineData("FAKE_DOCKER_RUNTIMES", "{\"runc\":{}}", "Running locally: Docker has no NVIDIA container runtime (DUCKEMBED_DOCKER=1 runs the image on the CPU).")]
+    [InlineData("FAKE_GPUS_ERROR", "could not select device driver \"\" with capabilities: [[gpu]]", "Running locally: docker run --gpus all does not work here (could not select device driver \"\" with capabilities: [[gpu]]): the NVIDIA container toolkit is missing or not set up (DUCKEMBED_DOCKER=1 runs the image on the CPU).")]
     [InlineData("DUCKEMBED_LOCAL", "1", "Running locally: DUCKEMBED_LOCAL=1.")]
     public void Without_a_usable_gpu_container_embed_runs_the_local_build_and_says_why(string variable, string value, string message)
     {
@@ -201,7 +239,7 @@ public sealed class ScriptTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Contains(message, output, StringComparison.Ordinal);
-        Assert.DoesNotContain(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal));
+        Assert.Empty(ContainerRuns);
         Assert.Contains(Calls, c => c.StartsWith($"dotnet publish {_repository}/src/DuckEmbed.Cli/DuckEmbed.Cli.csproj -c Release -o {_repository}/.build/embed", StringComparison.Ordinal));
         Assert.Equal($"dotnet {_repository}/.build/embed/embed.dll --config c.json", Calls[^1]);
     }
@@ -225,7 +263,7 @@ public sealed class ScriptTests : IDisposable
     public void Check_benchmark_takes_the_same_path_as_embed_with_the_benchmark_command()
     {
         Run("check_benchmark.sh", null, "--sizes", "16", "32");
-        Assert.EndsWith("duckembed:0.1.0 benchmark --sizes 16 32 --config /data/config.json", Assert.Single(Calls, c => c.StartsWith("docker run", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("duckembed:0.1.0 benchmark --sizes 16 32 --config /data/config.json", Assert.Single(ContainerRuns), StringComparison.Ordinal);
 
         Run("check_benchmark.sh", new() { ["DUCKEMBED_LOCAL"] = "1" }, "--rows", "10");
         Assert.Equal($"dotnet {_repository}/.build/embed/embed.dll benchmark --rows 10", Calls[^1]);

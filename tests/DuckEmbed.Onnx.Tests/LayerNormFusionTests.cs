@@ -60,4 +60,18 @@ public sealed class LayerNormFusionTests
         Assert.Equal(12, fused);
         Assert.Contains(proto.Graph.Node, n => n == pow);
     }
+
+    [Fact]
+    public void Fp16_refuses_a_model_with_a_norm_it_does_not_recognise_rather_than_compute_its_statistics_in_fp16()
+    {
+        var proto = ModelProto.Parser.ParseFrom(MiniLM);
+        var pow = proto.Graph.Node.First(n => n.OpType == "Pow");
+        var centre = proto.Graph.Node.Single(n => n.Output.Contains(pow.Input[0]));
+        pow.Input[0] = centre.Input[0];
+
+        var error = Assert.Throws<ModelLoadException>(() => Float16Conversion.Convert(proto.ToByteArray()));
+
+        Assert.Equal(ModelSetting.Precision, error.Setting);
+        Assert.StartsWith("fp16: 2 mean reductions of this model are not layer norms DuckEmbed recognises", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -8,7 +8,7 @@ namespace DuckEmbed.Onnx.Tests;
 public sealed class OutOfMemorySplittingEncoderTests
 {
     // ONNX Runtime's exception has no public constructor; these are the messages its CUDA provider and arena give.
-    private static OnnxRuntimeException OrtError(string message)
+    internal static OnnxRuntimeException OrtError(string message)
     {
         var errorCode = typeof(OnnxRuntimeException).Assembly.GetType("Microsoft.ML.OnnxRuntime.ErrorCode", throwOnError: true)!;
         return (OnnxRuntimeException)Activator.CreateInstance(typeof(OnnxRuntimeException), BindingFlags.NonPublic | BindingFlags.Instance,

@@ -7,6 +7,9 @@ internal sealed class RecordingLogger : ILogger
 {
     public List<string> Lines { get; } = [];
 
+    /// <summary>The lines with their level, as "Warning: …".</summary>
+    public List<string> LevelLines { get; } = [];
+
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
     public bool IsEnabled(LogLevel logLevel) => true;
@@ -16,6 +19,7 @@ internal sealed class RecordingLogger : ILogger
         lock (Lines)
         {
             Lines.Add(formatter(state, exception));
+            LevelLines.Add($"{logLevel}: {formatter(state, exception)}");
         }
     }
 }

@@ -8,14 +8,16 @@ namespace DuckEmbed.Onnx;
 /// </summary>
 internal static class CudaLibraryProbe
 {
-    // What Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31 (CUDA 13, cuDNN 9) links against, most basic first.
-    private static readonly (string Library, string What)[] Required =
+    // What libonnxruntime_providers_cuda.so of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31 (CUDA 13) links against (its
+    // DT_NEEDED entries), the driver first. cuDNN, cuFFT and NVRTC it opens only when a kernel needs them: a missing
+    // cuDNN shows up in the warm-up run, not here.
+    internal static readonly (string Library, string What)[] Required =
     [
         ("libcuda.so.1", "the NVIDIA driver (install it on the host; in Docker run with --gpus all and the NVIDIA container toolkit)"),
         ("libcudart.so.13", "the CUDA 13 runtime"),
         ("libcublasLt.so.13", "cuBLAS for CUDA 13"),
         ("libcublas.so.13", "cuBLAS for CUDA 13"),
-        ("libcudnn.so.9", "cuDNN 9"),
+        ("libcurand.so.10", "cuRAND for CUDA 13"),
     ];
 
     /// <summary>A sentence naming the first library that does not load, or <c>null</c> when all do.</summary>

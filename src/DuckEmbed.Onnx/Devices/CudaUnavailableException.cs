@@ -6,4 +6,10 @@ internal sealed class CudaUnavailableException : Exception
     public CudaUnavailableException(string message) : base(message) { }
 
     public CudaUnavailableException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>
+    /// CUDA is installed but failed (a session or its first run): worth a warning when auto falls back, unlike a
+    /// machine that simply has no GPU.
+    /// </summary>
+    public bool Failed { get; init; }
 }

@@ -28,7 +28,7 @@ internal static class DeviceSelection
         }
         catch (CudaUnavailableException e) when (device == ExecutionDevice.Auto)
         {
-            logger.LogInformation("Running on the CPU: CUDA is not available ({Reason})", e.Message);
+            logger.Log(e.Failed ? LogLevel.Warning : LogLevel.Information, "Running on the CPU: CUDA is not available ({Reason})", e.Message);
             return createCpu();
         }
         catch (CudaUnavailableException e)

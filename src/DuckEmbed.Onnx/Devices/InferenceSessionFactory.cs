@@ -9,19 +9,28 @@ internal static class InferenceSessionFactory
     private const string CudaProvider = "CUDAExecutionProvider";
 
     /// <summary>
-    /// The sessions, one per CUDA device used (each with its device number) or one on the CPU, and the device they
-    /// run on (what <see cref="ExecutionDevice.Auto"/> became). A CUDA session has run once at the largest shape
-    /// <paramref name="maxLength"/> and the options allow before it is returned.
+    /// The sessions, one per CUDA device used (each with its device number) or one on the CPU, the device they run on
+    /// (what <see cref="ExecutionDevice.Auto"/> became), and on CUDA the most token cells one run may take: each
+    /// session has run once at the largest shape that fits (<see cref="SessionWarmUp.RunFitting"/>).
     /// </summary>
-    public static (IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device) Create(
-        byte[] model, string location, SentenceEmbeddingOptions options, int maxLength, ILogger logger)
+    /// <param name="modelFor">The model to run on a device (converted to that device's precision when asked).</param>
+    /// <param name="location">Where the model came from, for messages.</param>
+    /// <param name="options">Device, batch sizes, threads.</param>
+    /// <param name="maxLength">Most tokens a text becomes.</param>
+    /// <param name="logger">Told the device, and any batch the GPU could not hold.</param>
+    public static (IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device, int? LargestRun) Create(
+        Func<ExecutionDevice, byte[]> modelFor, string location, SentenceEmbeddingOptions options, int maxLength, ILogger logger)
     {
         try
         {
-            var warmUp = SessionWarmUp.LargestShape(options.MaxBatchSize, options.MaxBatchTokensOn(ExecutionDevice.Cuda), maxLength);
-            return DeviceSelection.Choose<(IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device)>(options.Device,
-                () => (CreateCuda(model, options, warmUp), ExecutionDevice.Cuda),
-                () => (CreateCpu(model, options), ExecutionDevice.Cpu),
+            var warmUp = SessionWarmUp.LargestShape(options.MaxBatchSizeOn(ExecutionDevice.Cuda), options.MaxBatchTokensOn(ExecutionDevice.Cuda), maxLength);
+            return DeviceSelection.Choose<(IReadOnlyList<DeviceSession> Sessions, ExecutionDevice Device, int? LargestRun)>(options.Device,
+                () =>
+                {
+                    var (sessions, largest) = CreateCuda(() => modelFor(ExecutionDevice.Cuda), options, warmUp, logger);
+                    return (sessions, ExecutionDevice.Cuda, largest);
+                },
+                () => (CreateCpu(modelFor(ExecutionDevice.Cpu), options), ExecutionDevice.Cpu, null),
                 onCuda => (onCuda.Sessions.Count == 1 ? "CUDA device " : "CUDA devices ") + string.Join(", ", onCuda.Sessions.Select(s => s.DeviceId)),
                 logger);
         }
@@ -40,7 +49,8 @@ internal static class InferenceSessionFactory
             return new InferenceSession(model, sessionOptions);
         });
 
-    private static List<DeviceSession> CreateCuda(byte[] model, SentenceEmbeddingOptions options, (int Rows, int Length) warmUp)
+    private static (List<DeviceSession> Sessions, int LargestRun) CreateCuda(Func<byte[]> model, SentenceEmbeddingOptions options,
+        (int Rows, int Length) warmUp, ILogger logger)
     {
         if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
         {
@@ -52,7 +62,16 @@ internal static class InferenceSessionFactory
             throw new CudaUnavailableException(missing);
         }
         var deviceIds = CudaDevices.Resolve(options.CudaDevices, CudaDevices.CountVisible());
-        return CreateEach(deviceIds, deviceId => CreateCudaSession(model, CudaProviderOptions(deviceId, options), warmUp, deviceId == deviceIds[0]));
+        // Converted only now that CUDA is known to be there (fp16: seconds of work an auto run on a laptop never needs).
+        var bytes = model();
+        var largest = int.MaxValue;
+        var sessions = CreateEach(deviceIds, deviceId =>
+        {
+            var (session, fitted) = CreateCudaSession(bytes, CudaProviderOptions(deviceId, options), warmUp, deviceId == deviceIds[0], logger);
+            largest = Math.Min(largest, fitted.Rows * fitted.Length);
+            return session;
+        });
+        return (sessions, largest);
     }
 
     /// <summary>One session per device; if one cannot be made, the ones made before it are disposed.</summary>
@@ -79,7 +98,8 @@ internal static class InferenceSessionFactory
     /// here (auto falls back to the CPU); a later one failing after the first worked is that device's own fault, and
     /// an error.
     /// </summary>
-    private static InferenceSession CreateCudaSession(byte[] model, Dictionary<string, string> providerOptions, (int Rows, int Length) warmUp, bool isFirst)
+    private static (InferenceSession Session, (int Rows, int Length) Fitted) CreateCudaSession(byte[] model, Dictionary<string, string> providerOptions,
+        (int Rows, int Length) warmUp, bool isFirst, ILogger logger)
     {
         var deviceId = providerOptions["device_id"];
         using var sessionOptions = CudaOptions();
@@ -92,8 +112,9 @@ internal static class InferenceSessionFactory
                 sessionOptions.AppendExecutionProvider_CUDA(cuda);
             }
             session = new InferenceSession(model, sessionOptions);
-            SessionWarmUp.Run(session, warmUp.Rows, warmUp.Length);
-            return session;
+            var run = session;
+            var fitted = SessionWarmUp.RunFitting((rows, length) => SessionWarmUp.Run(run, rows, length), warmUp, $"CUDA device {deviceId}", logger);
+            return (session, fitted);
         }
         catch (Exception e) when (isFirst && e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -102,7 +123,7 @@ internal static class InferenceSessionFactory
                 ? $"{FirstLine(e.Message)} — CUDA needs an NVIDIA driver for CUDA 13, the CUDA 13 runtime and cuDNN 9 libraries on the library path (the Docker image has them; run it with --gpus all)"
                 : $"the first run on CUDA device {deviceId} ({warmUp.Rows} texts of {warmUp.Length} tokens) failed: {FirstLine(e.Message)} — " +
                   "this ONNX Runtime has CUDA kernels for compute capability 7.5 to 12.0 (not a V100's 7.0 or a B200's 10.0), needs all of cuDNN 9, " +
-                  "and the largest batch must fit in the GPU's memory (a smaller batch size or token budget)", e);
+                  "and the largest batch must fit in the GPU's memory (a smaller batch size or token budget)", e) { Failed = true };
         }
         catch (OnnxRuntimeException e)
         {

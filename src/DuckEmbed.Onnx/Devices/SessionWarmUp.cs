@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -14,6 +15,39 @@ internal static class SessionWarmUp
     /// <summary>The most token cells one run gets: the longest texts, as many as the batch size and token budget allow.</summary>
     public static (int Rows, int Length) LargestShape(int maxBatchSize, int maxBatchTokens, int maxLength) =>
         (Math.Clamp(maxBatchTokens / maxLength, 1, maxBatchSize), maxLength);
+
+    /// <summary>Fewest texts a warm-up halves down to before a GPU that cannot hold them counts as unusable.</summary>
+    internal const int FewestRows = 1;
+
+    /// <summary>
+    /// Runs <paramref name="run"/> at <paramref name="largest"/>, halving the texts while the GPU runs out of memory (the
+    /// same thing the run itself does to a batch that does not fit, done once here, so that every run fits from the
+    /// start); what fitted is logged as a warning. Any other failure, or running out of memory at a single text, is
+    /// the caller's to judge (CUDA not usable).
+    /// </summary>
+    /// <returns>The shape that ran.</returns>
+    public static (int Rows, int Length) RunFitting(Action<int, int> run, (int Rows, int Length) largest, string where, ILogger logger)
+    {
+        var rows = largest.Rows;
+        while (true)
+        {
+            try
+            {
+                run(rows, largest.Length);
+                if (rows < largest.Rows)
+                {
+                    logger.LogWarning("{Where} holds runs of {Rows} texts of {Length} tokens, not {Largest}: each run is capped at {Cells} token cells " +
+                        "(cuda_memory_limit, max_batch_tokens or a smaller BATCH_SIZE set this)", where, rows, largest.Length, largest.Rows, rows * largest.Length);
+                }
+                return (rows, largest.Length);
+            }
+            catch (OnnxRuntimeException e) when (rows > FewestRows && OutOfMemorySplittingEncoder.IsOutOfMemory(e))
+            {
+                logger.LogWarning("{Where} ran out of memory on {Rows} texts of {Length} tokens; trying {Half}", where, rows, largest.Length, rows / 2);
+                rows /= 2;
+            }
+        }
+    }
 
     /// <summary>Runs <paramref name="session"/> once on <paramref name="rows"/> × <paramref name="length"/> tokens of every int64 input.</summary>
     public static void Run(InferenceSession session, int rows, int length)

@@ -31,6 +31,14 @@ internal static class Float16Conversion
         }
         // Before any constant turns half: the layer norms' ε must be read while it is still the model's.
         LayerNormFusion.Apply(graph);
+        // A norm the fusion did not recognise would compute its mean and variance in fp16, where a sum of squares
+        // overflows to infinity and the vector to NaN: such a model is refused rather than run half right.
+        if (graph.Node.Count(n => n.OpType == "ReduceMean" && GraphIndex.IsOnnx(n)) is var spelt and > 0)
+        {
+            throw new ModelLoadException(ModelSetting.Precision,
+                $"fp16: {spelt} mean reductions of this model are not layer norms DuckEmbed recognises, so their statistics would be computed in fp16, " +
+                "where they can overflow. Use fp32 for this model (or int8 on the CPU).");
+        }
         foreach (var tensor in graph.Initializer)
         {
             ToFloat16(tensor);
