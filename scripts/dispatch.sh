@@ -26,7 +26,7 @@ container_unavailable_reason() {
     echo "the NVIDIA driver is $driver; the image's CUDA 13 needs $MIN_DRIVER_MAJOR or newer (update the driver, or DUCKEMBED_DOCKER=1 for the image on the CPU)"
     return 0
   fi
-  ensure_image >&2
+  ensure_image
   local tried
   if ! tried=$(docker run --rm "${GPUS[@]}" --entrypoint true "$IMAGE" 2>&1); then
     echo "docker run ${GPUS[*]} does not work here (${tried%%$'\n'*}): the NVIDIA container toolkit is missing or not set up (DUCKEMBED_DOCKER=1 runs the image on the CPU)"
@@ -50,8 +50,8 @@ choose_gpus() {
 
 ensure_image() {
   if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    echo "Building the image $IMAGE ..."
-    docker build -t "$IMAGE" "$DUCKEMBED_ROOT"
+    echo "Building the image $IMAGE ..." >&2
+    docker build -t "$IMAGE" "$DUCKEMBED_ROOT" >&2
   fi
 }
 
@@ -61,7 +61,7 @@ run_local() {
   # Rebuild when any source is newer than the last build (a stamp: published files keep their compile times).
   if [[ ! -f "$stamp" ]] || [[ -n "$(find "$DUCKEMBED_ROOT/src" "$DUCKEMBED_ROOT/example" "$DUCKEMBED_ROOT/Directory.Build.props" "$DUCKEMBED_ROOT/Directory.Packages.props" -newer "$stamp" -print -quit)" ]]; then
     command -v dotnet >/dev/null 2>&1 || { echo "error: running locally needs the .NET 10 SDK (dotnet) on PATH, or Docker with the NVIDIA runtime." >&2; exit 1; }
-    echo "Building the local embed CLI into .build/embed ..."
+    echo "Building the local embed CLI into .build/embed ..." >&2
     "$DUCKEMBED_ROOT/scripts/publish.sh" "$build" >&2
     mkdir -p "$build" && touch "$stamp"
   fi
@@ -120,13 +120,13 @@ run_embed_cli() {
   local reason
   [[ "${DUCKEMBED_LOCAL:-}" == "1" || "${DUCKEMBED_DOCKER:-}" == "1" ]] || choose_gpus
   if reason=$(container_unavailable_reason); then
-    echo "Running locally: $reason."
+    echo "Running locally: $reason." >&2
     run_local "$@"
   fi
   if [[ "${DUCKEMBED_DOCKER:-}" == "1" ]]; then
-    echo "Running in the container $IMAGE on the CPU (DUCKEMBED_DOCKER=1, no GPU passed in), with the config's folder mounted at /data."
+    echo "Running in the container $IMAGE on the CPU (DUCKEMBED_DOCKER=1, no GPU passed in), with the config's folder mounted at /data." >&2
   else
-    echo "Running in the GPU container $IMAGE (GPUs: ${CUDA_VISIBLE_DEVICES:-all}), with the config's folder mounted at /data."
+    echo "Running in the GPU container $IMAGE (GPUs: ${CUDA_VISIBLE_DEVICES:-all}), with the config's folder mounted at /data." >&2
   fi
   run_container "$@"
 }

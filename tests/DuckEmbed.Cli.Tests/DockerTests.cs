@@ -115,7 +115,7 @@ public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutpu
         var containerSeconds = timer.Elapsed.TotalSeconds;
 
         Assert.True(exitCode == 0, stdout + stderr);
-        Assert.Contains($"Running in the container {DockerImage.Tag} on the CPU", stdout, StringComparison.Ordinal);
+        Assert.Contains($"Running in the container {DockerImage.Tag} on the CPU", stderr, StringComparison.Ordinal);
         Assert.Contains("Running on the CPU: CUDA is not available", stdout + stderr, StringComparison.Ordinal);
         Assert.Contains("Done: 2,000 rows written to embedded_texts in /data/output.duckdb", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("telemetry", stdout + stderr, StringComparison.OrdinalIgnoreCase);
@@ -187,7 +187,7 @@ public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutpu
         var folder = UserFolder("bench");
         var (exitCode, stdout, stderr) = RunAsTester("check_benchmark.sh", folder, ContainerEnvironment(), "--sizes", "8", "16", "--rows", "64");
         Assert.True(exitCode == 0, stdout + stderr);
-        Assert.Contains($"Running in the container {DockerImage.Tag} on the CPU", stdout, StringComparison.Ordinal);
+        Assert.Contains($"Running in the container {DockerImage.Tag} on the CPU", stderr, StringComparison.Ordinal);
         Assert.Contains("export BATCH_SIZE=", stdout, StringComparison.Ordinal);
         Assert.Equal(["config.json", "input.duckdb"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
     }

@@ -39,11 +39,13 @@ public sealed class ScriptTests : IDisposable
               "image inspect") [ -f "$FAKE_LOG.built" ] && exit 0; exit "${FAKE_IMAGE_EXISTS_EXIT:-0}" ;;
               "build -t") touch "$FAKE_LOG.built" ;;
               "run "*) case " $* " in *" --entrypoint true "*) [ -n "${FAKE_GPUS_ERROR:-}" ] && { echo "$FAKE_GPUS_ERROR" >&2; exit 125; } ;; esac
+                       [ -n "${FAKE_STDOUT:-}" ] && echo "$FAKE_STDOUT"
                        exit "${FAKE_RUN_EXIT:-0}" ;;
             esac
             """);
         WriteFake("dotnet", """
             echo "dotnet $*" >> "$FAKE_LOG"
+            [ -n "${FAKE_STDOUT:-}" ] && echo "$FAKE_STDOUT"
             exit "${FAKE_RUN_EXIT:-0}"
             """);
         WriteFake("nvidia-smi", """
@@ -76,6 +78,12 @@ public sealed class ScriptTests : IDisposable
 
     private (int ExitCode, string Output) Run(string script, Dictionary<string, string>? environment = null, params string[] arguments)
     {
+        var (exitCode, stdout, stderr) = RunSplit(script, environment, arguments);
+        return (exitCode, stdout + stderr);
+    }
+
+    private (int ExitCode, string Stdout, string Stderr) RunSplit(string script, Dictionary<string, string>? environment = null, params string[] arguments)
+    {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
         start.ArgumentList.Add(Path.Combine(_repository, script));
         foreach (var argument in arguments)
@@ -94,7 +102,7 @@ public sealed class ScriptTests : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(30_000), "script did not finish");
-        return (process.ExitCode, output.Result + error.Result);
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     private static string Id(string flag) =>
@@ -211,6 +219,20 @@ public sealed class ScriptTests : IDisposable
     {
         Run("embed.sh", new() { ["CUDA_VISIBLE_DEVICES"] = "GPU-6b1f2c3d-aaaa-bbbb-cccc-0123456789ab,1" });
         Assert.StartsWith("docker run --rm --gpus \"device=GPU-6b1f2c3d-aaaa-bbbb-cccc-0123456789ab,1\" --user", Assert.Single(ContainerRuns), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("")]
+    public void The_scripts_own_lines_go_to_stderr_so_that_stdout_is_the_cli_s_alone(string local)
+    {
+        var (exitCode, stdout, stderr) = RunSplit("embed.sh", new() { ["DUCKEMBED_LOCAL"] = local, ["FAKE_STDOUT"] = "[{\"rank\":1}]", ["BATCH_SIZE"] = "64" }, "search", "--json", "ssh");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("[{\"rank\":1}]\n", stdout);
+        Assert.Contains("BATCH_SIZE=64", stderr, StringComparison.Ordinal);
+        Assert.Contains(local == "1" ? "Running locally" : "Running in the GPU container", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Running", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
