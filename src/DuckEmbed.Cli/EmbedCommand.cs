@@ -36,7 +36,6 @@ internal static class EmbedCommand
             stdout.WriteLine($"BATCH_SIZE={generator.MaxBatchSize}{(settings.BatchSize is null ? $" (the default on {(generator.Device == Onnx.ExecutionDevice.Cuda ? "a GPU" : "the CPU")})" : "")}");
             var job = settings.Job with
             {
-                GeneratorSettings = generator.Settings,
                 Overwrite = overwrite,
                 WindowSize = settings.WindowSizeFor(generator.MaxBatchSize),
             };

@@ -36,7 +36,7 @@ internal static class VerifyCommand
             }
             var settings = RunSettings.Load(configPath, environment);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop.Token);
-            var job = settings.Job with { GeneratorSettings = generator.Settings };
+            var job = settings.Job;
             var floor = SampleCosineFloor(generator.Precision);
             var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
             stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " +

@@ -82,6 +82,13 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
     }
 
+    /// <summary>
+    /// The service key under which <see cref="GetService"/> gives <see cref="Settings"/> as an
+    /// <c>IReadOnlyDictionary&lt;string, string&gt;</c>: the DuckEmbed processor's convention (its
+    /// <c>EmbeddingJob.GeneratorSettingsKey</c>), kept as a string so that neither library references the other.
+    /// </summary>
+    public const string SettingsServiceKey = "duckembed.generator_settings";
+
     /// <summary>The key of <see cref="Settings"/> naming the prompt (and, with <c>_text</c>, its text).</summary>
     public const string PromptSetting = "prompt";
 
@@ -303,6 +310,11 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
+        // The processor asks for what besides the model id determines the vectors, for its provenance record.
+        if (serviceKey is SettingsServiceKey && serviceType == typeof(IReadOnlyDictionary<string, string>))
+        {
+            return Settings;
+        }
         if (serviceKey is not null)
         {
             return null;

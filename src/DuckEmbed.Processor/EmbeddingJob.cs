@@ -83,10 +83,25 @@ public sealed record EmbeddingJob
     public int GeneratorCalls { get; init; } = DefaultGeneratorCalls;
 
     /// <summary>
-    /// What else determines the vectors (model hash, pooling, maximum length …), as the caller describes its
-    /// generator. Recorded in the output with the model id and dimensions; resuming with different values is refused.
+    /// What else determines the vectors (model hash, pooling, maximum length …). Recorded in the output with the model
+    /// id and dimensions; resuming with different values is refused. Empty (the default): the processor asks the
+    /// generator, as <see cref="Microsoft.Extensions.AI.IEmbeddingGenerator.GetService"/> for an
+    /// <c>IReadOnlyDictionary&lt;string, string&gt;</c> under the key <see cref="GeneratorSettingsKey"/>, so that a
+    /// program reusing the processor records them without copying them.
     /// </summary>
     public IReadOnlyDictionary<string, string> GeneratorSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The service key under which a generator gives its settings (<see cref="GeneratorSettings"/>) to the processor:
+    /// <c>generator.GetService(typeof(IReadOnlyDictionary&lt;string, string&gt;), "duckembed.generator_settings")</c>.
+    /// </summary>
+    public const string GeneratorSettingsKey = "duckembed.generator_settings";
+
+    /// <summary>The settings that describe <paramref name="generator"/>: <see cref="GeneratorSettings"/>, or the generator's own.</summary>
+    internal IReadOnlyDictionary<string, string> GeneratorSettingsOf(Microsoft.Extensions.AI.IEmbeddingGenerator generator) =>
+        GeneratorSettings.Count > 0 ? GeneratorSettings
+        : generator.GetService(typeof(IReadOnlyDictionary<string, string>), GeneratorSettingsKey) as IReadOnlyDictionary<string, string>
+            ?? GeneratorSettings;
 
     /// <summary>Drop an existing output table (and its record) and start over instead of resuming.</summary>
     public bool Overwrite { get; init; }

@@ -83,7 +83,7 @@ public static class EmbeddingProcessor
         logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in windows of {WindowSize}",
             remaining, table.RowCount, job.InputTable, windowSize);
 
-        var vectors = VectorCheck.For(job);
+        var vectors = VectorCheck.For(job, generator);
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors);
         using (var reader = database.OpenReader())
         {

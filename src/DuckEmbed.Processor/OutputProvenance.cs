@@ -59,7 +59,7 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
                 record["dimensions"] = dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         }
-        foreach (var (key, value) in job.GeneratorSettings)
+        foreach (var (key, value) in job.GeneratorSettingsOf(generator))
         {
             record[key] = value;
         }

@@ -18,7 +18,8 @@ internal sealed class VectorCheck(bool unitLength)
 
     public int Dimensions => _dimensions;
 
-    public static VectorCheck For(EmbeddingJob job) => new(job.GeneratorSettings.GetValueOrDefault("normalization") == "l2");
+    public static VectorCheck For(EmbeddingJob job, Microsoft.Extensions.AI.IEmbeddingGenerator generator) =>
+        new(job.GeneratorSettingsOf(generator).GetValueOrDefault("normalization") == "l2");
 
     /// <exception cref="EmbeddingJobException">The vector is not one; the message quotes the text it was made for.</exception>
     public void Check(ReadOnlySpan<float> vector, string text)

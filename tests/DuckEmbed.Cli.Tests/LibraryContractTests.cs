@@ -20,4 +20,16 @@ public sealed class LibraryContractTests
     {
         Assert.Equal(SentenceEmbeddingOptions.DefaultMaxBatchSize, RunSettings.DefaultBatchSize);
     }
+
+    [Fact]
+    public void The_onnx_generator_gives_its_settings_under_the_key_the_processor_asks_for()
+    {
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions());
+
+        Assert.Equal(EmbeddingJob.GeneratorSettingsKey, SentenceEmbeddingGenerator.SettingsServiceKey);
+        var settings = Assert.IsAssignableFrom<IReadOnlyDictionary<string, string>>(
+            generator.GetService(typeof(IReadOnlyDictionary<string, string>), EmbeddingJob.GeneratorSettingsKey));
+        Assert.Equal(generator.Settings, settings);
+        Assert.Equal(generator.ModelSha256, settings["model_sha256"]);
+    }
 }

@@ -79,7 +79,11 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    /// <summary>What the generator says of itself when the processor asks (<see cref="EmbeddingJob.GeneratorSettingsKey"/>); <c>null</c>: nothing.</summary>
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(IReadOnlyDictionary<string, string>) && Equals(serviceKey, EmbeddingJob.GeneratorSettingsKey) ? Settings : null;
 
     public void Dispose() { }
 }

@@ -50,6 +50,23 @@ public sealed class ProvenanceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_generator_that_describes_itself_is_recorded_without_the_caller_copying_it_and_another_is_refused()
+    {
+        // What a program reusing the processor does: the job names tables and files, and says nothing of the model.
+        var input = TestDatabase.CreateDocs(_folder.Path, 40);
+        var output = _folder.File("out.duckdb");
+        var job = TestDatabase.Job(input, output) with { WindowSize = 16 };
+        await ProcessorRuns.RunCancelledAtCallAsync(job, windowSize: 16, stopAtCall: 3,
+            generator: new HashEmbeddingGenerator { Settings = new Dictionary<string, string> { ["model_sha256"] = "abc" } });
+
+        var error = await Assert.ThrowsAsync<EmbeddingJobException>(() => EmbeddingProcessor.ProcessAsync(job,
+            new HashEmbeddingGenerator { Settings = new Dictionary<string, string> { ["model_sha256"] = "xyz" } }, NullLogger.Instance));
+
+        Assert.Equal("abc", TestDatabase.Query(output, "SELECT value FROM duckembed_metadata WHERE key = 'model_sha256'")[0][0]);
+        Assert.Contains("model_sha256: abc then, xyz now", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Overwrite_starts_over_with_the_new_settings()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 40);
