@@ -45,9 +45,39 @@ internal static class SimulatedDeviceBenchmark
             $"device_busy_share={device.BusyShare:F3} device_rows_per_s_if_never_idle={summary.RowsWritten / device.BusySeconds:F0}"));
     }
 
-    /// <summary>A device whose batch takes (rows × longest text) ÷ its rate, asleep; every embedding the first unit vector.</summary>
+    /// <summary>
+    /// A device whose batch takes (rows × longest text) ÷ its rate, asleep; every embedding the first unit vector. Its
+    /// host part is the real one's: the ids and mask written, padded, into int64 buffers (<see cref="Prepare"/>).
+    /// </summary>
     private sealed class SimulatedDevice(double cellsPerSecond, int dimensions) : IBatchEncoder
     {
+        public PreparedBatch Prepare(IReadOnlyList<EncodedText> batch)
+        {
+            var length = batch.Max(t => t.Ids.Length);
+            var ids = new long[batch.Count * length];
+            var mask = new long[batch.Count * length];
+            for (var row = 0; row < batch.Count; row++)
+            {
+                var tokens = batch[row].Ids.Span;
+                for (var t = 0; t < tokens.Length; t++)
+                {
+                    ids[row * length + t] = tokens[t];
+                    mask[row * length + t] = 1;
+                }
+            }
+            GC.KeepAlive(ids);
+            GC.KeepAlive(mask);
+            return new PreparedBatch(batch, null);
+        }
+
+        public void Run(PreparedBatch batch, Span<float> embeddings, CancellationToken cancellationToken) => RunOnDevice(batch.Texts, embeddings);
+
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
+        {
+            using var prepared = Prepare(batch);
+            Run(prepared, embeddings, cancellationToken);
+        }
+
         private long _busyTicks;
         private long _firstStart = -1;
         private long _lastEnd;
@@ -59,7 +89,7 @@ internal static class SimulatedDeviceBenchmark
         /// <summary>Time in batches ÷ time from the first batch's start to the last one's end.</summary>
         public double BusyShare => (double)_busyTicks / (_lastEnd - _firstStart);
 
-        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
+        private void RunOnDevice(IReadOnlyList<EncodedText> batch, Span<float> embeddings)
         {
             var start = Stopwatch.GetTimestamp();
             if (_firstStart < 0)

@@ -65,6 +65,59 @@ public sealed class EncoderPoolTests
         Assert.Equal(texts.Length, Enumerable.Range(0, texts.Length).Count(i => vectors[2 * i + 1] is 1 or 2));
     }
 
+    /// <summary>A device that records when it prepares and runs each batch, and holds each run until the next batch is prepared.</summary>
+    private sealed class PrefetchingDevice : IBatchEncoder
+    {
+        private int _prepared;
+        private int _runs;
+
+        public List<string> Events { get; } = [];
+
+        public int Dimensions => 1;
+
+        public PreparedBatch Prepare(IReadOnlyList<EncodedText> batch)
+        {
+            lock (Events)
+            {
+                Events.Add($"prepare {batch.Count}");
+            }
+            Interlocked.Increment(ref _prepared);
+            return new PreparedBatch(batch, null);
+        }
+
+        public void Run(PreparedBatch batch, Span<float> embeddings, CancellationToken cancellationToken)
+        {
+            // The batch after this one is prepared while this one runs: its Prepare comes before this run ends.
+            var run = Interlocked.Increment(ref _runs);
+            Assert.True(run == 4 || SpinWait.SpinUntil(() => Volatile.Read(ref _prepared) > run, Patience), "the next batch was not prepared while this one ran");
+            lock (Events)
+            {
+                Events.Add($"run {batch.Texts.Count}");
+            }
+            embeddings[..batch.Texts.Count].Fill(1);
+        }
+
+        public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the pool runs prepared batches");
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void The_next_batch_is_prepared_while_the_device_runs_the_current_one()
+    {
+        using var device = new PrefetchingDevice();
+        using var pool = new EncoderPool([device]);
+        var texts = Texts(16);
+        var vectors = new float[texts.Length];
+
+        pool.Run(texts, Plan(texts, batchSize: 4), vectors, CancellationToken.None);
+
+        Assert.All(vectors, v => Assert.Equal(1, v));
+        // Prepared ahead: the second batch before the first run ends, and so on; four of each in all.
+        Assert.Equal(["prepare 4", "prepare 4", "run 4", "prepare 4", "run 4", "prepare 4", "run 4", "run 4"], device.Events);
+    }
+
     [Fact]
     public void A_failing_device_stops_the_others_and_its_own_error_comes_out()
     {

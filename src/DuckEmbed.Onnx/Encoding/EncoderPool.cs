@@ -87,7 +87,11 @@ internal sealed class EncoderPool : IDisposable
         }
     }
 
-    /// <summary>One call's batches, handed out one at a time to whichever encoder asks first.</summary>
+    /// <summary>
+    /// One call's batches, handed out one at a time to whichever encoder asks first. Each encoder prepares its next
+    /// batch (the inputs written into its buffers) on another thread while the device runs the current one, so that
+    /// the device does not wait for the host between two runs.
+    /// </summary>
     private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors)
     {
         private readonly int _largestBatch = plan.Count == 0 ? 0 : plan.Max(b => b.Count);
@@ -98,23 +102,57 @@ internal sealed class EncoderPool : IDisposable
         {
             var dimensions = encoder.Dimensions;
             var batchVectors = new float[_largestBatch * dimensions];
-            var batch = new List<EncodedText>(_largestBatch);
-            int b;
-            while ((b = Interlocked.Increment(ref _next)) < plan.Count)
+            var next = PrepareNext(encoder);
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var indices = plan[b];
-                batch.Clear();
-                foreach (var index in indices)
+                while (next.Prepared is { } current)
                 {
-                    batch.Add(texts[index]);
-                }
-                encoder.Encode(batch, batchVectors, cancellationToken);
-                for (var row = 0; row < indices.Count; row++)
-                {
-                    batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var indices = next.Indices;
+                    next = default; // current is disposed below, whatever happens
+                    var following = Task.Run(() => PrepareNext(encoder), CancellationToken.None);
+                    try
+                    {
+                        encoder.Run(current, batchVectors, cancellationToken);
+                    }
+                    catch
+                    {
+                        // The run's failure is the one that counts; the batch prepared meanwhile is let go.
+                        following.ContinueWith(done => done.Result.Prepared?.Dispose(), CancellationToken.None,
+                            TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                        throw;
+                    }
+                    finally
+                    {
+                        current.Dispose();
+                    }
+                    next = following.GetAwaiter().GetResult();
+                    for (var row = 0; row < indices.Count; row++)
+                    {
+                        batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
+                    }
                 }
             }
+            finally
+            {
+                next.Prepared?.Dispose();
+            }
+        }
+
+        private (ArraySegment<int> Indices, PreparedBatch? Prepared) PrepareNext(IBatchEncoder encoder)
+        {
+            var b = Interlocked.Increment(ref _next);
+            if (b >= plan.Count)
+            {
+                return (default, null);
+            }
+            var indices = plan[b];
+            var batch = new EncodedText[indices.Count];
+            for (var row = 0; row < batch.Length; row++)
+            {
+                batch[row] = texts[indices[row]];
+            }
+            return (indices, encoder.Prepare(batch));
         }
     }
 

@@ -93,6 +93,13 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     /// <summary>Embeds <paramref name="batch"/>; row i of <paramref name="embeddings"/> receives text i.</summary>
     public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken = default)
     {
+        using var prepared = Prepare(batch);
+        Run(prepared, embeddings, cancellationToken);
+    }
+
+    /// <summary>The batch's ids, mask and token types, padded to its longest text, in host buffers (pinned on CUDA).</summary>
+    public PreparedBatch Prepare(IReadOnlyList<EncodedText> batch)
+    {
         var rows = batch.Count;
         var length = 0;
         foreach (var text in batch)
@@ -100,27 +107,65 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
             length = Math.Max(length, text.Ids.Length);
         }
         long[] shape = [rows, length];
-        using var ids = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
-        using var mask = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
-        using var types = _takesTokenTypes ? OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape) : null;
-        var idCells = ids.GetTensorMutableDataAsSpan<long>();
-        var maskCells = mask.GetTensorMutableDataAsSpan<long>();
-        for (var row = 0; row < rows; row++)
+        var inputs = new Inputs(length);
+        try
         {
-            var tokens = batch[row].Ids.Span;
-            var idRow = idCells.Slice(row * length, length);
-            var maskRow = maskCells.Slice(row * length, length);
-            for (var t = 0; t < tokens.Length; t++)
+            inputs.Ids = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
+            inputs.Mask = OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape);
+            inputs.Types = _takesTokenTypes ? OrtValue.CreateAllocatedTensorValue(_inputAllocator, TensorElementType.Int64, shape) : null;
+            var idCells = inputs.Ids.GetTensorMutableDataAsSpan<long>();
+            var maskCells = inputs.Mask.GetTensorMutableDataAsSpan<long>();
+            for (var row = 0; row < rows; row++)
             {
-                idRow[t] = tokens[t];
+                var tokens = batch[row].Ids.Span;
+                var idRow = idCells.Slice(row * length, length);
+                var maskRow = maskCells.Slice(row * length, length);
+                for (var t = 0; t < tokens.Length; t++)
+                {
+                    idRow[t] = tokens[t];
+                }
+                idRow[tokens.Length..].Fill(_padId);
+                maskRow[..tokens.Length].Fill(1);
+                maskRow[tokens.Length..].Clear();
             }
-            idRow[tokens.Length..].Fill(_padId);
-            maskRow[..tokens.Length].Fill(1);
-            maskRow[tokens.Length..].Clear();
+            inputs.Types?.GetTensorMutableDataAsSpan<long>().Clear();
+            return new PreparedBatch(batch, inputs);
         }
-        types?.GetTensorMutableDataAsSpan<long>().Clear();
+        catch
+        {
+            inputs.Dispose();
+            throw;
+        }
+    }
 
-        // IOBinding: the inputs go to the device from the buffers above, and the output comes back to host memory in
+    /// <summary>The native input tensors of one prepared batch.</summary>
+    private sealed class Inputs(int length) : IDisposable
+    {
+        public int Length => length;
+
+        public OrtValue Ids { get; set; } = null!;
+
+        public OrtValue Mask { get; set; } = null!;
+
+        public OrtValue? Types { get; set; }
+
+        public void Dispose()
+        {
+            Ids?.Dispose();
+            Mask?.Dispose();
+            Types?.Dispose();
+        }
+    }
+
+    /// <summary>Runs a batch this encoder prepared.</summary>
+    public void Run(PreparedBatch prepared, Span<float> embeddings, CancellationToken cancellationToken)
+    {
+        var batch = prepared.Texts;
+        var rows = batch.Count;
+        var inputs = prepared.Inputs as Inputs ?? throw new ArgumentException("The batch was prepared by another encoder.", nameof(prepared));
+        var (ids, mask, types, length) = (inputs.Ids, inputs.Mask, inputs.Types, inputs.Length);
+
+        // IOBinding: the inputs go to the device from the prepared buffers, and the output comes back to host memory in
         // one copy per batch: the sentence embeddings where the graph pools, else the hidden states, pooled here.
         using var binding = _session.CreateIoBinding();
         binding.BindInput(InputIds, ids);

@@ -15,17 +15,26 @@ internal sealed class OutOfMemorySplittingEncoder(IBatchEncoder inner, ILogger l
 
     public void Encode(IReadOnlyList<EncodedText> batch, Span<float> embeddings, CancellationToken cancellationToken)
     {
+        using var prepared = inner.Prepare(batch);
+        Run(prepared, embeddings, cancellationToken);
+    }
+
+    public PreparedBatch Prepare(IReadOnlyList<EncodedText> batch) => inner.Prepare(batch);
+
+    public void Run(PreparedBatch batch, Span<float> embeddings, CancellationToken cancellationToken)
+    {
         try
         {
-            inner.Encode(batch, embeddings, cancellationToken);
+            inner.Run(batch, embeddings, cancellationToken);
         }
-        catch (OnnxRuntimeException e) when (batch.Count > 1 && IsOutOfMemory(e))
+        catch (OnnxRuntimeException e) when (batch.Texts.Count > 1 && IsOutOfMemory(e))
         {
-            var half = batch.Count / 2;
+            var texts = batch.Texts;
+            var half = texts.Count / 2;
             logger.LogWarning("Out of device memory on a batch of {Texts} texts of up to {Tokens} tokens; running it as two halves",
-                batch.Count, batch.Max(t => t.Ids.Length));
-            Encode([.. batch.Take(half)], embeddings[..(half * Dimensions)], cancellationToken);
-            Encode([.. batch.Skip(half)], embeddings[(half * Dimensions)..], cancellationToken);
+                texts.Count, texts.Max(t => t.Ids.Length));
+            Encode([.. texts.Take(half)], embeddings[..(half * Dimensions)], cancellationToken);
+            Encode([.. texts.Skip(half)], embeddings[(half * Dimensions)..], cancellationToken);
         }
     }
 
