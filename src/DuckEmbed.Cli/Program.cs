@@ -70,13 +70,14 @@ merge.SetAction((parsed, _) =>
     exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), parsed.GetValue(mergeOverwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
     return Task.CompletedTask;
 });
-var status = new Command("status", "Rows done per shard of a job run with --shards N, and what is left.")
+var statusShardsOption = new Option<int?>("--shards") { Description = "For a job run with --shards N: rows done per shard.", CustomParser = WholeNumberParser.Optional };
+var status = new Command("status", "Rows done and left, what made them and when the output was last written; with --shards N, per shard.")
 {
-    configOption, mergeShardsOption,
+    configOption, statusShardsOption,
 };
 status.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(statusShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
     return Task.CompletedTask;
 });
 

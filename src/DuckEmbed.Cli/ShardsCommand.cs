@@ -1,3 +1,4 @@
+using System.Globalization;
 using DuckEmbed.Processor;
 
 namespace DuckEmbed.Cli;
@@ -28,12 +29,17 @@ internal static class ShardsCommand
         }
     }
 
-    public static int Status(string configPath, int shards, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
+    public static int Status(string configPath, int? shardCount, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
     {
         using var stop = new StopSignals();
         try
         {
             var job = RunSettings.Load(configPath, environment).Job;
+            if (shardCount is not { } shards)
+            {
+                WriteRunStatus(RunStatus.Of(job), job, stdout);
+                return ExitCodes.Ok;
+            }
             var status = ShardMerger.Status(job, shards, stop.Token);
             foreach (var shard in status)
             {
@@ -59,4 +65,36 @@ internal static class ShardsCommand
             return CliErrors.Report(e, stderr, verbose: false);
         }
     }
+
+    private static readonly string[] MadeWith = ["model_id", "precision", "pooling", "max_length", "prompt", "truncate_dim"];
+
+    private static void WriteRunStatus(RunStatus status, EmbeddingJob job, TextWriter stdout)
+    {
+        var output = Path.GetFullPath(job.OutputDatabasePath);
+        var written = status.LastWrittenUtc is { } at
+            ? string.Create(CultureInfo.InvariantCulture, $"; last written {at:yyyy-MM-dd HH:mm:ss} UTC ({Ago(DateTime.UtcNow - at)} ago)")
+            : "";
+        if (!status.OutputExists)
+        {
+            stdout.WriteLine($"not started: {output} does not exist; {status.InputRows:N0} rows to embed.");
+            return;
+        }
+        if (status.Running)
+        {
+            stdout.WriteLine($"running: another process has {output} open for writing, so its rows cannot be counted until it stops{written}.");
+            return;
+        }
+        var share = status.InputRows == 0 ? 100 : 100.0 * status.RowsDone / status.InputRows;
+        stdout.WriteLine($"{job.OutputTable} in {output}: {status.RowsDone:N0} of {status.InputRows:N0} rows ({share:F1} %), {status.RowsLeft:N0} left" +
+            $"{(status.RowsLeft == 0 ? " — done" : " — run the same command to go on")}{written}.");
+        var made = MadeWith.Where(status.Provenance.ContainsKey).Select(key => $"{key} {status.Provenance[key]}").ToList();
+        if (made.Count > 0)
+        {
+            stdout.WriteLine($"made with: {string.Join(", ", made)}");
+        }
+    }
+
+    private static string Ago(TimeSpan elapsed) => elapsed.TotalMinutes < 1 ? $"{Math.Max(0, elapsed.TotalSeconds):F0} s"
+        : elapsed.TotalHours < 1 ? $"{elapsed.TotalMinutes:F0} min"
+        : elapsed.TotalDays < 1 ? $"{elapsed.TotalHours:F1} h" : $"{elapsed.TotalDays:F1} days";
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DuckEmbed.Cli.Tests;
 
-/// <summary><c>embed status</c> as a person runs it beside shards that are running, done or misplaced.</summary>
+/// <summary><c>embed status</c> as a person runs it: a single run, or shards that are running, done or misplaced.</summary>
 public sealed class ShardCommandTests : IDisposable
 {
     private readonly TempDirectory _folder = new();
@@ -67,5 +67,26 @@ public sealed class ShardCommandTests : IDisposable
         Assert.Equal(1, mergeExit);
         Assert.Contains("holds", mergeError, StringComparison.Ordinal);
         Assert.False(File.Exists(Output));
+    }
+
+    [Fact]
+    public async Task Status_without_shards_says_rows_done_and_left_or_that_a_run_holds_the_output()
+    {
+        var config = await ShardsAsync(made: 0, count: 1);
+        Assert.StartsWith($"not started: {Output} does not exist; 300 rows to embed.", CliProcess.RunCommand(config, "status").Stdout, StringComparison.Ordinal);
+        var input = _folder.File("input.duckdb");
+        await ProcessorRuns.RunCancelledAtCallAsync(TestDatabase.Job(input, Output), windowSize: 32, stopAtCall: 4);
+        var done = TestDatabase.CountRows(Output, "embedded");
+
+        var (exitCode, stdout, stderr) = CliProcess.RunCommand(config, "status");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.StartsWith($"embedded in {Output}: {done:N0} of 300 rows", stdout, StringComparison.Ordinal);
+        Assert.Contains($"{300 - done:N0} left — run the same command to go on; last written ", stdout, StringComparison.Ordinal);
+        using (var running = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Output}"))
+        {
+            running.Open();
+            Assert.StartsWith($"running: another process has {Output} open for writing", CliProcess.RunCommand(config, "status").Stdout, StringComparison.Ordinal);
+        }
     }
 }

@@ -203,6 +203,24 @@ public sealed class ShardTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_of_a_run_without_shards_says_rows_done_and_left_and_what_made_them()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, Rows);
+        var job = TestDatabase.Job(input, Output) with { GeneratorSettings = new Dictionary<string, string> { ["precision"] = "fp32" } };
+        Assert.Equal((Rows, 0L, false), (RunStatus.Of(job).InputRows, RunStatus.Of(job).RowsDone, RunStatus.Of(job).OutputExists));
+
+        await ProcessorRuns.RunCancelledAtCallAsync(job, windowSize: 64, stopAtCall: 3);
+        var status = RunStatus.Of(job);
+
+        Assert.Equal(TestDatabase.CountRows(Output, "embedded"), status.RowsDone);
+        Assert.InRange(status.RowsDone, 1, Rows - 1);
+        Assert.Equal(Rows - status.RowsDone, status.RowsLeft);
+        Assert.Equal("fp32", status.Provenance["precision"]);
+        Assert.InRange(status.LastWrittenUtc!.Value, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
+        Assert.False(status.Running);
+    }
+
+    [Fact]
     public async Task Status_says_rows_done_per_shard_against_its_rows_in_the_input()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, Rows);

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>How far a run without shards is (<c>embed status</c>): rows done and left, what made them, when it last wrote.</summary>
+/// <param name="InputRows">Rows of the input.</param>
+/// <param name="RowsDone">Rows of the output whose ids are the input's (0 while <see cref="Running"/>: they cannot be counted).</param>
+/// <param name="OutputExists">Whether the output file is there.</param>
+/// <param name="Running">Another process has the output open for writing (a run in progress).</param>
+/// <param name="Provenance">What made the output table (model, settings), as recorded with it; empty if nothing is.</param>
+/// <param name="LastWrittenUtc">When the output file (or its write-ahead log) was last written; <c>null</c> without one.</param>
+public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists, bool Running, IReadOnlyDictionary<string, string> Provenance,
+    DateTime? LastWrittenUtc)
+{
+    /// <summary>Rows still to embed.</summary>
+    public long RowsLeft => Math.Max(0, InputRows - RowsDone);
+
+    /// <summary>Reads the status of <paramref name="job"/>'s output, both databases opened read-only.</summary>
+    /// <exception cref="EmbeddingJobException">The input cannot be read.</exception>
+    public static RunStatus Of(EmbeddingJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        var outputPath = Path.GetFullPath(job.OutputDatabasePath);
+        DatabaseFile.CheckOutput(outputPath, inputPath);
+        using var database = JobDatabase.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
+        var input = InputTable.Inspect(database.Connection, job with { Shard = null }, checkValues: false);
+        long Count(string sql)
+        {
+            using var command = database.Connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        var inputRows = Count($"SELECT count(*) FROM {input.QualifiedName}");
+        if (!File.Exists(outputPath))
+        {
+            return new RunStatus(inputRows, 0, false, false, new Dictionary<string, string>(), null);
+        }
+        var written = new[] { outputPath, outputPath + ".wal" }.Where(File.Exists).Max(File.GetLastWriteTimeUtc);
+        const string catalog = "duckembed_output";
+        if (!database.TryAttachReadOnly(outputPath, catalog, JobSetting.OutputDatabasePath))
+        {
+            return new RunStatus(inputRows, 0, true, true, new Dictionary<string, string>(), written);
+        }
+        var columns = OutputTable.ReadColumns(database.Connection, job.OutputTable, catalog);
+        if (columns.Count == 0)
+        {
+            return new RunStatus(inputRows, 0, true, false, new Dictionary<string, string>(), written);
+        }
+        var id = SqlIdentifier.Quote(input.IdColumn);
+        var done = Count($"SELECT count(*) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o SEMI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}");
+        return new RunStatus(inputRows, done, true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written);
+    }
+}
