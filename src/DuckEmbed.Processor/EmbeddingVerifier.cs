@@ -48,14 +48,11 @@ public static class EmbeddingVerifier
 
         var (rows, distinct) = Scalars(connection, $"SELECT count(*), count(DISTINCT {id}) FROM {table}");
         Problem(problems, rows - distinct, "rows repeat an id");
-        var (missing, extra) = Scalars(connection,
-            $"SELECT (SELECT count(*) FROM {input.QualifiedName} AS i ANTI JOIN {table} AS o ON o.{id} = i.{id}), " +
-            $"(SELECT count(*) FROM {table} AS o ANTI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id})");
+        var missing = JobDatabase.Count(connection, $"SELECT count(*) FROM {input.QualifiedName} AS i ANTI JOIN {table} AS o ON o.{id} = i.{id}");
         Problem(problems, missing, $"input ids are not in {columns[0].Table}");
-        Problem(problems, extra, "output ids are not in the input");
-        var (changed, _) = Scalars(connection,
-            $"SELECT count(*), 0 FROM {table} AS o JOIN {input.QualifiedName} AS i ON o.{id} = i.{id} WHERE o.{text} IS DISTINCT FROM i.{text}");
-        Problem(problems, changed, "texts differ from the input's");
+        var foreign = ForeignRows.In(connection, table, input);
+        Problem(problems, foreign.UnknownIds, "output ids are not in the input");
+        Problem(problems, foreign.OtherTexts, "texts differ from the input's");
 
         var stored = new OutputProvenance(connection, columns[0].Table).Read();
         var expected = OutputProvenance.Describe(job, input, generator);

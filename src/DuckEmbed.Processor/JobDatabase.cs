@@ -158,6 +158,35 @@ internal sealed partial class JobDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// The input of <paramref name="job"/> (all of it, whatever its shard) opened read-only and inspected, for a look at
+    /// the job's files that writes nothing (status, merge checks); the output path is checked not to be the input.
+    /// </summary>
+    public static JobDatabase OpenForReading(EmbeddingJob job, out InputTable input)
+    {
+        var inputPath = Path.GetFullPath(job.InputDatabasePath);
+        DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
+        var database = OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
+        try
+        {
+            input = InputTable.Inspect(database.Connection, job with { Shard = null });
+            return database;
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The count a <c>SELECT count(*) …</c> gives.</summary>
+    public static long Count(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
     public DuckDBConnection OpenReader()
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DuckEmbed.Processor;
 
 /// <summary>How far a run without shards is (<c>embed status</c>): rows done and left, what made them, when it last wrote.</summary>
@@ -20,18 +18,9 @@ public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists,
     public static RunStatus Of(EmbeddingJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var inputPath = Path.GetFullPath(job.InputDatabasePath);
         var outputPath = Path.GetFullPath(job.OutputDatabasePath);
-        DatabaseFile.CheckOutput(outputPath, inputPath);
-        using var database = JobDatabase.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
-        var input = InputTable.Inspect(database.Connection, job with { Shard = null }, checkValues: false);
-        long Count(string sql)
-        {
-            using var command = database.Connection.CreateCommand();
-            command.CommandText = sql;
-            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-        var inputRows = Count($"SELECT count(*) FROM {input.QualifiedName}");
+        using var database = JobDatabase.OpenForReading(job, out var input);
+        var inputRows = input.RowCount;
         if (!File.Exists(outputPath))
         {
             return new RunStatus(inputRows, 0, false, false, new Dictionary<string, string>(), null);
@@ -48,7 +37,7 @@ public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists,
             return new RunStatus(inputRows, 0, true, false, new Dictionary<string, string>(), written);
         }
         var id = SqlIdentifier.Quote(input.IdColumn);
-        var done = Count($"SELECT count(*) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o SEMI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}");
+        var done = JobDatabase.Count(database.Connection, $"SELECT count(*) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o SEMI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}");
         return new RunStatus(inputRows, done, true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written);
     }
 }

@@ -65,13 +65,9 @@ public static class ShardMerger
             {
                 problems.Add($"shard {index} ({path}) has {done:N0} of its {expected:N0} rows");
             }
-            if (shard.StrayRows > 0)
+            if (shard.Status.Problem is { } problem)
             {
-                problems.Add($"shard {index} ({path}) holds {shard.StrayRows:N0} rows of other shards");
-            }
-            if (shard.Foreign.Count > 0)
-            {
-                problems.Add($"shard {index} ({path}) holds {shard.Foreign}");
+                problems.Add($"shard {index} ({path}) {problem}");
             }
             if (shard.Record.GetValueOrDefault(OutputProvenance.ShardCountKey) != shardCount.ToString(CultureInfo.InvariantCulture))
             {
@@ -124,47 +120,11 @@ public static class ShardMerger
     private static JobDatabase OpenInput(EmbeddingJob job, int shardCount, out InputTable input)
     {
         ShardSelection.CheckCount(shardCount);
-        var inputPath = Path.GetFullPath(job.InputDatabasePath);
-        DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
-        var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
-        try
-        {
-            input = InputTable.Inspect(database.Connection, job with { Shard = null });
-            return database;
-        }
-        catch
-        {
-            database.Dispose();
-            throw;
-        }
+        return JobDatabase.OpenForReading(job, out input);
     }
 
     /// <summary>What one shard file holds, attached read-only as <c>duckembed_shard_I</c>.</summary>
-    private sealed record ShardFile(ShardStatus Status, string? Table, long StrayRows, ForeignRows Foreign, Dictionary<string, string> Record,
-        VectorColumnType VectorType = VectorColumnType.Array);
-
-    /// <summary>Rows of a table that are not the input's: ids the input does not have, or another text for an id.</summary>
-    private sealed record ForeignRows(long UnknownIds, long OtherTexts)
-    {
-        public static ForeignRows None { get; } = new(0, 0);
-
-        public long Count => UnknownIds + OtherTexts;
-
-        public static ForeignRows In(DuckDBConnection connection, string table, InputTable input)
-        {
-            var id = SqlIdentifier.Quote(input.IdColumn);
-            var text = SqlIdentifier.Quote(input.TextColumn);
-            return new ForeignRows(
-                Count(connection, $"SELECT count(*) FROM {table} AS s ANTI JOIN {input.QualifiedName} AS i ON s.{id} = i.{id}"),
-                Count(connection, $"SELECT count(*) FROM {table} AS s JOIN {input.QualifiedName} AS i ON s.{id} = i.{id} WHERE s.{text} IS DISTINCT FROM i.{text}"));
-        }
-
-        public override string ToString() => string.Join(" and ", new[]
-        {
-            UnknownIds > 0 ? $"{UnknownIds:N0} rows whose ids are not in the input" : null,
-            OtherTexts > 0 ? $"{OtherTexts:N0} rows whose texts are not the input's (the input changed since)" : null,
-        }.OfType<string>());
-    }
+    private sealed record ShardFile(ShardStatus Status, string? Table, Dictionary<string, string> Record, VectorColumnType VectorType = VectorColumnType.Array);
 
     private static List<ShardFile> Inspect(JobDatabase database, InputTable input, EmbeddingJob job, int shardCount, CancellationToken cancellationToken = default)
     {
@@ -180,19 +140,19 @@ public static class ShardMerger
             var expected = rowsPerShard.GetValueOrDefault(index);
             if (!File.Exists(path))
             {
-                files.Add(new ShardFile(new ShardStatus(index, path, false, 0, expected), null, 0, ForeignRows.None, []));
+                files.Add(new ShardFile(new ShardStatus(index, path, false, 0, expected), null, []));
                 continue;
             }
             var catalog = $"duckembed_shard_{index}";
             if (!database.TryAttachReadOnly(path, catalog, JobSetting.Shard))
             {
-                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected) { Running = true }, null, 0, ForeignRows.None, []));
+                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected) { Running = true }, null, []));
                 continue;
             }
             var columns = OutputTable.ReadColumns(connection, job.OutputTable, catalog);
             if (columns.Count == 0)
             {
-                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected), null, 0, ForeignRows.None, []));
+                files.Add(new ShardFile(new ShardStatus(index, path, true, 0, expected), null, []));
                 continue;
             }
             var table = $"{catalog}.main.{SqlIdentifier.Quote(columns[0].Table)}";
@@ -203,7 +163,7 @@ public static class ShardMerger
                 : VectorColumnType.Array;
             var foreign = ForeignRows.In(connection, table, input);
             var problem = string.Join(" and ", new[] { stray > 0 ? $"{stray:N0} rows of other shards" : null, foreign.Count > 0 ? foreign.ToString() : null }.OfType<string>());
-            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected) { Problem = problem.Length == 0 ? null : "holds " + problem }, table, stray, foreign,
+            files.Add(new ShardFile(new ShardStatus(index, path, true, done, expected) { Problem = problem.Length == 0 ? null : "holds " + problem }, table,
                 new OutputProvenance(connection, columns[0].Table, catalog).Read(), vectorType));
         }
         return files;
@@ -264,12 +224,7 @@ public static class ShardMerger
         }
     }
 
-    private static long Count(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    private static long Count(DuckDBConnection connection, string sql) => JobDatabase.Count(connection, sql);
 
     private static int Execute(DuckDBConnection connection, string sql)
     {
