@@ -50,6 +50,7 @@ internal static class CliErrors
         JobSetting.VectorColumn => "vector_column",
         JobSetting.WindowSize => "BATCH_SIZE × batches_per_window",
         JobSetting.Writers => "writers",
+        JobSetting.CommitInterval => "commit_seconds",
         JobSetting.GeneratorCalls => "generator_calls",
         JobSetting.DuckDbMemoryLimit => "duckdb_memory_limit",
         JobSetting.MaxRows => "max_rows",

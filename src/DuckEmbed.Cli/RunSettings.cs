@@ -38,6 +38,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
     /// <summary>Most <c>truncate_dim</c>; the model's own dimensions are checked when it loads.</summary>
     public const int MaxTruncateDimensions = 1 << 16;
 
+    /// <summary>Most <c>commit_seconds</c>: an hour of work is the most a kill may cost a writer.</summary>
+    public const int MaxCommitSeconds = 3600;
+
     /// <summary>Batches per window (<c>batches_per_window</c>) when not set: windows of 1,024 rows at the default batch size.</summary>
     public const int DefaultBatchesPerWindow = 32;
 
@@ -69,7 +72,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -131,6 +134,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             MaxRows = ReadInt(root, "max_rows", configPath, int.MaxValue),
             Writers = ReadInt(root, "writers", configPath, EmbeddingJob.MaxWriters) ?? EmbeddingJob.DefaultWriters,
             GeneratorCalls = ReadInt(root, "generator_calls", configPath, EmbeddingJob.MaxGeneratorCalls) ?? EmbeddingJob.DefaultGeneratorCalls,
+            CommitInterval = ReadInt(root, "commit_seconds", configPath, MaxCommitSeconds) is { } seconds
+                ? TimeSpan.FromSeconds(seconds)
+                : EmbeddingJob.DefaultCommitInterval,
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;

@@ -55,9 +55,9 @@ public sealed record EmbeddingJob
     public VectorColumnType VectorType { get; init; } = VectorColumnType.Array;
 
     /// <summary>
-    /// Rows read, embedded (one call of the generator) and committed together; a window is never larger than the
-    /// rows left. A larger window lets a generator that sorts by length pad less and keeps a GPU fed; a crash loses
-    /// at most one window of work, and every row of a window is in memory at once.
+    /// Rows read and embedded together (one call of the generator); a window is never larger than the rows left. A
+    /// larger window lets a generator that sorts by length pad less and keeps a GPU fed; every row of a window is in
+    /// memory at once. Windows are committed in groups (see <see cref="CommitInterval"/>).
     /// </summary>
     public int WindowSize { get; init; } = DefaultWindowSize;
 
@@ -67,6 +67,17 @@ public sealed record EmbeddingJob
     /// id order, which resuming does not mind (it takes the input rows not in the output).
     /// </summary>
     public int Writers { get; init; } = DefaultWriters;
+
+    /// <summary>
+    /// The longest a written window waits for its commit. Each writer commits the windows it holds once they make a
+    /// DuckDB row group (122,880 rows, which DuckDB then writes straight into the file, at about twice the speed of
+    /// small commits) or once the first has waited this long, whichever comes first: a kill loses at most this much
+    /// work per writer (or a row group's), never a row.
+    /// </summary>
+    public TimeSpan CommitInterval { get; init; } = DefaultCommitInterval;
+
+    /// <summary>Default of <see cref="CommitInterval"/>.</summary>
+    public static TimeSpan DefaultCommitInterval { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Default of <see cref="GeneratorCalls"/>.</summary>
     public const int DefaultGeneratorCalls = 2;

@@ -84,19 +84,20 @@ public static class EmbeddingProcessor
             remaining, table.RowCount, job.InputTable, windowSize);
 
         var vectors = VectorCheck.For(job, generator);
+        database.UseWritersThreadsOnly();
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors);
         using (var reader = database.OpenReader())
         {
-            var writers = new List<DuckDBConnection?> { null };
+            var writers = new List<DuckDBConnection> { database.Connection };
             try
             {
                 writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, generator, job.GeneratorCalls, counters, vectors, timer,
+                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, job.CommitInterval, generator, job.GeneratorCalls, counters, vectors, timer,
                     logger, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                writers.ForEach(w => w?.Dispose());
+                writers.Skip(1).ToList().ForEach(w => w.Dispose());
             }
         }
 
@@ -126,6 +127,10 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException(JobSetting.Writers, $"The number of writers must be from 1 to {EmbeddingJob.MaxWriters}, not {job.Writers}.");
         }
+        if (job.CommitInterval < TimeSpan.Zero)
+        {
+            throw new EmbeddingJobException(JobSetting.CommitInterval, $"The commit interval must not be negative, not {job.CommitInterval}.");
+        }
         if (job.GeneratorCalls is < 1 or > EmbeddingJob.MaxGeneratorCalls)
         {
             throw new EmbeddingJobException(JobSetting.GeneratorCalls,
@@ -140,10 +145,10 @@ public static class EmbeddingProcessor
 
     /// <summary>
     /// Reading, embedding and writing as three stages joined by bounded channels, the writing done by one writer per
-    /// connection in <paramref name="writers"/> (<c>null</c>: the main one); the first stage to fail stops the
+    /// connection in <paramref name="writers"/>; the first stage to fail stops the
     /// others, and its error is the one reported.
     /// </summary>
-    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection?> writers,
+    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection> writers, TimeSpan commitInterval,
         IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, VectorCheck vectors, SimpleTimer timer, ILogger logger,
         IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
     {
@@ -169,25 +174,41 @@ public static class EmbeddingProcessor
         var embedding = RunStageAsync(embedded.Writer,
             token => EmbedWindowsAsync(read.Reader, embedded.Writer, generator, generatorCalls, vectors, recent, stop, token), stop);
 
+        void Report(RowWindow? written, WindowTally committed)
+        {
+            lock (counters)
+            {
+                if (written is not null)
+                {
+                    counters.Appended(written.Count);
+                    logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
+                    progress?.Report(counters.Progress(timer.Elapsed));
+                }
+                if (committed.Rows > 0)
+                {
+                    counters.Committed(committed);
+                    logger.LogDebug("Committed {Rows} rows", committed.Rows);
+                }
+            }
+        }
         var writing = writers.Select(connection => Task.Run(async () =>
         {
+            using var writer = new OutputWriter(outputTable, connection, commitInterval);
             try
             {
                 // Drained to the end even when the run stops or another stage fails (a stage that ends completes its
                 // channel, after the windows it passed on): what is embedded is committed, not embedded again.
                 await foreach (var window in embedded.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 {
-                    outputTable.WriteWindow(window, connection);
-                    lock (counters)
-                    {
-                        counters.Committed(window);
-                        logger.LogDebug("Committed {Rows} rows in {Milliseconds:F0} ms", window.Count, timer.Lap().TotalMilliseconds);
-                        progress?.Report(counters.Progress(timer.Elapsed));
-                    }
+                    Report(window, writer.Add(window));
                 }
+                Report(null, writer.Commit());
             }
             catch
             {
+                // A channel completed with another stage's error ends the loop with it: the windows embedded before it
+                // are committed all the same.
+                Report(null, writer.Commit());
                 await stop.CancelAsync().ConfigureAwait(false);
                 throw;
             }

@@ -1,9 +1,13 @@
 namespace DuckEmbed.Processor;
 
-/// <summary>Where a run stands after a committed window.</summary>
+/// <summary>
+/// Where a run stands after a window is written to the output. Windows are committed in groups (a row group's rows or
+/// every <see cref="EmbeddingJob.CommitInterval"/>): the newest rows counted here may not be committed yet, and a kill
+/// loses them (the next run embeds them again).
+/// </summary>
 /// <param name="RowsDone">Rows in the output, those of earlier runs included.</param>
 /// <param name="TotalRows">Rows the output will hold when this run ends (the input's, unless limited by <see cref="EmbeddingJob.MaxRows"/>).</param>
-/// <param name="RowsThisRun">Rows this run has committed.</param>
+/// <param name="RowsThisRun">Rows this run has written.</param>
 /// <param name="Elapsed">Time since this run started.</param>
 public readonly record struct EmbeddingProgress(long RowsDone, long TotalRows, long RowsThisRun, TimeSpan Elapsed)
 {

@@ -36,6 +36,9 @@ public enum JobSetting
     /// <summary><see cref="EmbeddingJob.Writers"/>.</summary>
     Writers,
 
+    /// <summary><see cref="EmbeddingJob.CommitInterval"/>.</summary>
+    CommitInterval,
+
     /// <summary><see cref="EmbeddingJob.GeneratorCalls"/>.</summary>
     GeneratorCalls,
 

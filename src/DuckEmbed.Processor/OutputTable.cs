@@ -5,7 +5,7 @@ namespace DuckEmbed.Processor;
 
 /// <summary>
 /// The output table <c>(id, text VARCHAR, vector FLOAT[N] or FLOAT[])</c>: created or checked, asked where to resume,
-/// and written one window per transaction with the appender, so a crash leaves whole windows or nothing.
+/// and appended to by <see cref="OutputWriter"/>s.
 /// </summary>
 internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input)
 {
@@ -15,8 +15,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     private string _quotedName = SqlIdentifier.Quote(job.OutputTable);
     private IReadOnlyDictionary<string, string>? _pendingRecord;
 
-    // Set once the table is committed, so that every writer's connection sees it; until then windows are written
-    // one at a time on the main connection, the first of them creating the table in its own transaction.
+    // Set once the table is committed, so that every writer's connection sees it.
     private readonly Lock _creating = new();
     private volatile bool _committed;
 
@@ -29,7 +28,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// </summary>
     /// <remarks>
     /// A new <c>FLOAT[N]</c> table needs N: from <paramref name="dimensions"/> (the generator's metadata), or else
-    /// from the first window's vectors, when <see cref="WriteWindow"/> creates it in that window's transaction.
+    /// from the first window's vectors, when <see cref="EnsureCreated"/> creates it.
     /// </remarks>
     public void Prepare(IReadOnlyDictionary<string, string> provenanceRecord, bool overwrite, int? dimensions)
     {
@@ -98,13 +97,14 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     public bool Exists => _pendingRecord is null;
 
     /// <summary>Creates the table, <c>FLOAT[N]</c> with N = <paramref name="dimensions"/> where known, with its record.</summary>
-    public void Create(int? dimensions)
+    public void Create(int? dimensions, DuckDBConnection? connection = null)
     {
+        connection ??= output;
         // Floats are stored uncompressed, for either type (JobDatabase says why).
         var vectorType = job.VectorType == VectorColumnType.Array && dimensions is { } n ? $"FLOAT[{n}]" : "FLOAT[]";
         Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
-            $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})");
-        new OutputProvenance(output, _name).Write(_pendingRecord!);
+            $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})", connection);
+        new OutputProvenance(connection, _name).Write(_pendingRecord!);
         _pendingRecord = null;
     }
 
@@ -202,80 +202,71 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     }
 
     /// <summary>
-    /// Appends <paramref name="window"/> and commits it as one transaction, on <paramref name="connection"/> (another
-    /// connection to the same database, so that several writers commit side by side) or the main one. Windows may
-    /// commit in any order: resuming takes the input rows whose ids are not in the table, not the rows after a position.
+    /// Makes sure the table is there for <paramref name="window"/>'s rows, and committed, so that every writer's
+    /// connection sees it: the first window creates it (a <c>FLOAT[N]</c> table takes N from its vectors) in a
+    /// transaction of its own on <paramref name="connection"/>.
     /// </summary>
-    public void WriteWindow(RowWindow window, DuckDBConnection? connection = null)
+    public void EnsureCreated(RowWindow window, DuckDBConnection connection)
     {
-        try
+        if (_committed)
+        {
+            return;
+        }
+        lock (_creating)
         {
             if (_committed)
             {
-                AppendAndCommit(window, connection ?? output);
                 return;
             }
-            lock (_creating)
+            var pending = _pendingRecord;
+            try
             {
-                AppendAndCommit(window, _committed ? connection ?? output : output);
-                _committed = Exists;
+                using var transaction = connection.BeginTransaction();
+                Create(window.Vectors.Take(window.Count).FirstOrDefault(v => v is not null)?.Length, connection);
+                transaction.Commit();
+                _committed = true;
             }
-        }
-        catch (DuckDBException e)
-        {
-            // The window is rolled back, earlier ones stay. A full disk, a file-size limit, a vanished folder are
-            // I/O errors the user can fix; the advice follows DuckDB's own classification.
-            var advice = e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io
-                ? "Free disk space (or choose another output file) and run again"
-                : "Run again once the cause is fixed";
-            throw new EmbeddingJobException(JobSetting.OutputDatabasePath,
-                $"Writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
-                $"{advice}: every row committed so far is kept and the run resumes after it.", e);
+            catch (DuckDBException e)
+            {
+                // A table created in a rolled-back transaction is not there: the next window creates it again.
+                _pendingRecord = pending;
+                throw WriteFailed(e);
+            }
         }
     }
 
-    private void AppendAndCommit(RowWindow window, DuckDBConnection connection)
+    /// <summary>Appends <paramref name="window"/>'s rows with <paramref name="appender"/> (on this table).</summary>
+    public static void Append(RowWindow window, DuckDBAppender appender)
     {
-        var pending = _pendingRecord;
-        try
+        for (var i = 0; i < window.Count; i++)
         {
-            using var transaction = connection.BeginTransaction();
-            if (!Exists)
+            var row = appender.CreateRow();
+            window.Ids.Append(row, i);
+            IdColumn.AppendText(row, window.Texts[i]);
+            if (window.Vectors[i] is { } vector)
             {
-                Create(window.Vectors.Take(window.Count).FirstOrDefault(v => v is not null)?.Length);
+                row.AppendValue(AsArray(vector));
             }
-            Append(window, connection);
-            transaction.Commit();
-        }
-        catch
-        {
-            // A table created in a rolled-back transaction is not there: the next window creates it again.
-            _pendingRecord = pending;
-            throw;
+            else
+            {
+                row.AppendNullValue();
+            }
+            row.EndRow();
         }
     }
 
-    private void Append(RowWindow window, DuckDBConnection connection)
+    /// <summary>
+    /// The error for a write that failed: what was not committed is rolled back, earlier commits stay. A full disk, a
+    /// file-size limit, a vanished folder are I/O errors the user can fix; the advice follows DuckDB's own classification.
+    /// </summary>
+    public EmbeddingJobException WriteFailed(DuckDBException e)
     {
-        using (var appender = connection.CreateAppender(_name))
-        {
-            for (var i = 0; i < window.Count; i++)
-            {
-                var row = appender.CreateRow();
-                window.Ids.Append(row, i);
-                IdColumn.AppendText(row, window.Texts[i]);
-                if (window.Vectors[i] is { } vector)
-                {
-                    row.AppendValue(AsArray(vector));
-                }
-                else
-                {
-                    row.AppendNullValue();
-                }
-                row.EndRow();
-            }
-            appender.Close();
-        }
+        var advice = e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io
+            ? "Free disk space (or choose another output file) and run again"
+            : "Run again once the cause is fixed";
+        return new EmbeddingJobException(JobSetting.OutputDatabasePath,
+            $"Writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
+            $"{advice}: every row committed so far is kept and the run resumes after it.", e);
     }
 
     // DuckDB.NET's list writer takes arrays and lists, not slices.
@@ -316,9 +307,9 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         return columns;
     }
 
-    private void Execute(string sql)
+    private void Execute(string sql, DuckDBConnection? connection = null)
     {
-        using var command = output.CreateCommand();
+        using var command = (connection ?? output).CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }

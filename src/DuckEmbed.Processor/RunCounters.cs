@@ -4,24 +4,25 @@ namespace DuckEmbed.Processor;
 internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows, VectorCheck vectors)
 {
     private long _written;
+    private long _appended;
     private long _nullTexts;
     private long _tokens;
     private long _truncated;
     private long _reused;
 
-    public void Committed(RowWindow window)
+    /// <summary>Rows appended to the output, committed or about to be (what progress counts).</summary>
+    public void Appended(int rows) => _appended += rows;
+
+    public void Committed(WindowTally windows)
     {
-        _written += window.Count;
-        _tokens += window.Tokens;
-        _truncated += window.TruncatedTexts;
-        _reused += window.ReusedVectors;
-        for (var i = 0; i < window.Count; i++)
-        {
-            _nullTexts += window.Texts[i] is null ? 1 : 0;
-        }
+        _written += windows.Rows;
+        _nullTexts += windows.NullTexts;
+        _tokens += windows.Tokens;
+        _truncated += windows.TruncatedTexts;
+        _reused += windows.ReusedVectors;
     }
 
-    public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _written, rowsAtEnd, _written, elapsed);
+    public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _appended, rowsAtEnd, _appended, elapsed);
 
     public EmbeddingRunSummary Summary(TimeSpan elapsed) => new()
     {

@@ -57,13 +57,14 @@ public sealed class BadValueSweepTests : IDisposable
         Add("cuda_devices", ["\"0\"", "[-1]", "[0, 0]", "[\"a\"]", "{}", "[]", "[2147483648]"]);
         Add("duckdb_memory_limit", [.. BadSizes, "\"1KB\""]);
         Add("cuda_memory_limit", BadSizes);
-        foreach (var key in new[] { "threads", "batches_per_window", "max_rows", "max_batch_tokens", "truncate_dim", "writers", "generator_calls" })
+        foreach (var key in new[] { "threads", "batches_per_window", "max_rows", "max_batch_tokens", "truncate_dim", "writers", "generator_calls", "commit_seconds" })
         {
             Add(key, BadNumbers);
         }
         Add("threads", ["100000"]);
         Add("writers", ["17"]);
         Add("generator_calls", ["9"]);
+        Add("commit_seconds", ["3601"]);
         Add("max_batch_tokens", ["2000000000"]);
         Add("batches_per_window", ["1000000"]);
         Add("truncate_dim", ["385", "100000"]);

@@ -1,3 +1,4 @@
+using DuckEmbed.Tests;
 namespace DuckEmbed.Onnx.Tests;
 
 /// <summary>CUDA-or-CPU choice with fake session builders: no GPU is needed to pin the logic.</summary>

@@ -1,3 +1,4 @@
+using DuckEmbed.Tests;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx.Tests;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace DuckEmbed.Onnx.Tests;
+namespace DuckEmbed.Tests;
 
 /// <summary>Keeps every line logged, so that a test can check what was said.</summary>
 internal sealed class RecordingLogger : ILogger

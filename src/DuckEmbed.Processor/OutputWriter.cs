@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+
+namespace DuckEmbed.Processor;
+
+/// <summary>
+/// One writer of the output table, on a connection of its own: windows are appended to one open transaction and
+/// committed together once they hold a DuckDB row group, or once the first of them has waited
+/// <paramref name="commitInterval"/>. A commit of a row group or more is written straight into the file (no copy in the WAL, no
+/// second write at the next checkpoint); one window per commit cost half again. A slow model still commits every
+/// few seconds. A crash loses the work of the windows not committed, never a row: they are not in the table, and the
+/// next run embeds them again.
+/// </summary>
+internal sealed class OutputWriter(OutputTable table, DuckDBConnection connection, TimeSpan commitInterval) : IDisposable
+{
+    /// <summary>DuckDB's row group: a commit of at least this many rows is written to the file as it is.</summary>
+    public const int CommitRows = 122_880;
+
+    private DuckDBTransaction? _transaction;
+    private WindowTally _pending;
+    private long _firstPendingAt;
+
+    /// <summary>
+    /// Appends <paramref name="window"/>; returns what this call committed (nothing while the transaction stays open).
+    /// </summary>
+    public WindowTally Add(RowWindow window)
+    {
+        try
+        {
+            table.EnsureCreated(window, connection);
+            if (_transaction is null)
+            {
+                _transaction = connection.BeginTransaction();
+                _firstPendingAt = Stopwatch.GetTimestamp();
+            }
+            // An appender per window: DuckDB's appender holds up to 204,800 rows before it hands them to the table, a
+            // second copy of a whole commit's rows in memory.
+            using (var appender = connection.CreateAppender(table.Name))
+            {
+                OutputTable.Append(window, appender);
+                appender.Close();
+            }
+            _pending += WindowTally.Of(window);
+        }
+        catch (DuckDBException e)
+        {
+            Rollback();
+            throw table.WriteFailed(e);
+        }
+        return _pending.Rows >= CommitRows || Stopwatch.GetElapsedTime(_firstPendingAt) >= commitInterval ? Commit() : default;
+    }
+
+    /// <summary>Commits the windows appended since the last commit; returns what they hold.</summary>
+    public WindowTally Commit()
+    {
+        if (_transaction is null)
+        {
+            return default;
+        }
+        try
+        {
+            _transaction.Commit();
+        }
+        catch (DuckDBException e)
+        {
+            Rollback();
+            throw table.WriteFailed(e);
+        }
+        var committed = _pending;
+        Rollback();
+        return committed;
+    }
+
+    /// <summary>Drops what is not committed.</summary>
+    public void Dispose() => Rollback();
+
+    // Disposing a committed transaction does nothing; an open one is rolled back.
+    private void Rollback()
+    {
+        _transaction?.Dispose();
+        _transaction = null;
+        _pending = default;
+    }
+}
