@@ -11,6 +11,7 @@ using DuckEmbed.Processor;
 //   shards ROWS N [VECTORS_JSONL]         the processor as N shards one after another, then the merge
 //   duckdb-floor ROWS [VECTORS_JSONL]     the same write in DuckDB SQL alone (after processor ROWS made the input)
 //   append-probe ROWS CHECKPOINT_THRESHOLD [VECTORS_JSONL]   the output's appends and commits alone
+//   ctas DB TABLE                         the yardstick: DuckDB's own CREATE TABLE … AS SELECT of TABLE into a new file
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
@@ -53,6 +54,9 @@ switch (mode)
         AppendProbe.Run(int.Parse(args[1], CultureInfo.InvariantCulture), args[2],
             Vectors(3),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+        break;
+    case "ctas":
+        Console.WriteLine($"ctas seconds={ProcessorBenchmark.CtasSeconds(Path.GetFullPath(args[1]), args[2], Path.GetDirectoryName(Path.GetFullPath(args[1]))!):F2}");
         break;
     case "export-model":
         BenchFiles.ExportModel(args[1]);

@@ -198,9 +198,23 @@ public static class EmbeddingProcessor
             {
                 // Drained to the end even when the run stops or another stage fails (a stage that ends completes its
                 // channel, after the windows it passed on): what is embedded is committed, not embedded again.
-                await foreach (var window in embedded.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                while (true)
                 {
-                    Report(window, writer.Add(window));
+                    if (embedded.Reader.TryRead(out var window))
+                    {
+                        Report(window, writer.Add(window));
+                        continue;
+                    }
+                    // No window yet: the ones written are committed when due even if the next is slow to come.
+                    var next = embedded.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+                    if (writer.TimeToCommit is { } due && await Task.WhenAny(next, Task.Delay(due, CancellationToken.None)).ConfigureAwait(false) != next)
+                    {
+                        Report(null, writer.Commit());
+                    }
+                    if (!await next.ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
                 Report(null, writer.Commit());
             }

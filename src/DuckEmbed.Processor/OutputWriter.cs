@@ -50,6 +50,11 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
         return _pending.Rows >= CommitRows || Stopwatch.GetElapsedTime(_firstPendingAt) >= commitInterval ? Commit() : default;
     }
 
+    /// <summary>How long until the windows not committed are due (zero: now); <c>null</c> when there are none.</summary>
+    public TimeSpan? TimeToCommit => _transaction is null
+        ? null
+        : TimeSpan.FromTicks(Math.Max(0, (commitInterval - Stopwatch.GetElapsedTime(_firstPendingAt)).Ticks));
+
     /// <summary>Commits the windows appended since the last commit; returns what they hold.</summary>
     public WindowTally Commit()
     {

@@ -37,7 +37,8 @@ public sealed class EndToEndTests : IDisposable
         var config = _folder.File("config.json");
         File.WriteAllText(config, $$"""
             { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",
-              "id_column": "doc_id", "text_column": "content", "output_table": "embedded", "batches_per_window": {{batchesPerWindow}} }
+              "id_column": "doc_id", "text_column": "content", "output_table": "embedded", "batches_per_window": {{batchesPerWindow}},
+              "commit_seconds": 1 }
             """);
         return config;
     }
@@ -95,7 +96,8 @@ public sealed class EndToEndTests : IDisposable
         {
             using var cli = new CliProcess(config, environment);
             cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
-            Thread.Sleep(random.Next(0, 1500));
+            // The first windows are committed a second after they are written (commit_seconds).
+            Thread.Sleep(random.Next(1200, 2500));
             cli.KillHard();
         }
         var partial = TestDatabase.CountRows(Output, "embedded");

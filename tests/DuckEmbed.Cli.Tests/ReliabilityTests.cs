@@ -53,8 +53,9 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         var rows = Corpus.Read(20_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
         var input = WriteInput(rows);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
-        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them.
-        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2");
+        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them; each commits
+        // the windows it holds every second, so a kill can also come between a window's write and its commit.
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2, \"commit_seconds\": 1");
         var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
         var random = new Random(7);
         var kills = 0;
@@ -72,7 +73,7 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
             {
                 continue;
             }
-            Thread.Sleep(random.Next(0, 1500));
+            Thread.Sleep(random.Next(0, 2500));
             if (cli.HasExited)
             {
                 continue;
@@ -108,8 +109,8 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         var rows = Corpus.Read(900);
         var input = WriteInput(rows);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
-        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them.
-        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2");
+        // Two writers, each committing the windows it holds every second: some commit before the disk is full.
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2, \"commit_seconds\": 1");
 
         // A 1.5 MB file-size limit plays the full disk: writes past it fail with EFBIG (SIGXFSZ ignored). .NET's
         // W^X double mapping uses files the limit also caps, so it is off for this run.

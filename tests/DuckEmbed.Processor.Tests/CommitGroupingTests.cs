@@ -29,6 +29,40 @@ public sealed class CommitGroupingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_written_window_is_committed_when_due_while_the_next_one_is_still_being_embedded()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 40);
+        var logger = new RecordingLogger();
+        var committedDuringSecondCall = false;
+        var generator = new HashEmbeddingGenerator
+        {
+            DuringCall = async (call, token) =>
+            {
+                if (call != 2)
+                {
+                    return;
+                }
+                // The model is slow on the second window; the first, written, waits no longer than the interval.
+                for (var waited = 0; waited < 100 && !committedDuringSecondCall; waited++)
+                {
+                    await Task.Delay(50, token);
+                    lock (logger.Lines)
+                    {
+                        committedDuringSecondCall = logger.Lines.Contains("Committed 20 rows");
+                    }
+                }
+            },
+        };
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with
+        {
+            WindowSize = 20, Writers = 1, GeneratorCalls = 1, CommitInterval = TimeSpan.FromMilliseconds(200),
+        }, generator, logger);
+
+        Assert.True(committedDuringSecondCall, string.Join("\n", logger.Lines));
+    }
+
+    [Fact]
     public async Task A_writer_commits_once_it_holds_a_row_group_whatever_the_interval()
     {
         var rows = OutputWriter.CommitRows + 1000;

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The write path against DuckDB's own bulk write of the same rows: after every run, DuckDB copies the run's output
+# table with one CREATE TABLE … AS SELECT into a new file (both cores, the output's settings), and the run's rate
+# is quoted as a ratio to that copy's, which holds on a noisy machine. REPEATS times, alternating:
+#   1. the processor alone (real vectors recycled, no tokenizer, no model) at the larger size, 1 and 2 writers;
+#   2. the real CLI with the lookup model (the model made nearly free) on short texts (the corpus' first lines,
+#      distinct) and on full descriptions, at both sizes: the steady rate from the two (start-up removed), tokens/s
+#      and peak RSS.
+# Prints every run, then the medians.
+#   SIZES="200000 1000000" BATCH=256 WRITERS=2 REPEATS=3 bench/write-path.sh
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${DUCKEMBED_SHARED:-$root/../shared}
+read -r small large <<<"${SIZES:-200000 1000000}"
+batch=${BATCH:-256}
+writers=${WRITERS:-2}
+work=${BENCH_WORK:-$(mktemp -d /tmp/duckembed-write-path.XXXXXX)}
+mkdir -p "$work"
+
+echo "Building (Release) ..." >&2
+dotnet build "$root/bench/DuckEmbed.Bench" -c Release --nologo -v quiet >&2
+"$root/scripts/publish.sh" "$work/embed" >&2
+bench() { dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" "$@"; }
+[[ -f "$work/corpus.jsonl" ]] || xz -dc "$shared/corpus/debian-descriptions.jsonl.xz" >"$work/corpus.jsonl"
+[[ -d "$work/lookup-model" ]] || bench lookup-model "$work/lookup-model"
+
+cli() { # KIND ROWS -> prints "seconds tokens peak_kb ctas_seconds"
+  local kind=$1 rows=$2 name="$1-$2"
+  [[ -f "$work/$name-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$rows" "$kind" "$work/$name-input.duckdb"
+  rm -rf "$work/$name-output.duckdb" "$work/$name-output.duckdb.wal"
+  cat >"$work/$name-config.json" <<JSON
+{"input_db_path": "$name-input.duckdb", "output_db_path": "$name-output.duckdb", "input_table": "texts",
+ "id_column": "id", "text_column": "text", "output_table": "texts_embedded", "device": "cpu", "model_path": "lookup-model",
+ "writers": $writers}
+JSON
+  local start end ctas
+  start=$(date +%s.%N)
+  BATCH_SIZE=$batch /usr/bin/time -f "peak_kb=%M" -o "$work/$name.time" dotnet "$work/embed/embed.dll" --config "$work/$name-config.json" >"$work/$name.log" 2>&1
+  end=$(date +%s.%N)
+  ctas=$(bench ctas "$work/$name-output.duckdb" texts_embedded | sed 's/.*seconds=//')
+  rm -rf "$work/$name-output.duckdb" "$work/$name-output.duckdb.wal"
+  python3 - "$work/$name.log" "$work/$name.time" "$start" "$end" "$ctas" <<'PY'
+import re, sys
+log = open(sys.argv[1]).read()
+tokens = int(re.search(r"tokens\s+([\d,]+)", log).group(1).replace(",", ""))
+peak = re.search(r"peak_kb=(\d+)", open(sys.argv[2]).read()).group(1)
+print(f"{float(sys.argv[4]) - float(sys.argv[3]):.2f} {tokens} {peak} {sys.argv[5]}")
+PY
+}
+
+results="$work/write-path.txt"
+: >"$results"
+for rep in $(seq "${REPEATS:-3}"); do
+  for w in 1 2; do
+    WRITERS=$w bench processor "$large" "$batch" | sed "s/^/rep=$rep /" | tee -a "$results"
+  done
+  for kind in short full; do
+    read -r t_small k_small rss_small c_small < <(cli "$kind" "$small")
+    read -r t_large k_large rss_large c_large < <(cli "$kind" "$large")
+    python3 - "$rep" "$kind" "$small" "$large" "$t_small" "$t_large" "$k_small" "$k_large" "$rss_small" "$rss_large" "$c_large" "$writers" <<'PY' | tee -a "$results"
+import sys
+rep, kind = sys.argv[1:3]
+small, large, ts, tl, ks, kl, rs, rl, cl = (float(v) for v in sys.argv[3:12])
+rows, tokens = (large - small) / (tl - ts), (kl - ks) / (tl - ts)
+print(f"rep={rep} end-to-end texts={kind} writers={sys.argv[12]} small_seconds={ts:.2f} large_seconds={tl:.2f} "
+      f"steady_rows_per_s={rows:.0f} steady_tokens_per_s={tokens:.0f} ctas_rows_per_s={large / cl:.0f} "
+      f"ratio_to_ctas={rows / (large / cl):.2f} peak_rss_mb_small={rs / 1024:.0f} peak_rss_mb_large={rl / 1024:.0f} rss_ratio={rl / rs:.2f}")
+PY
+  done
+done
+python3 - "$results" <<'PY'
+import re, statistics, sys
+groups = {}
+for line in open(sys.argv[1]):
+    fields = dict(re.findall(r"(\w+)=([\w.]+)", line))
+    key = f"processor-alone writers={fields['writers']}" if "processor-alone" in line else f"end-to-end texts={fields['texts']}"
+    groups.setdefault(key, []).append(fields)
+for key, runs in groups.items():
+    median = lambda name: statistics.median(float(r[name]) for r in runs)
+    if key.startswith("processor"):
+        print(f"median {key}: rows_per_s={median('rows_per_s'):.0f} ratio_to_ctas={median('ratio_to_ctas'):.2f} peak_rss_mb={median('peak_rss_mb'):.0f} (n={len(runs)})")
+    else:
+        print(f"median {key}: steady_rows_per_s={median('steady_rows_per_s'):.0f} steady_tokens_per_s={median('steady_tokens_per_s'):.0f} "
+              f"ratio_to_ctas={median('ratio_to_ctas'):.2f} peak_rss_mb_large={median('peak_rss_mb_large'):.0f} rss_ratio={median('rss_ratio'):.2f} (n={len(runs)})")
+PY
+echo "Raw lines: $results" >&2
