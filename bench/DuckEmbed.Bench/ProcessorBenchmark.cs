@@ -16,16 +16,22 @@ internal static class ProcessorBenchmark
     {
         var (input, output) = PrepareInput(rows, folder);
         var job = Job(input, output) with { VectorType = vectorType, WindowSize = batchSize * 32 };
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var timer = Stopwatch.StartNew();
         var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
         timer.Stop();
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var megabytes = new FileInfo(output).Length / 1e6;
         var peak = PeakRssMegabytes();
+        cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var ctas = CtasSeconds(output, "embedded", folder);
+        var ctasCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         File.Delete(output);
         Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} writers={job.Writers} vectors={vectorType} seconds={timer.Elapsed.TotalSeconds:F2} " +
             $"rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={peak:F0} output_mb={megabytes:F0} " +
-            $"ctas_seconds={ctas:F2} ratio_to_ctas={ctas / timer.Elapsed.TotalSeconds:F2}");
+            $"ctas_seconds={ctas:F2} ratio_to_ctas={ctas / timer.Elapsed.TotalSeconds:F2} " +
+            $"cpu_us_per_row={cpu * 1e6 / summary.RowsWritten:F1} ctas_cpu_us_per_row={ctasCpu * 1e6 / summary.RowsWritten:F1} " +
+            $"cores_busy={cpu / timer.Elapsed.TotalSeconds:F2} ctas_cores_busy={ctasCpu / ctas:F2}");
     }
 
     /// <summary>

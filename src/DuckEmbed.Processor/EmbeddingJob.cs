@@ -13,10 +13,11 @@ public sealed record EmbeddingJob
     public const int MaxWindowSize = 1 << 20;
 
     /// <summary>
-    /// Default of <see cref="Writers"/>: a writer per four cores, one to four. On two cores the other stages already
-    /// take both, and a second writer measured no faster end to end (BENCHMARKS.md, "CPU side").
+    /// Default of <see cref="Writers"/>: a writer per four cores, two to four. A writer spends about half its time in
+    /// its commits (DuckDB writes the commit's last row group then), and a second one appends meanwhile: on two
+    /// cores, 1M short texts end to end in 24.4 / 22.4 s against 30.0 / 25.7 s with one (BENCHMARKS.md, "Write path").
     /// </summary>
-    public static int DefaultWriters { get; } = Math.Clamp(Environment.ProcessorCount / 4, 1, 4);
+    public static int DefaultWriters { get; } = Math.Clamp(Environment.ProcessorCount / 4, 2, 4);
 
     /// <summary>Most <see cref="Writers"/>.</summary>
     public const int MaxWriters = 16;
@@ -62,9 +63,9 @@ public sealed record EmbeddingJob
     public int WindowSize { get; init; } = DefaultWindowSize;
 
     /// <summary>
-    /// Windows written and committed side by side, each writer on its own connection to the output: one DuckDB
-    /// appender keeps about one core busy, which next to a GPU is the run's slowest stage. Windows then commit out of
-    /// id order, which resuming does not mind (it takes the input rows not in the output).
+    /// Windows written and committed side by side, each writer on its own connection to the output: next to a GPU
+    /// the writing is the run's slowest stage. Windows then commit out of id order, which resuming does not mind (it
+    /// takes the input rows not in the output).
     /// </summary>
     public int Writers { get; init; } = DefaultWriters;
 
