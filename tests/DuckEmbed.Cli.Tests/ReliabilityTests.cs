@@ -104,6 +104,69 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Shards_and_their_merge_killed_hard_at_random_moments_end_with_every_row_once_and_the_uninterrupted_vectors()
+    {
+        var rows = Corpus.Read(4_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
+        WriteInput(rows);
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2, \"commit_seconds\": 1");
+        var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
+        var random = new Random(11);
+        var kills = new List<string>();
+        for (var shard = 0; shard < 2; shard++)
+        {
+            for (var attempt = 0; kills.Count < 3 * (shard + 1) && attempt < 20; attempt++)
+            {
+                using var cli = new CliProcess(config, environment, "--shards", "2", "--shard", shard.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                try
+                {
+                    cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
+                }
+                catch (TimeoutException) when (cli.HasExited)
+                {
+                    continue;
+                }
+                Thread.Sleep(random.Next(0, 2500));
+                if (!cli.HasExited)
+                {
+                    cli.KillHard();
+                    kills.Add($"shard {shard}");
+                }
+            }
+            var (shardExit, _, shardError) = CliProcess.Run(config, environment, "--shards", "2", "--shard", shard.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(shardExit == 0, shardError);
+        }
+        // The merge is one transaction: killed at any moment, it leaves the output as it was (nothing, or an earlier
+        // merge's every row, which --overwrite replaces in the same transaction), and a rerun finishes it.
+        for (var attempt = 0; kills.Count < 10 && attempt < 40; attempt++)
+        {
+            using var merge = CliProcess.Start(config, "merge", "--shards", "2", "--overwrite");
+            Thread.Sleep(random.Next(100, 1500));
+            if (!merge.HasExited)
+            {
+                merge.KillHard();
+                var rowsAfterKill = File.Exists(Output) ? TestDatabase.CountRows(Output, "embedded") : 0;
+                Assert.True(rowsAfterKill is 0 || rowsAfterKill == rows.Count, $"a killed merge left {rowsAfterKill} rows");
+                kills.Add($"merge ({rowsAfterKill} rows)");
+            }
+        }
+        log.WriteLine($"kills: {string.Join(", ", kills)}");
+
+        var (exitCode, _, stderr) = CliProcess.RunCommand(config, "merge", "--shards", "2");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal(10, kills.Count);
+        Assert.Contains(kills, k => k.StartsWith("merge", StringComparison.Ordinal));
+        var written = TestDatabase.Query(Output, "SELECT id, vector FROM embedded ORDER BY id");
+        Assert.Equal(rows.Select(r => (object)r.Id).Order(), written.Select(r => r[0]!));
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { MaxBatchSize = 64 });
+        var byId = rows.ToDictionary(r => r.Id, r => r.Text);
+        var sample = written.Where((_, i) => i % 10 == 0).ToList();
+        var uninterrupted = await generator.GenerateAsync(sample.Select(r => byId[(long)r[0]!]));
+        var lowest = sample.Select((row, i) => VectorMath.Cosine(((List<float>)row[1]!).ToArray(), uninterrupted[i].Vector.Span)).Min();
+        Assert.True(lowest >= 0.9999, $"lowest cosine {lowest}");
+    }
+
+    [Fact]
     public async Task A_full_disk_stops_with_one_line_keeps_committed_rows_and_the_next_run_finishes()
     {
         var rows = Corpus.Read(900);
