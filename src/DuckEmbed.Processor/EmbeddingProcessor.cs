@@ -222,8 +222,14 @@ public static class EmbeddingProcessor
             {
                 // A channel completed with another stage's error ends the loop with it: the windows embedded before it
                 // are committed all the same.
-                Report(null, writer.Commit());
-                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    Report(null, writer.Commit());
+                }
+                finally
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                }
                 throw;
             }
         })).ToArray();

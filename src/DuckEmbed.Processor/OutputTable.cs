@@ -235,10 +235,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
     }
 
-    /// <summary>Appends <paramref name="window"/>'s rows with <paramref name="appender"/> (on this table).</summary>
-    public static void Append(RowWindow window, DuckDBAppender appender)
+    /// <summary>Appends <paramref name="count"/> of <paramref name="window"/>'s rows from <paramref name="start"/> with <paramref name="appender"/> (on this table).</summary>
+    public static void Append(RowWindow window, int start, int count, DuckDBAppender appender)
     {
-        for (var i = 0; i < window.Count; i++)
+        for (var i = start; i < start + count; i++)
         {
             var row = appender.CreateRow();
             window.Ids.Append(row, i);

@@ -3,14 +3,20 @@ namespace DuckEmbed.Processor;
 /// <summary>What windows add to the run's totals once committed; a sum of windows is one tally.</summary>
 internal readonly record struct WindowTally(long Rows, long NullTexts, long Tokens, long TruncatedTexts, long ReusedVectors)
 {
-    public static WindowTally Of(RowWindow window)
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> of <paramref name="window"/>;
+    /// the window's own counts (tokens, texts cut, vectors reused) go with its last part.
+    /// </summary>
+    public static WindowTally Of(RowWindow window, int start, int count)
     {
         long nullTexts = 0;
-        for (var i = 0; i < window.Count; i++)
+        for (var i = start; i < start + count; i++)
         {
             nullTexts += window.Texts[i] is null ? 1 : 0;
         }
-        return new(window.Count, nullTexts, window.Tokens, window.TruncatedTexts, window.ReusedVectors);
+        return start + count == window.Count
+            ? new(count, nullTexts, window.Tokens, window.TruncatedTexts, window.ReusedVectors)
+            : new(count, nullTexts, 0, 0, 0);
     }
 
     public static WindowTally operator +(WindowTally a, WindowTally b) => new(a.Rows + b.Rows, a.NullTexts + b.NullTexts,

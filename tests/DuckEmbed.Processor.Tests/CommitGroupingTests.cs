@@ -62,21 +62,27 @@ public sealed class CommitGroupingTests : IDisposable
         Assert.True(committedDuringSecondCall, string.Join("\n", logger.Lines));
     }
 
-    [Fact]
-    public async Task A_writer_commits_once_it_holds_a_row_group_whatever_the_interval()
+    [Theory]
+    [InlineData(OutputWriter.CommitRows / 4)]
+    [InlineData(50_000)]
+    public async Task A_writer_commits_each_row_group_as_it_fills_whatever_the_interval_splitting_a_window_at_its_end(int windowSize)
     {
-        var rows = OutputWriter.CommitRows + 1000;
+        var rows = OutputWriter.CommitRows + 7000;
         var input = TestDatabase.CreateDocs(_folder.Path, rows);
         var output = _folder.File("out.duckdb");
         var logger = new RecordingLogger();
 
         await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with
         {
-            WindowSize = OutputWriter.CommitRows / 4, Writers = 1, CommitInterval = TimeSpan.FromHours(1),
+            WindowSize = windowSize, Writers = 1, CommitInterval = TimeSpan.FromHours(1),
         }, new HashEmbeddingGenerator(), logger);
 
-        Assert.Equal([OutputWriter.CommitRows, 1000L], logger.Lines.Where(l => l.StartsWith("Committed ", StringComparison.Ordinal))
+        Assert.Equal([OutputWriter.CommitRows, 7000L], logger.Lines.Where(l => l.StartsWith("Committed ", StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)));
+        // A whole row group, then the rest: no partial row group in the middle of the file.
+        var groups = TestDatabase.Query(output,
+            "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info('embedded') WHERE column_name = 'id' GROUP BY ALL ORDER BY 1");
+        Assert.Equal([(long)OutputWriter.CommitRows, 7000L], groups.Select(g => Convert.ToInt64(g[1], System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]
