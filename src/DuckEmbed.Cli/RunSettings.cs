@@ -72,7 +72,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds", "check_disk_space"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -138,6 +138,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
                 ? TimeSpan.FromSeconds(seconds)
                 : EmbeddingJob.DefaultCommitInterval,
             DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
+            CheckDiskSpace = ReadBool(root, "check_disk_space", configPath) ?? true,
         };
         var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;
         var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment

@@ -77,6 +77,12 @@ public sealed record EmbeddingJob
     /// </summary>
     public TimeSpan CommitInterval { get; init; } = DefaultCommitInterval;
 
+    /// <summary>
+    /// Refuse a run whose output (with DuckDB's write-ahead log and spill) will not fit in the free space of the
+    /// output's folder, before anything is written. Off: run anyway; a disk that fills keeps every committed row.
+    /// </summary>
+    public bool CheckDiskSpace { get; init; } = true;
+
     /// <summary>Default of <see cref="CommitInterval"/>.</summary>
     public static TimeSpan DefaultCommitInterval { get; } = TimeSpan.FromSeconds(10);
 

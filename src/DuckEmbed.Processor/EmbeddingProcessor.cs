@@ -67,9 +67,15 @@ public static class EmbeddingProcessor
         // The input is checked before the output file is created or opened: a wrong id column leaves no file behind.
         using var database = JobDatabase.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(database.Connection, job);
+        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        // A new output is checked for room before its file is made; one to resume, once its rows are counted.
+        var outputIsNew = !File.Exists(outputPath);
+        if (outputIsNew)
+        {
+            DiskSpace.Check(database.Connection, job, table, Math.Min(table.RowCount, job.MaxRows ?? long.MaxValue), dimensions, JobDatabase.WalLimitBytes);
+        }
         database.AttachOutput(outputPath, inputPath);
         var outputTable = new OutputTable(database.Connection, job, table);
-        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
         outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite, dimensions);
         var rowsPresent = outputTable.ReadRowsOfThisInput();
         if (rowsPresent > 0)
@@ -83,6 +89,10 @@ public static class EmbeddingProcessor
         logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in windows of {WindowSize}",
             remaining, table.RowCount, job.InputTable, windowSize);
 
+        if (!outputIsNew)
+        {
+            DiskSpace.Check(database.Connection, job, table, remaining, dimensions, JobDatabase.WalLimitBytes);
+        }
         var vectors = VectorCheck.For(job, generator);
         database.UseWritersThreadsOnly();
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors);

@@ -25,6 +25,9 @@ internal sealed partial class JobDatabase : IDisposable
     // replayed on the next open after a crash.
     private const string CheckpointThreshold = "1GB";
 
+    /// <summary>The most write-ahead log DuckDB keeps beside the output (<see cref="CheckpointThreshold"/>).</summary>
+    public const long WalLimitBytes = 1L << 30;
+
     // DuckDB needs memory per thread to sort and to write; with one thread per core, a memory limit that is
     // plenty on a laptop runs out on a 64-core server. Two threads read and write far faster than any model embeds.
     private const int Threads = 2;

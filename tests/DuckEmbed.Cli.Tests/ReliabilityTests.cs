@@ -167,6 +167,46 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public void A_run_that_will_not_fit_beside_its_output_is_refused_in_one_line_before_anything_is_written()
+    {
+        // 10,000 descriptions: ~20 MB of output (384 floats and ~400 characters a row), for an 8 MB disk.
+        WriteInput(Corpus.Read(10_000));
+        var small = Directory.CreateDirectory(_folder.File("small")).FullName;
+        var (mounted, mountLog) = Shell.Run("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", small], TimeSpan.FromSeconds(30));
+        Assert.True(mounted == 0, $"this test mounts an 8 MB tmpfs, which needs root: {mountLog}");
+        try
+        {
+            string Config(string extra)
+            {
+                var config = _folder.File("config.json");
+                File.WriteAllText(config, $$"""
+                    { "input_db_path": "input.duckdb", "output_db_path": "small/output.duckdb", "input_table": "texts",
+                      "id_column": "id", "text_column": "text", "output_table": "embedded"{{extra}} }
+                    """);
+                return config;
+            }
+
+            var (exitCode, _, stderr) = CliProcess.Run(Config(""));
+
+            Assert.Equal(1, exitCode);
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.StartsWith("error: output_db_path: 10,000 rows need about ", stderr, StringComparison.Ordinal);
+            Assert.Contains("MB is free there", stderr, StringComparison.Ordinal);
+            Assert.Contains("check_disk_space", stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(small));
+
+            // The estimate is the rows this run writes: a hundred of them fit.
+            var (fewExit, _, fewError) = CliProcess.Run(Config(", \"max_rows\": 100"));
+            Assert.True(fewExit == 0, fewError);
+            Assert.Equal(100, TestDatabase.CountRows(Path.Combine(small, "output.duckdb"), "embedded"));
+        }
+        finally
+        {
+            Shell.Run("umount", [small], TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
     public async Task A_full_disk_stops_with_one_line_keeps_committed_rows_and_the_next_run_finishes()
     {
         var rows = Corpus.Read(900);
