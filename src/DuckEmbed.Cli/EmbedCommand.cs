@@ -8,7 +8,7 @@ internal static class EmbedCommand
 {
 
     public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, int? shards = null, int? shardIndex = null)
+        TextWriter stdout, TextWriter stderr, int? shards = null, int? shardIndex = null, bool dryRun = false)
     {
         using var loggerFactory = CliServices.CreateLogging(verbose);
         var logger = loggerFactory.CreateLogger("embed");
@@ -31,6 +31,10 @@ internal static class EmbedCommand
             }
             // A typo in the config is reported now, not after loading the model (and int8's calibration).
             EmbeddingProcessor.CheckSettings(settings.Job);
+            if (dryRun)
+            {
+                return await DryRunCommand.RunAsync(settings, overwrite, loggerFactory, stdout, stderr, stop.Token);
+            }
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, loggerFactory, cancellationToken: stop.Token);
             // Where the batch size is chosen: the user's, or the device's default once the generator knows the device.
             stdout.WriteLine($"BATCH_SIZE={generator.MaxBatchSize}{(settings.BatchSize is null ? $" (the default on {(generator.Device == Onnx.ExecutionDevice.Cuda ? "a GPU" : "the CPU")})" : "")}");

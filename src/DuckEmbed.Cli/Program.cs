@@ -14,6 +14,7 @@ var configOption = new Option<string>("--config", "-c")
 };
 var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
 var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an existing output table instead of resuming it." };
+var dryRunOption = new Option<bool>("--dry-run") { Description = "Check everything and say what the run would do, how long it would take (from a sample embedded here) and the disk it needs; write nothing." };
 var shardsOption = new Option<int?>("--shards")
 {
     Description = "Split the job into this many shards, each embedded into its own file beside output_db_path (then: embed merge).",
@@ -83,10 +84,11 @@ status.SetAction((parsed, _) =>
 
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption, verboseOption, overwriteOption, shardsOption, shardOption, benchmark, verify, search, merge, status,
+    configOption, verboseOption, overwriteOption, dryRunOption, shardsOption, shardOption, benchmark, verify, search, merge, status,
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
-    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption)));
+    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption),
+    parsed.GetValue(dryRunOption)));
 
 var parseResult = root.Parse(args);
 // A mistyped flag is one line on stderr, as every other mistake is, not the whole help.

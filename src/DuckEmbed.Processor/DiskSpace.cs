@@ -15,40 +15,37 @@ internal static class DiskSpace
     // of values — so this is generous rather than exact.
     private const long RowOverhead = 32;
 
-    /// <summary>Throws if the run's estimated need exceeds the free space where the output goes.</summary>
+    /// <summary>What a run of <paramref name="rowsLeft"/> rows needs beside its output, and what is free there.</summary>
     /// <param name="connection">A connection with the input attached.</param>
-    /// <param name="job">The run (output path, whether to check).</param>
+    /// <param name="job">The run (its output path).</param>
     /// <param name="table">The input table.</param>
     /// <param name="rowsLeft">Rows this run will write.</param>
     /// <param name="dimensions">The vectors' length, where the generator says it (else only texts and ids count).</param>
     /// <param name="walLimitBytes">The most write-ahead log DuckDB keeps beside the output.</param>
-    public static void Check(DuckDBConnection connection, EmbeddingJob job, InputTable table, long rowsLeft, int? dimensions, long walLimitBytes)
+    /// <returns><c>null</c> where the file system has no size (sysfs, procfs): it says nothing about room, and opening
+    /// the output says the rest.</returns>
+    public static DiskNeed? Estimate(DuckDBConnection connection, EmbeddingJob job, InputTable table, long rowsLeft, int? dimensions, long walLimitBytes)
     {
-        if (!job.CheckDiskSpace || rowsLeft <= 0)
-        {
-            return;
-        }
         var folder = Path.GetDirectoryName(Path.GetFullPath(job.OutputDatabasePath))!;
         var drive = new DriveInfo(folder);
         if (drive.TotalSize == 0)
         {
-            // A file system with no size (sysfs, procfs) says nothing about room; opening the output says the rest.
-            return;
+            return null;
         }
-        var free = drive.AvailableFreeSpace;
         var textBytesPerRow = AverageTextBytes(connection, table);
         var perRow = (dimensions ?? 0) * (long)sizeof(float) + textBytesPerRow + RowOverhead;
         var output = rowsLeft * perRow;
-        var wal = Math.Min(walLimitBytes, output);
         // Reading in id order sorts the rows left (ids and texts); beyond DuckDB's memory limit the sort spills.
-        var spill = rowsLeft * (textBytesPerRow + RowOverhead);
-        var need = output + wal + spill;
-        if (need > free)
+        return new DiskNeed(folder, perRow, output, Math.Min(walLimitBytes, output), rowsLeft * (textBytesPerRow + RowOverhead), drive.AvailableFreeSpace);
+    }
+
+    /// <summary>Throws if the run's estimated need exceeds the free space where the output goes (unless the job says not to check).</summary>
+    public static void Check(DuckDBConnection connection, EmbeddingJob job, InputTable table, long rowsLeft, int? dimensions, long walLimitBytes)
+    {
+        if (job.CheckDiskSpace && rowsLeft > 0 && Estimate(connection, job, table, rowsLeft, dimensions, walLimitBytes) is { Fits: false } need)
         {
-            var rows = rowsLeft.ToString("N0", CultureInfo.InvariantCulture);
             throw new EmbeddingJobException(JobSetting.OutputDatabasePath,
-                $"{rows} rows need about {Size(need)} in {folder} (the output {Size(output)}, {Size(perRow)} a row; " +
-                $"DuckDB's write-ahead log up to {Size(wal)}; its spill up to {Size(spill)}), and {Size(free)} is free there. " +
+                $"{rowsLeft.ToString("N0", CultureInfo.InvariantCulture)} rows need about {need.Describe()}. " +
                 "Free space or choose another output_db_path, or set check_disk_space to false to run anyway (a disk that fills keeps every committed row).");
         }
     }

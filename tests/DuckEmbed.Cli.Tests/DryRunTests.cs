@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+using DuckEmbed.Tests;
+
+namespace DuckEmbed.Cli.Tests;
+
+/// <summary><c>embed --dry-run</c> as a person runs it before a long job.</summary>
+public sealed partial class DryRunTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void A_dry_run_writes_nothing_and_estimates_the_real_run_within_two_times()
+    {
+        var input = _folder.File("input.duckdb");
+        using (var connection = new DuckDBConnection($"Data Source={input}"))
+        {
+            connection.Open();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
+                command.ExecuteNonQuery();
+            }
+            using var appender = connection.CreateAppender("texts");
+            foreach (var (id, text) in Corpus.Read(1500))
+            {
+                appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text.Split('\n')[0])).EndRow();
+            }
+        }
+        var config = _folder.File("config.json");
+        File.WriteAllText(config, """
+            { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",
+              "id_column": "id", "text_column": "text", "output_table": "embedded", "precision": "int8" }
+            """);
+        var before = Snapshot();
+
+        var (exitCode, stdout, stderr) = CliProcess.Run(config, null, "--dry-run");
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Equal(before, Snapshot());
+        Assert.Contains("Dry run: nothing was written.", stdout, StringComparison.Ordinal);
+        Assert.Contains("to embed        1,500", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"disk +about .* MB in .* is free there", stdout);
+        var estimate = double.Parse(Estimate().Match(stdout).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        var timer = Stopwatch.StartNew();
+        var (runExit, _, runError) = CliProcess.Run(config);
+        var seconds = timer.Elapsed.TotalSeconds;
+
+        Assert.True(runExit == 0, runError);
+        Assert.InRange(estimate / seconds, 0.5, 2.0);
+    }
+
+    // Every file under the test's folder with its SHA-256: a cache or output written anywhere in it shows.
+    private SortedDictionary<string, string> Snapshot() => new(Directory.EnumerateFiles(_folder.Path, "*", SearchOption.AllDirectories)
+        .ToDictionary(f => Path.GetRelativePath(_folder.Path, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
+
+    [GeneratedRegex(@"time +about (\d+) s:")]
+    private static partial Regex Estimate();
+}
