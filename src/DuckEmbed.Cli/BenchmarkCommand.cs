@@ -16,7 +16,7 @@ internal static class BenchmarkCommand
     internal const int MaxRows = 1_000_000;
 
     public static async Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr)
+        TextWriter stdout, TextWriter stderr, string? plotPath = null)
     {
         using var stop = new StopSignals();
         var cancellationToken = stop.Token;
@@ -53,6 +53,10 @@ internal static class BenchmarkCommand
             stdout.WriteLine();
             stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
             stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
+            if (plotPath is { Length: > 0 })
+            {
+                DrawPlot(plotPath, results, chosen.BatchSize, settings, stdout, stderr);
+            }
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
@@ -67,6 +71,23 @@ internal static class BenchmarkCommand
         finally
         {
             scratch.Delete(recursive: true);
+        }
+    }
+
+    // A picture that cannot be drawn (no room, a folder that cannot be written) costs the picture, not the table.
+    private static void DrawPlot(string path, List<(int BatchSize, EmbeddingRunSummary Summary, long PeakBytes)> results, int chosen,
+        RunSettings settings, TextWriter stdout, TextWriter stderr)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            BenchmarkPlot.Save(full, [.. results.Select(r => (r.BatchSize, r.Summary.RowsPerSecond, r.PeakBytes / 1048576.0))], chosen,
+                settings.Device.ToString().ToLowerInvariant());
+            stdout.WriteLine($"Plot: {full}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"warning: the plot could not be written to {full}: {e.Message}");
         }
     }
 

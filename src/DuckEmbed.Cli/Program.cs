@@ -35,13 +35,15 @@ var sizesOption = new Option<int[]>("--sizes")
 };
 var rowsOption = new Option<int>("--rows") { Description = "Rows of the input each batch size embeds.", DefaultValueFactory = _ => 1024, CustomParser = WholeNumberParser.One };
 
+var plotOption = new Option<string>("--plot") { Description = "Where to draw rows/s and peak memory against the batch size (PNG); \"\" for none.", DefaultValueFactory = _ => "check_benchmark.png" };
+
 var exitCode = 0;
-var benchmark = new Command("benchmark", "Measures rows/s for several batch sizes on a sample of the input (or the bundled example) and recommends a BATCH_SIZE. Writes only to a scratch database.")
+var benchmark = new Command("benchmark", "Measures rows/s for several batch sizes on a sample of the input (or the bundled example), recommends a BATCH_SIZE and draws it (check_benchmark.png). Writes nothing else but a scratch database.")
 {
-    configOption, sizesOption, rowsOption,
+    configOption, sizesOption, rowsOption, plotOption,
 };
 benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
-    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(plotOption)));
 
 var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32, CustomParser = WholeNumberParser.One };
 var verify = new Command("verify", "Checks the output: every input id exactly once, no other ids, texts, dimensions, unit length, provenance, and a re-embedded sample. Exit 0 only when all hold.")

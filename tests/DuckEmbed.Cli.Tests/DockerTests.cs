@@ -189,7 +189,7 @@ public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutpu
         Assert.True(exitCode == 0, stdout + stderr);
         Assert.Contains($"Running in the container {DockerImage.Tag} on the CPU", stderr, StringComparison.Ordinal);
         Assert.Contains("export BATCH_SIZE=", stdout, StringComparison.Ordinal);
-        Assert.Equal(["config.json", "input.duckdb"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        Assert.Equal(["check_benchmark.png", "config.json", "input.duckdb"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
     }
 
     [Fact]

@@ -72,6 +72,14 @@ public sealed class ShippingTests
         Assert.Matches(@"\n\s+8\s+48\s+[\d.]+\s+\d+\s+\d+ MB", output);
         Assert.Matches(@"\n\s+16\s+48\s+[\d.]+\s+\d+\s+\d+ MB", output);
         Assert.Matches(@"export BATCH_SIZE=(8|16)\b", output);
-        Assert.Empty(Directory.GetFiles(folder.Path));
+        // The one file it writes: the table drawn, where it was run.
+        var plot = Assert.Single(Directory.GetFiles(folder.Path));
+        Assert.Equal("check_benchmark.png", Path.GetFileName(plot));
+        Assert.Contains($"Plot: {plot}", output, StringComparison.Ordinal);
+        using var picture = SkiaSharp.SKBitmap.Decode(plot);
+        Assert.Equal((BenchmarkPlot.Width, BenchmarkPlot.Height), (picture.Width, picture.Height));
+        // The rows/s curve is drawn: a thick line and markers in its colour, thousands of pixels of it.
+        var curve = new SkiaSharp.SKColor(BenchmarkPlot.RowsColor.R, BenchmarkPlot.RowsColor.G, BenchmarkPlot.RowsColor.B);
+        Assert.InRange(picture.Pixels.Count(p => p.Red == curve.Red && p.Green == curve.Green && p.Blue == curve.Blue), 1000, 100_000);
     }
 }
