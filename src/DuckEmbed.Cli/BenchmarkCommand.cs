@@ -74,7 +74,8 @@ internal static class BenchmarkCommand
         }
     }
 
-    // A picture that cannot be drawn (no room, a folder that cannot be written) costs the picture, not the table.
+    // A picture that cannot be drawn (no room, a folder that cannot be written, a graphics library that does not load
+    // on this system) costs the picture, with a warning, not the table and its recommendation.
     private static void DrawPlot(string path, List<(int BatchSize, EmbeddingRunSummary Summary, long PeakBytes)> results, int chosen,
         RunSettings settings, TextWriter stdout, TextWriter stderr)
     {
@@ -85,7 +86,7 @@ internal static class BenchmarkCommand
                 settings.Device.ToString().ToLowerInvariant());
             stdout.WriteLine($"Plot: {full}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             stderr.WriteLine($"warning: the plot could not be written to {full}: {e.Message}");
         }
