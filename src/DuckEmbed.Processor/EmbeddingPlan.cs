@@ -33,9 +33,9 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
         using var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(database.Connection, job);
-        var rowsPresent = !job.Overwrite && File.Exists(job.OutputDatabasePath) ? CountRowsPresent(database, job, table, inputPath) : 0;
-        var rowsToEmbed = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var rowsPresent = !job.Overwrite && File.Exists(job.OutputDatabasePath) ? CountRowsPresent(database, job, table, inputPath, generator, dimensions) : 0;
+        var rowsToEmbed = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         var disk = DiskSpace.Estimate(database.Connection, job, table, rowsToEmbed, dimensions, JobDatabase.WalLimitBytes);
 
         var texts = Sample(database, table, sampleSize);
@@ -51,19 +51,13 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         return new EmbeddingPlan(table.RowCount, rowsPresent, rowsToEmbed, disk, texts.Count, time);
     }
 
-    // The input's rows (of this run) whose ids the output's table holds; none if it has no such table.
-    private static long CountRowsPresent(JobDatabase database, EmbeddingJob job, InputTable table, string inputPath)
+    // The rows a run would resume after, with every check a run makes of an existing output (columns, provenance,
+    // ids and texts against the input), the output opened read-only.
+    private static long CountRowsPresent(JobDatabase database, EmbeddingJob job, InputTable table, string inputPath,
+        IEmbeddingGenerator<string, Embedding<float>> generator, int? dimensions)
     {
         database.AttachExistingOutput(job.OutputDatabasePath, inputPath);
-        var columns = OutputTable.ReadColumns(database.Connection, job.OutputTable);
-        if (columns.Count == 0)
-        {
-            return 0;
-        }
-        var id = SqlIdentifier.Quote(table.IdColumn);
-        return JobDatabase.Count(database.Connection,
-            $"SELECT count(*) FROM {table.QualifiedName} AS i SEMI JOIN {SqlIdentifier.Quote(columns[0].Table)} AS o ON o.{id} = i.{id} " +
-            $"WHERE {table.RowsOfThisRun($"i.{id}")}");
+        return new OutputTable(database.Connection, job, table).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions);
     }
 
     // A random sample of the texts (the same each time), so that the rate holds for the whole table's lengths.

@@ -127,7 +127,24 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
     }
 
-    private void ValidateProvenance(OutputProvenance provenance, IReadOnlyDictionary<string, string> record)
+    /// <summary>
+    /// What <see cref="Prepare"/> and <see cref="ReadRowsOfThisInput"/> would say of an existing table, with the output
+    /// opened read-only (a dry run): its columns, its provenance against <paramref name="provenanceRecord"/>, its rows
+    /// against the input. Returns the rows a run would resume after (none without the table).
+    /// </summary>
+    public long CheckWithoutWriting(IReadOnlyDictionary<string, string> provenanceRecord, int? dimensions)
+    {
+        var existing = ReadColumns();
+        if (existing.Count == 0)
+        {
+            return 0;
+        }
+        ValidateColumns(existing, dimensions);
+        ValidateProvenance(new OutputProvenance(output, _name), provenanceRecord, write: false);
+        return ReadRowsOfThisInput();
+    }
+
+    private void ValidateProvenance(OutputProvenance provenance, IReadOnlyDictionary<string, string> record, bool write = true)
     {
         var stored = provenance.Read();
         if (stored.Count == 0)
@@ -138,7 +155,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
                 throw new EmbeddingJobException(JobSetting.OutputTable,
                     $"'{_name}' already holds {rows} rows that DuckEmbed has no record of making. Choose another output table, or overwrite it.") { CanOverwrite = true };
             }
-            provenance.Write(record);
+            if (write)
+            {
+                provenance.Write(record);
+            }
             return;
         }
         var differences = OutputProvenance.Differences(stored, record);
