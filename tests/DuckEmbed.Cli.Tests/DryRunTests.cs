@@ -16,7 +16,7 @@ public sealed partial class DryRunTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void A_dry_run_writes_nothing_and_estimates_the_real_run_within_two_times()
+    public void A_dry_run_writes_nothing_estimates_the_real_run_within_two_times_and_refuses_what_the_run_would()
     {
         var input = _folder.File("input.duckdb");
         using (var connection = new DuckDBConnection($"Data Source={input}"))
@@ -55,6 +55,14 @@ public sealed partial class DryRunTests : IDisposable
 
         Assert.True(runExit == 0, runError);
         Assert.InRange(estimate / seconds, 0.5, 2.0);
+
+        // Against the output it made, the dry run says what the run would: resuming with another precision is refused.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"int8\"", "\"fp32\"", StringComparison.Ordinal));
+        var afterRun = Snapshot();
+        var (refusedExit, _, refused) = CliProcess.Run(config, null, "--dry-run");
+        Assert.Equal(1, refusedExit);
+        Assert.Contains("was made with other settings (precision: int8 then, fp32 now)", refused, StringComparison.Ordinal);
+        Assert.Equal(afterRun, Snapshot());
     }
 
     // Every file under the test's folder with its SHA-256: a cache or output written anywhere in it shows.
