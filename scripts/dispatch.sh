@@ -106,12 +106,14 @@ map_config_into_container() {
 run_container() {
   ensure_image
   map_config_into_container "$@"
-  local gpus=()
+  local gpus=() terminal=()
   [[ "${DUCKEMBED_DOCKER:-}" != "1" ]] && gpus=("${GPUS[@]}")
-  exec docker run --rm "${gpus[@]}" \
+  # A terminal for the container when this script has one, so that the progress is a live line there too.
+  [[ -t 1 ]] && terminal=(-t)
+  exec docker run --rm "${gpus[@]}" "${terminal[@]}" \
     --user "$(id -u):$(id -g)" \
     -v "$DATA_DIR":/data -w /data \
-    -e BATCH_SIZE -e DEVICE \
+    -e BATCH_SIZE -e DEVICE -e DUCKEMBED_PLAIN \
     "$IMAGE" "${CONTAINER_ARGS[@]}"
 }
 

@@ -3,10 +3,22 @@ using DuckEmbed.Processor;
 
 namespace DuckEmbed.Cli;
 
-/// <summary>Prints "Processed X / Y records" with rate and ETA, at most every <c>interval</c>, and the final summary.</summary>
-internal sealed class ConsoleProgressReporter(TextWriter output, TimeSpan interval) : IProgress<EmbeddingProgress>
+/// <summary>
+/// The run's progress on stdout. On a terminal (<paramref name="live"/>): one line redrawn in place a few times a
+/// second — a bar, rows done of the total, the recent rows/s and tokens/s, rows reused, ETA, elapsed and
+/// <paramref name="runsOn"/> (device and precision). Otherwise (a pipe, a log file, CI, <c>docker run</c> without
+/// <c>-t</c>): a line "Processed X / Y records" with rate and ETA at most every <paramref name="interval"/>.
+/// </summary>
+internal sealed class ConsoleProgressReporter(TextWriter output, TimeSpan interval, bool live = false, string runsOn = "") : IProgress<EmbeddingProgress>
 {
+    private const int BarWidth = 24;
+
+    // The rate shown is over the last few seconds: what the run does now, not what start-up did.
+    private static readonly TimeSpan RecentWindow = TimeSpan.FromSeconds(10);
+
+    private readonly Queue<(long At, long Rows, long Tokens)> _recent = new();
     private long _lastPrinted = long.MinValue;
+    private bool _lineOpen;
 
     /// <summary>The latest progress, so that a stopped run can say where it stopped.</summary>
     public EmbeddingProgress? Latest { get; private set; }
@@ -15,15 +27,56 @@ internal sealed class ConsoleProgressReporter(TextWriter output, TimeSpan interv
     {
         Latest = value;
         var now = Stopwatch.GetTimestamp();
+        _recent.Enqueue((now, value.RowsThisRun, value.Tokens));
+        while (_recent.Count > 2 && Stopwatch.GetElapsedTime(_recent.Peek().At, now) > RecentWindow)
+        {
+            _recent.Dequeue();
+        }
         var finished = value.RowsDone >= value.TotalRows;
-        if (!finished && _lastPrinted != long.MinValue && Stopwatch.GetElapsedTime(_lastPrinted, now) < interval)
+        var every = live ? TimeSpan.FromMilliseconds(250) : interval;
+        if (!finished && _lastPrinted != long.MinValue && Stopwatch.GetElapsedTime(_lastPrinted, now) < every)
         {
             return;
         }
         _lastPrinted = now;
         var percent = value.TotalRows > 0 ? 100.0 * value.RowsDone / value.TotalRows : 100;
         var eta = value.EstimatedRemaining is { } remaining ? FormatDuration(remaining) : "?";
-        output.WriteLine($"Processed {value.RowsDone:N0} / {value.TotalRows:N0} records ({percent:F1} %) — {value.RowsPerSecond:N1} rows/s, ETA {eta}");
+        if (!live)
+        {
+            output.WriteLine($"Processed {value.RowsDone:N0} / {value.TotalRows:N0} records ({percent:F1} %) — {value.RowsPerSecond:N1} rows/s, ETA {eta}");
+            return;
+        }
+        var (rowsPerSecond, tokensPerSecond) = RecentRates(now, value);
+        var filled = (int)Math.Round(BarWidth * percent / 100);
+        // \r and "erase to the end of the line": the line is redrawn where it is, whatever it held before.
+        output.Write($"\r\u001b[K[{new string('█', filled)}{new string('░', BarWidth - filled)}] {percent,5:F1} %  {value.RowsDone:N0} / {value.TotalRows:N0} rows  " +
+            $"{rowsPerSecond:N0} rows/s  {tokensPerSecond:N0} tokens/s  reused {value.ReusedVectors:N0}  ETA {eta}  elapsed {FormatDuration(value.Elapsed)}  {runsOn}");
+        _lineOpen = true;
+        if (finished)
+        {
+            // The run logs its last lines before the summary: they start on a line of their own.
+            EndLine();
+        }
+        output.Flush();
+    }
+
+    /// <summary>Ends the live line, so that what follows starts on a line of its own.</summary>
+    public void EndLine()
+    {
+        if (_lineOpen)
+        {
+            output.WriteLine();
+            _lineOpen = false;
+        }
+    }
+
+    private (double Rows, double Tokens) RecentRates(long now, EmbeddingProgress value)
+    {
+        var (at, rows, tokens) = _recent.Peek();
+        var seconds = Stopwatch.GetElapsedTime(at, now).TotalSeconds;
+        return seconds > 0.5
+            ? ((value.RowsThisRun - rows) / seconds, (value.Tokens - tokens) / seconds)
+            : (value.RowsPerSecond, value.Elapsed.TotalSeconds > 0 ? value.Tokens / value.Elapsed.TotalSeconds : 0);
     }
 
     public static void WriteSummary(TextWriter output, EmbeddingRunSummary summary, string outputPath, string outputTable)

@@ -8,14 +8,14 @@ internal static class EmbedCommand
 {
 
     public static async Task<int> RunAsync(string configPath, bool verbose, bool overwrite, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, int? shards = null, int? shardIndex = null, bool dryRun = false)
+        TextWriter stdout, TextWriter stderr, int? shards = null, int? shardIndex = null, bool dryRun = false, bool liveProgress = false)
     {
         using var loggerFactory = CliServices.CreateLogging(verbose);
         var logger = loggerFactory.CreateLogger("embed");
 
         using var stop = new StopSignals();
 
-        var reporter = new ConsoleProgressReporter(stdout, TimeSpan.FromSeconds(2));
+        ConsoleProgressReporter reporter = new(stdout, TimeSpan.FromSeconds(2));
         try
         {
             var settings = RunSettings.Load(configPath, environment);
@@ -43,19 +43,24 @@ internal static class EmbedCommand
                 Overwrite = overwrite,
                 WindowSize = settings.WindowSizeFor(generator.MaxBatchSize),
             };
+            reporter = new ConsoleProgressReporter(stdout, TimeSpan.FromSeconds(2), liveProgress,
+                $"{generator.Device.ToString().ToLowerInvariant()} {generator.Precision.ToString().ToLowerInvariant()}");
             var summary = await EmbeddingProcessor.ProcessAsync(job, generator,
                 loggerFactory.CreateLogger("processor"), reporter, stop.Token);
+            reporter.EndLine();
             ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (stop.Stopped)
         {
+            reporter.EndLine();
             var done = reporter.Latest is { } latest ? $"{latest.RowsDone:N0} of {latest.TotalRows:N0} rows are committed" : "every committed row is kept";
             stderr.WriteLine($"Stopped: {done}. Run the same command again to resume where it stopped.");
             return stop.ExitCode;
         }
         catch (Exception e)
         {
+            reporter.EndLine();
             return CliErrors.Report(e, stderr, verbose);
         }
     }

@@ -90,7 +90,9 @@ var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-t
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
     parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption),
-    parsed.GetValue(dryRunOption)));
+    parsed.GetValue(dryRunOption),
+    // A live line on a terminal; plain lines into a pipe or a file, or when DUCKEMBED_PLAIN=1 asks for them.
+    liveProgress: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1"));
 
 var parseResult = root.Parse(args);
 // A mistyped flag is one line on stderr, as every other mistake is, not the whole help.

@@ -190,7 +190,7 @@ public static class EmbeddingProcessor
             {
                 if (written is not null)
                 {
-                    counters.Appended(written.Count);
+                    counters.Appended(written);
                     logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
                     progress?.Report(counters.Progress(timer.Elapsed));
                 }

@@ -11,6 +11,12 @@ namespace DuckEmbed.Processor;
 /// <param name="Elapsed">Time since this run started.</param>
 public readonly record struct EmbeddingProgress(long RowsDone, long TotalRows, long RowsThisRun, TimeSpan Elapsed)
 {
+    /// <summary>Tokens the generator processed for the rows this run has written, where it reports them.</summary>
+    public long Tokens { get; init; }
+
+    /// <summary>Of the rows this run has written, those whose vector is another row's (their texts being the same).</summary>
+    public long ReusedVectors { get; init; }
+
     /// <summary>Rows per second over this run.</summary>
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsThisRun / Elapsed.TotalSeconds : 0;
 

@@ -4,14 +4,14 @@ namespace DuckEmbed.Processor;
 internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows, VectorCheck vectors)
 {
     private long _written;
-    private long _appended;
+    private WindowTally _appended;
     private long _nullTexts;
     private long _tokens;
     private long _truncated;
     private long _reused;
 
-    /// <summary>Rows appended to the output, committed or about to be (what progress counts).</summary>
-    public void Appended(int rows) => _appended += rows;
+    /// <summary>A window appended to the output, committed or about to be (what progress counts).</summary>
+    public void Appended(RowWindow window) => _appended += WindowTally.Of(window, 0, window.Count);
 
     public void Committed(WindowTally windows)
     {
@@ -22,7 +22,11 @@ internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRo
         _reused += windows.ReusedVectors;
     }
 
-    public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _appended, rowsAtEnd, _appended, elapsed);
+    public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _appended.Rows, rowsAtEnd, _appended.Rows, elapsed)
+    {
+        Tokens = _appended.Tokens,
+        ReusedVectors = _appended.ReusedVectors,
+    };
 
     public EmbeddingRunSummary Summary(TimeSpan elapsed) => new()
     {

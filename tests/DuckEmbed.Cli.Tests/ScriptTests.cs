@@ -119,7 +119,7 @@ public sealed class ScriptTests : IDisposable
         Assert.Contains("./check_benchmark.sh", output, StringComparison.Ordinal);
         Assert.Contains("Running in the GPU container duckembed:0.1.0 (GPUs: all)", output, StringComparison.Ordinal);
         var run = Assert.Single(ContainerRuns);
-        Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --verbose --config /data/my config.json", run);
+        Assert.Equal($"docker run --rm --gpus all --user {Id("-u")}:{Id("-g")} -v {_work}:/data -w /data -e BATCH_SIZE -e DEVICE -e DUCKEMBED_PLAIN duckembed:0.1.0 --verbose --config /data/my config.json", run);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class ScriptTests : IDisposable
         var elsewhere = Directory.CreateDirectory(_folder.File("else where")).FullName;
         WriteConfig(Path.Combine(elsewhere, "job.json"));
         Assert.Equal(0, Run("embed.sh", null, "--config", Path.Combine(elsewhere, "job.json")).ExitCode);
-        Assert.EndsWith($"-v {elsewhere}:/data -w /data -e BATCH_SIZE -e DEVICE duckembed:0.1.0 --config /data/job.json",
+        Assert.EndsWith($"-v {elsewhere}:/data -w /data -e BATCH_SIZE -e DEVICE -e DUCKEMBED_PLAIN duckembed:0.1.0 --config /data/job.json",
             Assert.Single(ContainerRuns), StringComparison.Ordinal);
     }
 
