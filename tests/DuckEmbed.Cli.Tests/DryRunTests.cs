@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using DuckEmbed.Tests;
 
 namespace DuckEmbed.Cli.Tests;
@@ -18,21 +16,7 @@ public sealed partial class DryRunTests : IDisposable
     [Fact]
     public void A_dry_run_writes_nothing_estimates_the_real_run_within_two_times_and_refuses_what_the_run_would()
     {
-        var input = _folder.File("input.duckdb");
-        using (var connection = new DuckDBConnection($"Data Source={input}"))
-        {
-            connection.Open();
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
-                command.ExecuteNonQuery();
-            }
-            using var appender = connection.CreateAppender("texts");
-            foreach (var (id, text) in Corpus.Read(1500))
-            {
-                appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text.Split('\n')[0])).EndRow();
-            }
-        }
+        CorpusInput.WriteFirstLines(_folder.File("input.duckdb"), 1500);
         var config = _folder.File("config.json");
         File.WriteAllText(config, """
             { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",

@@ -1,5 +1,3 @@
-using System.Text;
-using DuckDB.NET.Data;
 using DuckEmbed.Tests;
 
 namespace DuckEmbed.Cli.Tests;
@@ -19,21 +17,7 @@ public sealed class LiveProgressTests : IDisposable
     [Fact]
     public void On_a_terminal_the_progress_is_one_line_redrawn_in_place_and_the_summary_follows_it()
     {
-        var input = _folder.File("input.duckdb");
-        using (var connection = new DuckDBConnection($"Data Source={input}"))
-        {
-            connection.Open();
-            using (var command = connection.CreateCommand())
-            {
-                command.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
-                command.ExecuteNonQuery();
-            }
-            using var appender = connection.CreateAppender("texts");
-            foreach (var (id, text) in Corpus.Read(1200))
-            {
-                appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text.Split('\n')[0])).EndRow();
-            }
-        }
+        CorpusInput.WriteFirstLines(_folder.File("input.duckdb"), 1200);
         File.WriteAllText(_folder.File("config.json"), """
             { "input_db_path": "input.duckdb", "output_db_path": "output.duckdb", "input_table": "texts",
               "id_column": "id", "text_column": "text", "output_table": "embedded", "batches_per_window": 1 }
