@@ -5,46 +5,18 @@
 # alone (read + write, no model) at the larger size.
 #   SIZES="200000 1000000" BATCH=256 bench/cpu-side.sh
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-shared=${DUCKEMBED_SHARED:-$root/../shared}
 read -r small large <<<"${SIZES:-200000 1000000}"
 batch=${BATCH:-256}
 work=${BENCH_WORK:-$(mktemp -d /tmp/duckembed-cpu-side.XXXXXX)}
 mkdir -p "$work"
-
-echo "Building (Release) ..." >&2
-dotnet build "$root/bench/DuckEmbed.Bench" -c Release --nologo -v quiet >&2
-"$root/scripts/publish.sh" "$work/embed" >&2
-bench() { dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" "$@"; }
-xz -dc "$shared/corpus/debian-descriptions.jsonl.xz" >"$work/corpus.jsonl"
-bench lookup-model "$work/lookup-model"
-
-run() { # KIND ROWS -> prints "seconds tokens peak_kb"
-  local kind=$1 rows=$2 name="$1-$2"
-  [[ -f "$work/$name-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$rows" "$kind" "$work/$name-input.duckdb"
-  rm -rf "$work/$name-output.duckdb" "$work/$name-output.duckdb.wal"
-  cat >"$work/$name-config.json" <<JSON
-{"input_db_path": "$name-input.duckdb", "output_db_path": "$name-output.duckdb", "input_table": "texts",
- "id_column": "id", "text_column": "text", "output_table": "texts_embedded", "device": "cpu", "model_path": "lookup-model"}
-JSON
-  local start end
-  start=$(date +%s.%N)
-  BATCH_SIZE=$batch /usr/bin/time -f "peak_kb=%M" -o "$work/$name.time" dotnet "$work/embed/embed.dll" --config "$work/$name-config.json" >"$work/$name.log" 2>&1
-  end=$(date +%s.%N)
-  python3 - "$work/$name.log" "$work/$name.time" "$start" "$end" <<'PY'
-import re, sys
-log = open(sys.argv[1]).read()
-tokens = int(re.search(r"tokens\s+([\d,]+)", log).group(1).replace(",", ""))
-peak = re.search(r"peak_kb=(\d+)", open(sys.argv[2]).read()).group(1)
-print(f"{float(sys.argv[4]) - float(sys.argv[3]):.2f} {tokens} {peak}")
-PY
-}
+# shellcheck source=bench/lookup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lookup.sh"
 
 results="$work/cpu-side.txt"
 : >"$results"
 for kind in full short; do
-  read -r t_small k_small rss_small < <(run "$kind" "$small")
-  read -r t_large k_large rss_large < <(run "$kind" "$large")
+  read -r t_small k_small rss_small < <(lookup_run "$kind" "$small")
+  read -r t_large k_large rss_large < <(lookup_run "$kind" "$large")
   python3 - "$kind" "$small" "$large" "$t_small" "$t_large" "$k_small" "$k_large" "$rss_small" "$rss_large" <<'PY' | tee -a "$results"
 import sys
 kind, small, large, ts, tl, ks, kl, rs, rl = sys.argv[1:]

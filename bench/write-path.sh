@@ -9,43 +9,20 @@
 # Prints every run, then the medians.
 #   SIZES="200000 1000000" BATCH=256 WRITERS=2 REPEATS=3 bench/write-path.sh
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-shared=${DUCKEMBED_SHARED:-$root/../shared}
 read -r small large <<<"${SIZES:-200000 1000000}"
 batch=${BATCH:-256}
 writers=${WRITERS:-2}
 work=${BENCH_WORK:-$(mktemp -d /tmp/duckembed-write-path.XXXXXX)}
 mkdir -p "$work"
+# shellcheck source=bench/lookup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lookup.sh"
 
-echo "Building (Release) ..." >&2
-dotnet build "$root/bench/DuckEmbed.Bench" -c Release --nologo -v quiet >&2
-"$root/scripts/publish.sh" "$work/embed" >&2
-bench() { dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" "$@"; }
-[[ -f "$work/corpus.jsonl" ]] || xz -dc "$shared/corpus/debian-descriptions.jsonl.xz" >"$work/corpus.jsonl"
-[[ -d "$work/lookup-model" ]] || bench lookup-model "$work/lookup-model"
-
-cli() { # KIND ROWS -> prints "seconds tokens peak_kb ctas_seconds"
-  local kind=$1 rows=$2 name="$1-$2"
-  [[ -f "$work/$name-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$rows" "$kind" "$work/$name-input.duckdb"
-  rm -rf "$work/$name-output.duckdb" "$work/$name-output.duckdb.wal"
-  cat >"$work/$name-config.json" <<JSON
-{"input_db_path": "$name-input.duckdb", "output_db_path": "$name-output.duckdb", "input_table": "texts",
- "id_column": "id", "text_column": "text", "output_table": "texts_embedded", "device": "cpu", "model_path": "lookup-model",
- "writers": $writers}
-JSON
-  local start end ctas
-  start=$(date +%s.%N)
-  BATCH_SIZE=$batch /usr/bin/time -f "peak_kb=%M" -o "$work/$name.time" dotnet "$work/embed/embed.dll" --config "$work/$name-config.json" >"$work/$name.log" 2>&1
-  end=$(date +%s.%N)
+cli() { # KIND ROWS -> prints "seconds tokens peak_kb ctas_seconds": lookup_run, then DuckDB's CTAS of its output
+  local name="$1-$2" run ctas
+  run=$(lookup_run "$1" "$2" ", \"writers\": $writers")
   ctas=$(bench ctas "$work/$name-output.duckdb" texts_embedded | sed 's/.*seconds=//')
   rm -rf "$work/$name-output.duckdb" "$work/$name-output.duckdb.wal"
-  python3 - "$work/$name.log" "$work/$name.time" "$start" "$end" "$ctas" <<'PY'
-import re, sys
-log = open(sys.argv[1]).read()
-tokens = int(re.search(r"tokens\s+([\d,]+)", log).group(1).replace(",", ""))
-peak = re.search(r"peak_kb=(\d+)", open(sys.argv[2]).read()).group(1)
-print(f"{float(sys.argv[4]) - float(sys.argv[3]):.2f} {tokens} {peak} {sys.argv[5]}")
-PY
+  echo "$run $ctas"
 }
 
 results="$work/write-path.txt"
@@ -55,7 +32,7 @@ for rep in $(seq "${REPEATS:-3}"); do
     WRITERS=$w bench processor "$large" "$batch" | sed "s/^/rep=$rep /" | tee -a "$results"
   done
   for kind in short full; do
-    read -r t_small k_small rss_small c_small < <(cli "$kind" "$small")
+    read -r t_small k_small rss_small _ < <(cli "$kind" "$small")
     read -r t_large k_large rss_large c_large < <(cli "$kind" "$large")
     python3 - "$rep" "$kind" "$small" "$large" "$t_small" "$t_large" "$k_small" "$k_large" "$rss_small" "$rss_large" "$c_large" "$writers" <<'PY' | tee -a "$results"
 import sys
