@@ -30,7 +30,7 @@ internal static class DryRunCommand
             stdout.WriteLine(Invariant($"  input rows      {plan.InputRows:N0}"));
             stdout.WriteLine(Invariant($"  already done    {plan.RowsPresent:N0}"));
             stdout.WriteLine(Invariant($"  to embed        {plan.RowsToEmbed:N0}"));
-            stdout.WriteLine(Invariant($"  time            about {Duration(loadTime + plan.EstimatedTime)}: {loadTime.TotalSeconds:F1} s to load the model, then {plan.RowsToEmbed:N0} rows at {rate:N0} rows/s ({plan.SampleRows:N0} sample texts embedded in {plan.SampleTime.TotalSeconds:F1} s on this machine, BATCH_SIZE={generator.MaxBatchSize}, {generator.Device.ToString().ToLowerInvariant()})"));
+            stdout.WriteLine(Invariant($"  time            about {ConsoleProgressReporter.FormatDuration(loadTime + plan.EstimatedTime)}: {loadTime.TotalSeconds:F1} s to load the model, then {plan.RowsToEmbed:N0} rows at {rate:N0} rows/s ({plan.SampleRows:N0} sample texts embedded in {plan.SampleTime.TotalSeconds:F1} s on this machine, BATCH_SIZE={generator.MaxBatchSize}, {generator.Device.ToString().ToLowerInvariant()})"));
             stdout.WriteLine(plan.Disk is { } disk ? $"  disk            about {disk.Describe()}" : "  disk            the output's file system does not say how much is free");
             if (plan.Disk is { Fits: false } tooMuch && job.CheckDiskSpace)
             {
@@ -49,8 +49,4 @@ internal static class DryRunCommand
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static string Duration(TimeSpan time) => time.TotalHours >= 1
-        ? Invariant($"{(int)time.TotalHours} h {time.Minutes} min")
-        : time.TotalMinutes >= 1 ? Invariant($"{(int)time.TotalMinutes} min {time.Seconds} s") : Invariant($"{time.TotalSeconds:F0} s");
 }

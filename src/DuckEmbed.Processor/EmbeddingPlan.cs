@@ -33,7 +33,7 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         DatabaseFile.CheckOutput(job.OutputDatabasePath, inputPath);
         using var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(database.Connection, job);
-        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var dimensions = ModelDimensions.Of(generator);
         var rowsPresent = !job.Overwrite && File.Exists(job.OutputDatabasePath) ? CountRowsPresent(database, job, table, inputPath, generator, dimensions) : 0;
         var rowsToEmbed = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         var disk = DiskSpace.Estimate(database.Connection, job, table, rowsToEmbed, dimensions, JobDatabase.WalLimitBytes);

@@ -67,7 +67,7 @@ public static class EmbeddingProcessor
         // The input is checked before the output file is created or opened: a wrong id column leaves no file behind.
         using var database = JobDatabase.OpenInput(inputPath, outputPath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(database.Connection, job);
-        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var dimensions = ModelDimensions.Of(generator);
         // A new output is checked for room before its file is made; one to resume, once its rows are counted.
         var outputIsNew = !File.Exists(outputPath);
         if (outputIsNew)

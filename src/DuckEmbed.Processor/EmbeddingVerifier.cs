@@ -60,7 +60,7 @@ public static class EmbeddingVerifier
         {
             problems.Add($"provenance differs from this config and model: {difference}");
         }
-        var dimensions = (generator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelDimensions;
+        var dimensions = ModelDimensions.Of(generator);
         var asList = $"{vector}::FLOAT[]";
         var (nullMismatch, wrongLength) = Scalars(connection,
             $"SELECT count(*) FILTER (WHERE ({text} IS NULL) <> ({vector} IS NULL)), " +

@@ -39,7 +39,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
                 committed += Commit();
             }
         }
-        return _transaction is not null && Stopwatch.GetElapsedTime(_firstPendingAt) >= commitInterval ? committed + Commit() : committed;
+        return TimeToCommit == TimeSpan.Zero ? committed + Commit() : committed;
     }
 
     private void Append(RowWindow window, int start, int count)

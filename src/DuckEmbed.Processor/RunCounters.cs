@@ -3,24 +3,14 @@ namespace DuckEmbed.Processor;
 /// <summary>The run's tallies, written by the writer stage; the vectors' length from the embedding stage's check.</summary>
 internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows, VectorCheck vectors)
 {
-    private long _written;
+    // What progress counts (rows written, committed or about to be) and what the summary counts (rows committed).
     private WindowTally _appended;
-    private long _nullTexts;
-    private long _tokens;
-    private long _truncated;
-    private long _reused;
+    private WindowTally _committed;
 
-    /// <summary>A window appended to the output, committed or about to be (what progress counts).</summary>
+    /// <summary>A window appended to the output, committed or about to be.</summary>
     public void Appended(RowWindow window) => _appended += WindowTally.Of(window, 0, window.Count);
 
-    public void Committed(WindowTally windows)
-    {
-        _written += windows.Rows;
-        _nullTexts += windows.NullTexts;
-        _tokens += windows.Tokens;
-        _truncated += windows.TruncatedTexts;
-        _reused += windows.ReusedVectors;
-    }
+    public void Committed(WindowTally windows) => _committed += windows;
 
     public EmbeddingProgress Progress(TimeSpan elapsed) => new(rowsPresent + _appended.Rows, rowsAtEnd, _appended.Rows, elapsed)
     {
@@ -32,11 +22,11 @@ internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRo
     {
         InputRows = inputRows,
         RowsAlreadyPresent = rowsPresent,
-        RowsWritten = _written,
-        NullTexts = _nullTexts,
-        TruncatedTexts = _truncated,
-        ReusedVectors = _reused,
-        Tokens = _tokens,
+        RowsWritten = _committed.Rows,
+        NullTexts = _committed.NullTexts,
+        TruncatedTexts = _committed.TruncatedTexts,
+        ReusedVectors = _committed.ReusedVectors,
+        Tokens = _committed.Tokens,
         Dimensions = vectors.Dimensions,
         Elapsed = elapsed,
     };

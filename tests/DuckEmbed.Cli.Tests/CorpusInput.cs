@@ -4,11 +4,15 @@ using DuckEmbed.Tests;
 
 namespace DuckEmbed.Cli.Tests;
 
-/// <summary>An input database of real corpus texts for the program to embed: <c>texts(id BIGINT, text VARCHAR)</c>.</summary>
+/// <summary>An input database for the program to embed: <c>texts(id BIGINT, text VARCHAR)</c>.</summary>
 internal static class CorpusInput
 {
     /// <summary>The first line of each of the first <paramref name="count"/> descriptions: real text that embeds in seconds.</summary>
-    public static void WriteFirstLines(string path, int count)
+    public static void WriteFirstLines(string path, int count) =>
+        Write(path, Corpus.Read(count).Select(r => (r.Id, r.Text.Split('\n')[0])));
+
+    /// <summary>These rows, as they are.</summary>
+    public static void Write(string path, IEnumerable<(long Id, string Text)> rows)
     {
         using var connection = new DuckDBConnection($"Data Source={path}");
         connection.Open();
@@ -18,10 +22,10 @@ internal static class CorpusInput
             command.ExecuteNonQuery();
         }
         using var appender = connection.CreateAppender("texts");
-        foreach (var (id, text) in Corpus.Read(count))
+        foreach (var (id, text) in rows)
         {
             // As bytes: DuckDB.NET ends a string at a NUL.
-            appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text.Split('\n')[0])).EndRow();
+            appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text)).EndRow();
         }
     }
 }

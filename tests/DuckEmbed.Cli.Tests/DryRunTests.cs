@@ -53,6 +53,6 @@ public sealed partial class DryRunTests : IDisposable
     private SortedDictionary<string, string> Snapshot() => new(Directory.EnumerateFiles(_folder.Path, "*", SearchOption.AllDirectories)
         .ToDictionary(f => Path.GetRelativePath(_folder.Path, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
 
-    [GeneratedRegex(@"time +about (\d+) s:")]
+    [GeneratedRegex(@"time +about ([\d.]+)s:")]
     private static partial Regex Estimate();
 }

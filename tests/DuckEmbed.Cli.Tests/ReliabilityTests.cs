@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using DuckDB.NET.Data;
 using DuckEmbed.Onnx;
 using DuckEmbed.Processor.Tests;
@@ -21,18 +20,7 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
     private string WriteInput(IEnumerable<(long Id, string Text)> rows)
     {
         var input = _folder.File("input.duckdb");
-        using var connection = new DuckDBConnection($"Data Source={input}");
-        connection.Open();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "CREATE TABLE texts (id BIGINT, text VARCHAR)";
-            command.ExecuteNonQuery();
-        }
-        using var appender = connection.CreateAppender("texts");
-        foreach (var (id, text) in rows)
-        {
-            appender.CreateRow().AppendValue(id).AppendValue(Encoding.UTF8.GetBytes(text)).EndRow();
-        }
+        CorpusInput.Write(input, rows);
         return input;
     }
 
