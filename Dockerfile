@@ -30,9 +30,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --create-home --shell /usr/sbin/nologin embed
 COPY --from=build /app /app
+# compute: the CUDA driver library; utility: nvidia-smi, which check_benchmark reads the GPU memory from. Said here
+# because this image is not NVIDIA's, whose base images set it.
 ENV HOME=/tmp \
     DOTNET_NOLOGO=1 \
-    DEVICE=auto
+    DEVICE=auto \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
 USER embed
 WORKDIR /data
 ENTRYPOINT ["/app/embed"]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,21 +36,23 @@ internal static class BenchmarkCommand
             var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
             stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
             // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.
-            await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
+            var warmUp = await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
 
-            var results = new List<(int BatchSize, EmbeddingRunSummary Summary, long PeakBytes)>();
+            var results = new List<BenchmarkResult>();
             stdout.WriteLine();
-            stdout.WriteLine("  BATCH_SIZE       rows     rows/s   tokens/s   peak memory");
+            stdout.WriteLine($"  BATCH_SIZE       rows     rows/s   tokens/s   peak memory{(warmUp.GpuMegabytes is null ? "" : "    GPU memory")}");
             foreach (var batchSize in batchSizes)
             {
-                var (summary, peak) = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
-                results.Add((batchSize, summary, peak));
+                var result = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
+                results.Add(result);
+                var summary = result.Summary;
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {peak / 1048576.0,10:F0} MB"));
+                    $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {result.PeakMegabytes,10:F0} MB") +
+                    (result.GpuMegabytes is { } gpu ? string.Create(CultureInfo.InvariantCulture, $" {gpu,10:F0} MB") : ""));
             }
 
             var fastest = results.Max(r => r.Summary.RowsPerSecond);
-            var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize);
+            var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize)!;
             stdout.WriteLine();
             stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
             stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
@@ -76,14 +79,13 @@ internal static class BenchmarkCommand
 
     // A picture that cannot be drawn (no room, a folder that cannot be written, a graphics library that does not load
     // on this system) costs the picture, with a warning, not the table and its recommendation.
-    private static void DrawPlot(string path, List<(int BatchSize, EmbeddingRunSummary Summary, long PeakBytes)> results, int chosen,
+    private static void DrawPlot(string path, List<BenchmarkResult> results, int chosen,
         RunSettings settings, TextWriter stdout, TextWriter stderr)
     {
         var full = Path.GetFullPath(path);
         try
         {
-            BenchmarkPlot.Save(full, [.. results.Select(r => (r.BatchSize, r.Summary.RowsPerSecond, r.PeakBytes / 1048576.0))], chosen,
-                settings.Device.ToString().ToLowerInvariant());
+            BenchmarkPlot.Save(full, results, chosen, settings.Device.ToString().ToLowerInvariant());
             stdout.WriteLine($"Plot: {full}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -92,7 +94,7 @@ internal static class BenchmarkCommand
         }
     }
 
-    private static async Task<(EmbeddingRunSummary Summary, long PeakBytes)> MeasureAsync(RunSettings settings, int batchSize, int rows,
+    private static async Task<BenchmarkResult> MeasureAsync(RunSettings settings, int batchSize, int rows,
         string scratch, ILoggerFactory logging, CancellationToken cancellationToken)
     {
         var job = settings.Job with
@@ -103,10 +105,13 @@ internal static class BenchmarkCommand
             WindowSize = settings.WindowSizeFor(batchSize),
         };
         PeakMemory.Reset();
+        // Started before the model loads, so that its weights and ONNX Runtime's arena count.
+        using var gpu = settings.Device == ExecutionDevice.Cpu ? null : GpuMemoryMonitor.Start();
         using var generator = CliServices.CreateEmbedder(settings, batchSize, logging, cancellationToken: cancellationToken);
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance,
             cancellationToken: cancellationToken);
-        return (summary, PeakMemory.Read());
+        return new BenchmarkResult(batchSize, summary, PeakMemory.Read() / 1048576.0,
+            generator.Device == ExecutionDevice.Cuda ? gpu?.Stop() : null);
     }
 
     private static RunSettings BundledExample(Func<string, string?> environment)

@@ -49,7 +49,8 @@ public static class EmbeddingProcessor
     /// <param name="generator">Turns texts into embeddings; called once per window with up to
     /// <see cref="EmbeddingJob.WindowSize"/> texts, for up to <see cref="EmbeddingJob.GeneratorCalls"/> windows at once.</param>
     /// <param name="logger">Receives what the run does.</param>
-    /// <param name="progress">Told after every committed window.</param>
+    /// <param name="progress">Told when the run starts, after every window written (committed or about to be) and when its
+    /// <see cref="EmbeddingStage"/> changes.</param>
     /// <param name="cancellationToken">Stops the run at a committed window boundary (the windows already embedded are committed first).</param>
     /// <exception cref="EmbeddingJobException">A setting or the data is wrong; the message says which and how to fix it.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled; every committed window stays.</exception>
@@ -116,6 +117,10 @@ public static class EmbeddingProcessor
             // Nothing to write and no dimensions known: the table is still made, so that the run leaves its output.
             outputTable.Create(dimensions);
         }
+        // Here rather than when the database closes, so that the wait has a name on the progress display.
+        counters.Checkpointing();
+        progress?.Report(counters.Progress(timer.Elapsed));
+        database.Checkpoint();
         var summary = counters.Summary(timer.Elapsed);
         ConfirmCommitted(outputTable, summary);
         logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
@@ -174,10 +179,27 @@ public static class EmbeddingProcessor
             SingleWriter = generatorCalls == 1,
         });
 
+        // The stages change the tallies and the stage one at a time, and each change is told as it happens.
+        void Tell(Action<RunCounters> change)
+        {
+            lock (counters)
+            {
+                change(counters);
+                progress?.Report(counters.Progress(timer.Elapsed));
+            }
+        }
+        Tell(static _ => { });
+
         var reading = RunStageAsync(read.Writer, async token =>
         {
+            var first = true;
             foreach (var window in InputRowReader.ReadWindows(source, outputTable.Exists ? outputTable.Name : null, token))
             {
+                if (first)
+                {
+                    first = false;
+                    Tell(static c => c.FirstWindowRead());
+                }
                 await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
             }
         }, stop);
@@ -188,22 +210,21 @@ public static class EmbeddingProcessor
         {
             lock (counters)
             {
-                if (written is not null)
-                {
-                    counters.Appended(written);
-                    logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
-                    progress?.Report(counters.Progress(timer.Elapsed));
-                }
                 if (committed.Rows > 0)
                 {
                     counters.Committed(committed);
                     logger.LogDebug("Committed {Rows} rows", committed.Rows);
                 }
+                if (written is not null)
+                {
+                    logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
+                    Tell(c => c.Appended(written));
+                }
             }
         }
         var writing = writers.Select(connection => Task.Run(async () =>
         {
-            using var writer = new OutputWriter(outputTable, connection, commitInterval);
+            using var writer = new OutputWriter(outputTable, connection, commitInterval, starts => Tell(c => c.Committing(starts)));
             try
             {
                 // Drained to the end even when the run stops or another stage fails (a stage that ends completes its

@@ -1,7 +1,7 @@
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// Where a run stands after a window is written to the output. Windows are committed in groups (a row group's rows or
+/// Where a run stands: told when it starts, when a window is written to the output and when its stage changes. Windows are committed in groups (a row group's rows or
 /// every <see cref="EmbeddingJob.CommitInterval"/>): the newest rows counted here may not be committed yet, and a kill
 /// loses them (the next run embeds them again).
 /// </summary>
@@ -16,6 +16,9 @@ public readonly record struct EmbeddingProgress(long RowsDone, long TotalRows, l
 
     /// <summary>Of the rows this run has written, those whose vector is another row's (their texts being the same).</summary>
     public long ReusedVectors { get; init; }
+
+    /// <summary>What the run is doing now.</summary>
+    public EmbeddingStage Stage { get; init; }
 
     /// <summary>Rows per second over this run.</summary>
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsThisRun / Elapsed.TotalSeconds : 0;

@@ -265,6 +265,14 @@ internal sealed partial class JobDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Moves the output's write-ahead log into its file (DuckDB would do it as the database closes).</summary>
+    public void Checkpoint()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"CHECKPOINT {OutputCatalog}";
+        command.ExecuteNonQuery();
+    }
+
     private static void Use(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();

@@ -11,7 +11,11 @@ namespace DuckEmbed.Processor;
 /// few seconds. A crash loses the work of the windows not committed, never a row: they are not in the table, and the
 /// next run embeds them again.
 /// </summary>
-internal sealed class OutputWriter(OutputTable table, DuckDBConnection connection, TimeSpan commitInterval) : IDisposable
+/// <param name="table">The output table.</param>
+/// <param name="connection">This writer's own connection.</param>
+/// <param name="commitInterval">The longest a written window waits for its commit.</param>
+/// <param name="committing">Told <c>true</c> as a commit starts and <c>false</c> as it ends (a commit of a row group takes a second or so).</param>
+internal sealed class OutputWriter(OutputTable table, DuckDBConnection connection, TimeSpan commitInterval, Action<bool>? committing = null) : IDisposable
 {
     /// <summary>DuckDB's row group: a commit of this many rows is written to the file as it is.</summary>
     public const int CommitRows = 122_880;
@@ -80,6 +84,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
         {
             return default;
         }
+        committing?.Invoke(true);
         try
         {
             _transaction.Commit();
@@ -88,6 +93,10 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
         {
             Rollback();
             throw table.WriteFailed(e);
+        }
+        finally
+        {
+            committing?.Invoke(false);
         }
         var committed = _pending;
         Rollback();

@@ -36,15 +36,16 @@ public sealed class LiveProgressTests : IDisposable
         var last = screens[^1];
 
         Assert.Contains("EXIT=0", last, StringComparison.Ordinal);
-        // While it ran, the screen showed the live line: a bar, the counts, the rates, the device and precision.
+        // While it ran, the screen showed the live line: a bar, the counts, the rates, the device and precision, the stage.
         Assert.Contains(screens, screen => screen.Split('\n').Any(line =>
             line.StartsWith('[') && line.Contains('█') && line.Contains(" / 1,200 rows", StringComparison.Ordinal) &&
             line.Contains("rows/s", StringComparison.Ordinal) && line.Contains("tokens/s", StringComparison.Ordinal) &&
-            line.Contains("ETA", StringComparison.Ordinal) && line.EndsWith("cpu fp32", StringComparison.Ordinal)));
+            line.Contains("ETA", StringComparison.Ordinal) && line.EndsWith("cpu fp32  embedding", StringComparison.Ordinal)));
         // Redrawn in place: at the end one progress line, at 100 %, then the summary — not a line per update.
         var lines = last.Split('\n');
         var progress = Assert.Single(lines, line => line.Contains(" rows/s ", StringComparison.Ordinal) && line.Contains("ETA", StringComparison.Ordinal));
         Assert.Contains("100.0 %  1,200 / 1,200 rows", progress, StringComparison.Ordinal);
+        Assert.EndsWith("cpu fp32  done", progress, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, line => line.StartsWith("Processed ", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("Done: 1,200 rows written to embedded", StringComparison.Ordinal));
         Assert.True(Array.FindIndex(lines, line => line.StartsWith("Done:", StringComparison.Ordinal)) > Array.IndexOf(lines, progress));

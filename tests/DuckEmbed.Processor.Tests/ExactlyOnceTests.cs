@@ -139,7 +139,7 @@ public sealed class ExactlyOnceTests : IDisposable
     }
 
     [Fact]
-    public async Task Reports_progress_after_every_window_up_to_the_total()
+    public async Task Reports_progress_after_every_window_up_to_the_total_and_each_stage_as_it_starts()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 100);
         var reports = new List<EmbeddingProgress>();
@@ -148,8 +148,14 @@ public sealed class ExactlyOnceTests : IDisposable
         await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("out.duckdb")) with { WindowSize = 20 },
             new HashEmbeddingGenerator(), NullLogger.Instance, progress);
 
-        Assert.Equal([20L, 40, 60, 80, 100], reports.Select(r => r.RowsDone));
+        var rowsDone = reports.Select(r => r.RowsDone).ToList();
+        Assert.Equal([0L, 20, 40, 60, 80, 100], rowsDone.Distinct());
+        Assert.Equal(rowsDone.Order(), rowsDone);
         Assert.All(reports, r => Assert.Equal(100, r.TotalRows));
+        Assert.Equal((0, EmbeddingStage.Reading), (reports[0].RowsDone, reports[0].Stage));
+        Assert.Contains(reports, r => r.Stage == EmbeddingStage.Embedding);
+        Assert.Contains(reports, r => r.Stage == EmbeddingStage.Committing);
+        Assert.Equal((100, EmbeddingStage.Checkpoint), (reports[^1].RowsDone, reports[^1].Stage));
     }
 
     [Fact]

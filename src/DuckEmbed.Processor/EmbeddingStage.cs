@@ -1,0 +1,20 @@
+namespace DuckEmbed.Processor;
+
+/// <summary>What a run is doing, for a display to show: the stages of the pipeline overlap, this is the one a user waits on.</summary>
+public enum EmbeddingStage
+{
+    /// <summary>Rows flow: read, embedded and written (the model is what a run usually waits on).</summary>
+    Embedding,
+
+    /// <summary>
+    /// The first rows are being read: a scan of the input (on a resume, past the rows the output holds) that takes a
+    /// while on a large table before the first text reaches the model.
+    /// </summary>
+    Reading,
+
+    /// <summary>A writer commits its rows (a DuckDB row group's, or what it held for <see cref="EmbeddingJob.CommitInterval"/>).</summary>
+    Committing,
+
+    /// <summary>Every row is committed; DuckDB moves its write-ahead log into the output file.</summary>
+    Checkpoint,
+}
