@@ -48,6 +48,7 @@ internal static class CliErrors
         JobSetting.TextColumn => "text_column",
         JobSetting.OutputTable => "output_table",
         JobSetting.VectorColumn => "vector_column",
+        JobSetting.VectorPrecision => "vector_precision",
         JobSetting.WindowSize => "BATCH_SIZE × batches_per_window",
         JobSetting.Writers => "writers",
         JobSetting.CommitInterval => "commit_seconds",

@@ -141,9 +141,10 @@ internal sealed class ConsoleProgressReporter : IProgress<EmbeddingProgress>, ID
     // The line as of now: between reports the elapsed time goes on and the rates and ETA follow it.
     private string Line(long now, string? outcome)
     {
-        if (Latest is not { } value)
+        if (Latest is not { } value || value.Stage == EmbeddingStage.Calibrating)
         {
-            return $"{_activity}  elapsed {FormatDuration(Stopwatch.GetElapsedTime(_started, now))}";
+            var activity = Latest is null ? _activity : $"calibrating int8: embedding {EmbeddingJob.Int8CalibrationRows:N0} sample texts for each dimension's range";
+            return $"{activity}  elapsed {FormatDuration(Stopwatch.GetElapsedTime(_started, now))}";
         }
         var elapsed = value.Elapsed + Stopwatch.GetElapsedTime(_reportedAt, now);
         var percent = Percent(value);

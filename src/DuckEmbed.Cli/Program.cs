@@ -56,12 +56,18 @@ verify.SetAction(async (parsed, _) => exitCode = await VerifyCommand.RunAsync(pa
 var queryArgument = new Argument<string>("text") { Description = "The text to look for." };
 var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10, CustomParser = WholeNumberParser.One };
 var jsonOption = new Option<bool>("--json") { Description = "Print the rows as JSON." };
+var rescoreOption = new Option<int>("--rescore-multiplier")
+{
+    Description = "Binary outputs: rows kept by the bit search for rescoring with the float query, as a multiple of -k.",
+    DefaultValueFactory = _ => DuckEmbed.Processor.EmbeddingSearch.DefaultRescoreMultiplier,
+    CustomParser = WholeNumberParser.One,
+};
 var search = new Command("search", "Shows the output rows closest to a text (cosine similarity), embedding it with the model that made them.")
 {
-    queryArgument, configOption, countOption, jsonOption,
+    queryArgument, configOption, countOption, jsonOption, rescoreOption,
 };
 search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
-    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(rescoreOption)));
 
 var mergeOverwriteOption = new Option<bool>("--overwrite") { Description = "Replace an output table that is there already instead of refusing it." };
 var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete, in one transaction. Safe to run again.")

@@ -72,7 +72,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
     private static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds", "check_disk_space"];
+        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds", "check_disk_space", "vector_precision"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
@@ -131,6 +131,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             OutputTable = Required("output_table"),
             VectorColumn = ReadString(root, "vector_column", configPath) ?? EmbeddingJob.DefaultVectorColumn,
             VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
+            VectorPrecision = ParseVectorPrecision(ReadString(root, "vector_precision", configPath) ?? "float32"),
             MaxRows = ReadInt(root, "max_rows", configPath, int.MaxValue),
             Writers = ReadInt(root, "writers", configPath, EmbeddingJob.MaxWriters) ?? EmbeddingJob.DefaultWriters,
             GeneratorCalls = ReadInt(root, "generator_calls", configPath, EmbeddingJob.MaxGeneratorCalls) ?? EmbeddingJob.DefaultGeneratorCalls,
@@ -195,6 +196,15 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         "array" => VectorColumnType.Array,
         "list" => VectorColumnType.List,
         _ => throw new EmbeddingJobException($"vector_type must be array (FLOAT[N], searchable with DuckDB's vss index) or list (FLOAT[]), not '{value}'."),
+    };
+
+    private static VectorPrecision ParseVectorPrecision(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "float32" => VectorPrecision.Float32,
+        "int8" => VectorPrecision.Int8,
+        "binary" => VectorPrecision.Binary,
+        _ => throw new EmbeddingJobException(JobSetting.VectorPrecision,
+            $"vector_precision must be float32 (4 bytes a dimension), int8 (1 byte, ranges calibrated on the input) or binary (1 bit), not '{value}'."),
     };
 
     private static ModelPrecision ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch

@@ -13,8 +13,11 @@ internal static class SearchCommand
     internal const int MaxCount = 10_000;
     private const string QueryPrompt = "query";
 
+    /// <summary>Most <c>--rescore-multiplier</c>: beyond it the bit search keeps most of a small table anyway.</summary>
+    internal const int MaxRescoreMultiplier = 1000;
+
     public static async Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr)
+        TextWriter stdout, TextWriter stderr, int rescoreMultiplier = EmbeddingSearch.DefaultRescoreMultiplier)
     {
         using var stop = new StopSignals();
         using var logging = CliServices.CreateLogging(verbose: false, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -23,6 +26,10 @@ internal static class SearchCommand
             if (count is < 1 or > MaxCount)
             {
                 throw new EmbeddingJobException($"-k must be a number of rows from 1 to {MaxCount:N0}, not {count}.");
+            }
+            if (rescoreMultiplier is < 1 or > MaxRescoreMultiplier)
+            {
+                throw new EmbeddingJobException($"--rescore-multiplier must be from 1 to {MaxRescoreMultiplier}, not {rescoreMultiplier}.");
             }
             var settings = RunSettings.Load(configPath, environment);
             // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models
@@ -37,7 +44,7 @@ internal static class SearchCommand
                     .ToDictionary(s => s.Key, s => s.Value),
             };
             var timer = System.Diagnostics.Stopwatch.StartNew();
-            var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, stop.Token);
+            var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, rescoreMultiplier, stop.Token);
             if (json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));

@@ -66,7 +66,7 @@ internal static class ShardsCommand
         }
     }
 
-    private static readonly string[] MadeWith = ["model_id", "precision", "pooling", "max_length", "prompt", "truncate_dim"];
+    private static readonly string[] MadeWith = ["model_id", "precision", "pooling", "max_length", "prompt", "truncate_dim", "vector_precision"];
 
     private static void WriteRunStatus(RunStatus status, EmbeddingJob job, TextWriter stdout)
     {

@@ -39,15 +39,20 @@ internal static class VerifyCommand
             var job = settings.Job;
             var floor = SampleCosineFloor(generator.Precision);
             var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
-            stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " +
-                $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {generator.Precision.ToString().ToLowerInvariant()})");
+            var quantized = report.Precision != VectorPrecision.Float32;
+            var precision = report.Precision.ToString().ToLowerInvariant();
+            stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " + (quantized
+                ? $"{report.SampledRows} sampled rows embedded again and quantized with the table's own {(report.Precision == VectorPrecision.Int8 ? "ranges" : "sign bits")}, compared code by code (lowest cosine of a new vector to what its stored {precision} codes stand for: {report.LowestSampleCosine:F4})"
+                : $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {generator.Precision.ToString().ToLowerInvariant()})"));
             foreach (var problem in report.Problems)
             {
                 stdout.WriteLine($"problem: {problem}");
             }
             // Only the sample was embedded again: the line says so, and claims nothing of the other rows' vectors.
             stdout.WriteLine(report.Passed
-                ? $"OK: every input row is there once, of the right length and norm; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again match this model and these settings (the other vectors were not recomputed)."
+                ? quantized
+                    ? $"OK: every input row is there once, of the right length; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again give the stored {precision} codes with this model and these settings (the other vectors were not recomputed)."
+                    : $"OK: every input row is there once, of the right length and norm; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again match this model and these settings (the other vectors were not recomputed)."
                 : $"FAILED: {report.Problems.Count} problem(s).");
             return report.Passed ? ExitCodes.Ok : ExitCodes.UserError;
         }

@@ -33,7 +33,13 @@ internal static class DiskSpace
             return null;
         }
         var textBytesPerRow = AverageTextBytes(connection, table);
-        var perRow = (dimensions ?? 0) * (long)sizeof(float) + textBytesPerRow + RowOverhead;
+        var vectorBytes = job.VectorPrecision switch
+        {
+            VectorPrecision.Int8 => dimensions ?? 0,
+            VectorPrecision.Binary => VectorEncoding.Words(dimensions ?? 0) * (long)sizeof(ulong),
+            _ => (dimensions ?? 0) * (long)sizeof(float),
+        };
+        var perRow = vectorBytes + textBytesPerRow + RowOverhead;
         var output = rowsLeft * perRow;
         // Reading in id order sorts the rows left (ids and texts); beyond DuckDB's memory limit the sort spills.
         return new DiskNeed(folder, perRow, output, Math.Min(walLimitBytes, output), rowsLeft * (textBytesPerRow + RowOverhead), drive.AvailableFreeSpace);

@@ -56,6 +56,15 @@ public sealed record EmbeddingJob
     public VectorColumnType VectorType { get; init; } = VectorColumnType.Array;
 
     /// <summary>
+    /// How the vectors are stored: the model's floats (the default), int8 codes with each dimension's range from a
+    /// calibration sample of the input (4 × smaller), or sign bits (32 × smaller). One table holds one precision.
+    /// </summary>
+    public VectorPrecision VectorPrecision { get; init; } = VectorPrecision.Float32;
+
+    /// <summary>Texts of the input embedded to find int8's ranges (the same rows in every shard: the first by a hash of their id).</summary>
+    public const int Int8CalibrationRows = 1000;
+
+    /// <summary>
     /// Rows read and embedded together (one call of the generator); a window is never larger than the rows left. A
     /// larger window lets a generator that sorts by length pad less and keeps a GPU fed; every row of a window is in
     /// memory at once. Windows are committed in groups (see <see cref="CommitInterval"/>).

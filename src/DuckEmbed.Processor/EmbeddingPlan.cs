@@ -57,7 +57,10 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         IEmbeddingGenerator<string, Embedding<float>> generator, int? dimensions)
     {
         database.AttachExistingOutput(job.OutputDatabasePath, inputPath);
-        return new OutputTable(database.Connection, job, table).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions);
+        var stored = OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0 ? new OutputProvenance(database.Connection, job.OutputTable).Read() : [];
+        // A table of another precision is refused as the run would; int8's ranges are the table's, or found by the run.
+        var encoding = Int8Calibration.Resumed(job, stored) ?? VectorEncoding.Unranged(job.VectorPrecision);
+        return new OutputTable(database.Connection, job, table, encoding).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions);
     }
 
     // A random sample of the texts (the same each time), so that the rate holds for the whole table's lengths.

@@ -76,8 +76,18 @@ public static class EmbeddingProcessor
             DiskSpace.Check(database.Connection, job, table, Math.Min(table.RowCount, job.MaxRows ?? long.MaxValue), dimensions, JobDatabase.WalLimitBytes);
         }
         database.AttachOutput(outputPath, inputPath);
-        var outputTable = new OutputTable(database.Connection, job, table);
-        outputTable.Prepare(OutputProvenance.Describe(job, table, generator), job.Overwrite, dimensions);
+        var stored = !job.Overwrite && OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0
+            ? new OutputProvenance(database.Connection, job.OutputTable).Read()
+            : [];
+        if (job.VectorPrecision == VectorPrecision.Int8 && stored.Count == 0)
+        {
+            progress?.Report(new EmbeddingProgress(0, 0, 0, timer.Elapsed) { Stage = EmbeddingStage.Calibrating });
+        }
+        var encoding = await Int8Calibration.EncodingForAsync(job, stored, database.Connection, table, generator, logger, cancellationToken).ConfigureAwait(false);
+        var record = OutputProvenance.Describe(job, table, generator);
+        encoding.Ranges?.WriteTo(record);
+        var outputTable = new OutputTable(database.Connection, job, table, encoding);
+        outputTable.Prepare(record, job.Overwrite, dimensions);
         var rowsPresent = outputTable.ReadRowsOfThisInput();
         if (rowsPresent > 0)
         {
@@ -150,6 +160,11 @@ public static class EmbeddingProcessor
         {
             throw new EmbeddingJobException(JobSetting.GeneratorCalls,
                 $"The number of windows with the generator at once must be from 1 to {EmbeddingJob.MaxGeneratorCalls}, not {job.GeneratorCalls}.");
+        }
+        if (job.VectorPrecision != VectorPrecision.Float32 && job.VectorType == VectorColumnType.List)
+        {
+            throw new EmbeddingJobException(JobSetting.VectorPrecision,
+                $"{VectorEncoding.Name(job.VectorPrecision)} vectors are stored as arrays; vector_type list is for float32 vectors. Leave vector_type out, or set vector_precision to float32.");
         }
         if (job.WindowSize is < 1 or > EmbeddingJob.MaxWindowSize)
         {

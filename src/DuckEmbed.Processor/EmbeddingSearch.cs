@@ -6,8 +6,11 @@ namespace DuckEmbed.Processor;
 
 /// <summary>
 /// Finds the rows of an output table closest to a query text: the query is embedded with the generator the table
-/// was made with (checked against the table's provenance) and every row ranked by cosine similarity in DuckDB —
-/// an exact scan, the same ranking an HNSW index approximates. The output is opened read-only.
+/// was made with (checked against the table's provenance) and every row ranked in DuckDB — an exact scan, the same
+/// ranking an HNSW index approximates. Float32 rows by cosine similarity; int8 rows by the query's dot product with
+/// the vectors their codes stand for; binary rows by the bits they share with the query's signs, the
+/// <c>rescoreMultiplier × count</c> nearest then rescored with the float query (sentence-transformers' rescoring).
+/// The output is opened read-only.
 /// </summary>
 public static class EmbeddingSearch
 {
@@ -16,15 +19,17 @@ public static class EmbeddingSearch
     /// <param name="generator">Embeds the query; must be the model the table was made with.</param>
     /// <param name="query">The text to look for.</param>
     /// <param name="count">How many rows to return.</param>
+    /// <param name="rescoreMultiplier">For binary vectors: how many times <paramref name="count"/> rows the bit search keeps for rescoring.</param>
     /// <param name="cancellationToken">Stops the search.</param>
     /// <exception cref="EmbeddingJobException">No such output, or it was made with another model or settings.</exception>
     public static async Task<IReadOnlyList<SearchHit>> SearchAsync(EmbeddingJob job, IEmbeddingGenerator<string, Embedding<float>> generator,
-        string query, int count = 10, CancellationToken cancellationToken = default)
+        string query, int count = 10, int rescoreMultiplier = DefaultRescoreMultiplier, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rescoreMultiplier, 1);
         using var database = JobDatabase.OpenExistingOutput(job.OutputDatabasePath, job.DuckDbMemoryLimit);
         var connection = database.Connection;
         var columns = OutputTable.ReadColumns(connection, job.OutputTable);
@@ -32,40 +37,76 @@ public static class EmbeddingSearch
         {
             throw new EmbeddingJobException(JobSetting.OutputTable, $"'{job.OutputTable}' is not a DuckEmbed output in {job.OutputDatabasePath}; embed the input first.");
         }
-        CheckSameModel(connection, columns[0].Table, job, generator);
+        var stored = CheckSameModel(connection, columns[0].Table, job, generator);
+        var encoding = VectorEncoding.Of(stored) ?? throw new EmbeddingJobException(JobSetting.OutputTable,
+            $"'{job.OutputTable}' holds {stored.GetValueOrDefault(VectorEncoding.PrecisionKey)} vectors whose record DuckEmbed cannot read (int8 without its ranges?); it cannot be searched.");
 
         var embedded = await generator.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
         var vector = embedded[0].Vector.ToArray();
         var (id, text, vectorColumn, vectorType) = (SqlIdentifier.Quote(columns[0].Name), SqlIdentifier.Quote(columns[1].Name),
             SqlIdentifier.Quote(columns[2].Name), columns[2].Type);
+        var dimensions = vector.Length.ToString(CultureInfo.InvariantCulture);
+        var from = $"FROM {SqlIdentifier.Quote(columns[0].Table)} AS o, temp.main.duckembed_query AS q WHERE o.{vectorColumn} IS NOT NULL";
+        if (encoding.Precision == VectorPrecision.Binary)
+        {
+            var signs = VectorEncoding.PackSigns(vector);
+            AddQuery(connection, []);
+            var candidates = Read(connection, $"SELECT o.{id}::VARCHAR, {VectorEncoding.HammingDistance($"o.{vectorColumn}", signs)} AS distance, o.{text}, o.{vectorColumn} " +
+                $"{from} ORDER BY distance, o.{id} LIMIT {((long)count * rescoreMultiplier).ToString(CultureInfo.InvariantCulture)}",
+                reader => (Id: reader.GetString(0), Text: reader.GetString(2), Score: VectorEncoding.BinaryScore(vector, (List<ulong>)reader.GetValue(3))), cancellationToken);
+            return [.. candidates.OrderByDescending(c => c.Score).Take(count).Select((c, i) => new SearchHit(i + 1, c.Id, c.Score, c.Text))];
+        }
+        string similarity;
+        var comparable = "";
+        if (encoding.Precision == VectorPrecision.Int8)
+        {
+            var (scaled, constant) = encoding.Int8Query(vector);
+            AddQuery(connection, scaled);
+            similarity = $"array_inner_product(o.{vectorColumn}::FLOAT[{dimensions}], q.v::FLOAT[{dimensions}]) + {constant.ToString("R", CultureInfo.InvariantCulture)}";
+        }
+        else
+        {
+            AddQuery(connection, vector);
+            // A list column may hold a vector of another length (written by hand): it cannot be compared, so it is not ranked.
+            (similarity, comparable) = vectorType == "FLOAT[]"
+                ? ($"list_cosine_similarity(o.{vectorColumn}, q.v)", $" AND len(o.{vectorColumn}) = {dimensions}")
+                : ($"array_cosine_similarity(o.{vectorColumn}, q.v::FLOAT[{dimensions}])", "");
+        }
+        var hits = Read(connection, $"SELECT o.{id}::VARCHAR, {similarity} AS score, o.{text} {from}{comparable} ORDER BY score DESC LIMIT {count.ToString(CultureInfo.InvariantCulture)}",
+            reader => (Id: reader.GetString(0), Score: reader.GetDouble(1), Text: reader.GetString(2)), cancellationToken);
+        return [.. hits.Select((h, i) => new SearchHit(i + 1, h.Id, h.Score, h.Text))];
+    }
+
+    /// <summary>Default of the rescore multiplier (sentence-transformers' <c>rescore_multiplier</c> default).</summary>
+    public const int DefaultRescoreMultiplier = 4;
+
+    // The query as a one-row temporary table: a vector of floats is not a parameter DuckDB.NET can bind.
+    private static void AddQuery(DuckDBConnection connection, float[] vector)
+    {
         using (var create = connection.CreateCommand())
         {
             create.CommandText = "CREATE TEMP TABLE duckembed_query (v FLOAT[])";
             create.ExecuteNonQuery();
         }
-        using (var appender = connection.CreateAppender("temp", "main", "duckembed_query"))
-        {
-            appender.CreateRow().AppendValue(vector).EndRow();
-        }
-        var dimensions = vector.Length.ToString(CultureInfo.InvariantCulture);
-        // A list column may hold a vector of another length (written by hand): it cannot be compared, so it is not ranked.
-        var (similarity, comparable) = vectorType == "FLOAT[]"
-            ? ($"list_cosine_similarity(o.{vectorColumn}, q.v)", $" AND len(o.{vectorColumn}) = {dimensions}")
-            : ($"array_cosine_similarity(o.{vectorColumn}, q.v::FLOAT[{dimensions}])", "");
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT o.{id}::VARCHAR, {similarity} AS score, o.{text} FROM {SqlIdentifier.Quote(columns[0].Table)} AS o, temp.main.duckembed_query AS q " +
-            $"WHERE o.{vectorColumn} IS NOT NULL{comparable} ORDER BY score DESC LIMIT {count.ToString(CultureInfo.InvariantCulture)}";
-        using var registration = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
-        var hits = new List<SearchHit>(Math.Min(count, 1024));
-        while (reader.Read())
-        {
-            hits.Add(new SearchHit(hits.Count + 1, reader.GetString(0), reader.GetDouble(1), reader.GetString(2)));
-        }
-        return hits;
+        using var appender = connection.CreateAppender("temp", "main", "duckembed_query");
+        appender.CreateRow().AppendValue(vector).EndRow();
     }
 
-    private static void CheckSameModel(DuckDBConnection connection, string table, EmbeddingJob job, IEmbeddingGenerator generator)
+    private static List<T> Read<T>(DuckDBConnection connection, string sql, Func<System.Data.Common.DbDataReader, T> row, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var registration = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
+    }
+
+    private static Dictionary<string, string> CheckSameModel(DuckDBConnection connection, string table, EmbeddingJob job, IEmbeddingGenerator generator)
     {
         var stored = new OutputProvenance(connection, table).Read();
         var now = OutputProvenance.DescribeGenerator(job, generator);
@@ -76,5 +117,6 @@ public static class EmbeddingSearch
             throw new EmbeddingJobException(JobSetting.OutputTable,
                 $"'{table}' was embedded with another model or settings ({string.Join("; ", differences)}); a query embedded otherwise would not be comparable. Search with the model and settings that made it.");
         }
+        return stored;
     }
 }

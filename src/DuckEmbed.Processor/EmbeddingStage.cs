@@ -3,6 +3,12 @@ namespace DuckEmbed.Processor;
 /// <summary>What a run is doing, for a display to show: the stages of the pipeline overlap, this is the one a user waits on.</summary>
 public enum EmbeddingStage
 {
+    /// <summary>
+    /// Before any row: embedding a sample of the input for int8's ranges (<see cref="EmbeddingJob.Int8CalibrationRows"/>
+    /// texts). The progress's counts are all zero.
+    /// </summary>
+    Calibrating = 4,
+
     /// <summary>Rows flow: read, embedded and written (the model is what a run usually waits on).</summary>
     Embedding,
 

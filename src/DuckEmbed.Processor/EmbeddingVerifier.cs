@@ -60,15 +60,30 @@ public static class EmbeddingVerifier
         {
             problems.Add($"provenance differs from this config and model: {difference}");
         }
+        var encoding = VectorEncoding.Of(stored);
+        if (encoding is null)
+        {
+            problems.Add($"the record says {stored.GetValueOrDefault(VectorEncoding.PrecisionKey)} vectors, and its int8 ranges ({Int8Ranges.MinimumKey}, {Int8Ranges.MaximumKey}) are missing or unreadable");
+        }
         var dimensions = ModelDimensions.Of(generator);
+        var storedLength = dimensions is { } n && encoding?.Precision == VectorPrecision.Binary ? VectorEncoding.Words(n) : dimensions;
         var asList = $"{vector}::FLOAT[]";
         var (nullMismatch, wrongLength) = Scalars(connection,
             $"SELECT count(*) FILTER (WHERE ({text} IS NULL) <> ({vector} IS NULL)), " +
-            $"count(*) FILTER (WHERE {vector} IS NOT NULL AND len({asList}) <> {(dimensions ?? 0).ToString(CultureInfo.InvariantCulture)}) FROM {table}");
+            $"count(*) FILTER (WHERE {vector} IS NOT NULL AND len({vector}) <> {(storedLength ?? 0).ToString(CultureInfo.InvariantCulture)}) FROM {table}");
         Problem(problems, nullMismatch, "rows have a NULL vector for a text, or a vector for a NULL text");
         if (dimensions is not null)
         {
-            Problem(problems, wrongLength, $"vectors are not of {dimensions} dimensions");
+            Problem(problems, wrongLength, encoding?.Precision == VectorPrecision.Binary ? $"vectors are not of {storedLength} words ({dimensions} bits)" : $"vectors are not of {dimensions} dimensions");
+        }
+        if (encoding is null)
+        {
+            return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = 0, LowestSampleCosine = double.NaN, Problems = problems };
+        }
+        if (encoding.Precision != VectorPrecision.Float32)
+        {
+            var (sampled, lowestCosine) = await CheckQuantizedSampleAsync(connection, table, id, text, vector, generator, encoding, sampleRows, problems, cancellationToken).ConfigureAwait(false);
+            return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = sampled, LowestSampleCosine = lowestCosine, Problems = problems, Precision = encoding.Precision };
         }
         if (stored.GetValueOrDefault("normalization") == "l2")
         {
@@ -108,6 +123,72 @@ public static class EmbeddingVerifier
         var below = cosines.Count(c => c < minimumSampleCosine);
         Problem(problems, below, $"of {texts.Count} sampled rows embed again to a vector below cosine {minimumSampleCosine} of the stored one (lowest {cosines.Min():F6})");
         return (texts.Count, cosines.Min());
+    }
+
+    // A value on a quantization boundary may land on either side of it when embedded again in another batch (floats a
+    // few ulps apart): an int8 code one step off, or a bit whose value is within this of zero, is not a difference.
+    private const float BitBoundary = 1e-3f;
+
+    /// <summary>The sample embedded again and quantized with the table's own ranges: its codes must be the stored ones.</summary>
+    private static async Task<(int Count, double Cosine)> CheckQuantizedSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector,
+        IEmbeddingGenerator<string, Embedding<float>> generator, VectorEncoding encoding, int sampleRows, List<string> problems, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>();
+        var codes = new List<long[]>();
+        using (var command = connection.CreateCommand())
+        {
+            var asIntegers = encoding.Precision == VectorPrecision.Int8 ? $"{vector}::BIGINT[]" : vector;
+            command.CommandText = $"SELECT {text}, {asIntegers} FROM {table} WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                texts.Add(reader.GetString(0));
+                codes.Add(reader.GetValue(1) switch
+                {
+                    List<long> int8 => [.. int8],
+                    List<ulong> words => [.. words.Select(w => unchecked((long)w))],
+                    var other => throw new InvalidOperationException($"Unexpected stored vector of type {other.GetType().Name}."),
+                });
+            }
+        }
+        if (texts.Count == 0)
+        {
+            return (0, double.NaN);
+        }
+        var again = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var differing = 0;
+        var lowest = double.PositiveInfinity;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var fresh = again[i].Vector.Span;
+            if (encoding.Precision == VectorPrecision.Int8)
+            {
+                var expected = encoding.Ranges!.Quantize(fresh);
+                differing += expected.Length != codes[i].Length || expected.Where((code, d) => Math.Abs(code - codes[i][d]) > 1).Any() ? 1 : 0;
+                var ranges = encoding.Ranges;
+                var standsFor = new float[fresh.Length];
+                for (var d = 0; d < standsFor.Length && d < codes[i].Length; d++)
+                {
+                    standsFor[d] = ranges.Minimum[d] + ranges.Steps[d] * (codes[i][d] + 128);
+                }
+                lowest = Math.Min(lowest, Cosine(fresh, standsFor));
+            }
+            else
+            {
+                var words = codes[i].Select(w => unchecked((ulong)w)).ToList();
+                var expected = VectorEncoding.PackSigns(fresh);
+                var wrongBits = expected.Length != words.Count ? 1 : 0;
+                for (var d = 0; wrongBits == 0 && d < fresh.Length; d++)
+                {
+                    var bit = (words[d / 64] >> (63 - (d % 64)) & 1) == 1;
+                    wrongBits += bit != fresh[d] > 0 && Math.Abs(fresh[d]) > BitBoundary ? 1 : 0;
+                }
+                differing += wrongBits > 0 ? 1 : 0;
+                lowest = Math.Min(lowest, wrongBits > 0 ? double.NaN : VectorEncoding.BinaryScore(fresh, words));
+            }
+        }
+        Problem(problems, differing, $"of {texts.Count} sampled rows embed again to other {VectorEncoding.Name(encoding.Precision)} codes than the stored ones");
+        return (texts.Count, lowest);
     }
 
     private static void Problem(List<string> problems, long count, string what)

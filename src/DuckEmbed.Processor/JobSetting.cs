@@ -30,6 +30,9 @@ public enum JobSetting
     /// <summary><see cref="EmbeddingJob.VectorColumn"/>.</summary>
     VectorColumn,
 
+    /// <summary><see cref="EmbeddingJob.VectorPrecision"/>.</summary>
+    VectorPrecision,
+
     /// <summary><see cref="EmbeddingJob.WindowSize"/>.</summary>
     WindowSize,
 

@@ -27,6 +27,7 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
             ["text_column"] = input.TextColumn,
             ["vector_column"] = job.VectorColumn,
         };
+        VectorEncoding.Describe(job.VectorPrecision, record);
         foreach (var (key, value) in DescribeGenerator(job, generator))
         {
             record[key] = value;
@@ -119,12 +120,19 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
     }
 
     /// <summary>The settings that differ between what made the table and this run (the tool's version may).</summary>
+    /// <remarks>
+    /// int8's ranges are found by the run, not set: a record without them (a dry run's, verify's) is not compared on them.
+    /// </remarks>
     public static List<string> Differences(IReadOnlyDictionary<string, string> stored, IReadOnlyDictionary<string, string> now) =>
         stored.Keys.Union(now.Keys).Where(key => key != ToolVersionKey)
+            .Where(key => !(key is Int8Ranges.MinimumKey or Int8Ranges.MaximumKey) || now.ContainsKey(key))
             .Where(key => stored.GetValueOrDefault(key) != now.GetValueOrDefault(key))
             .Order(StringComparer.Ordinal)
-            .Select(key => $"{key}: {stored.GetValueOrDefault(key) ?? "(none)"} then, {now.GetValueOrDefault(key) ?? "(none)"} now")
+            .Select(key => $"{key}: {Short(stored.GetValueOrDefault(key)) ?? "(none)"} then, {Short(now.GetValueOrDefault(key)) ?? "(none)"} now")
             .ToList();
+
+    // A range of 384 floats named in a message is its first few.
+    private static string? Short(string? value) => value is { Length: > 60 } ? $"{value[..40]}… ({value.Length:N0} characters)" : value;
 
     private void Execute(string sql)
     {

@@ -4,12 +4,15 @@ using DuckDB.NET.Data;
 namespace DuckEmbed.Processor;
 
 /// <summary>
-/// The output table <c>(id, text VARCHAR, vector FLOAT[N] or FLOAT[])</c>: created or checked, asked where to resume,
+/// The output table <c>(id, text VARCHAR, vector)</c>, the vector as <paramref name="encoding"/> stores it
+/// (<c>FLOAT[N]</c> or <c>FLOAT[]</c>, <c>TINYINT[N]</c>, <c>UBIGINT[W]</c>): created or checked, asked where to resume,
 /// and appended to by <see cref="OutputWriter"/>s.
 /// </summary>
-internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input)
+internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input, VectorEncoding? encoding = null)
 {
-    private static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^FLOAT\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^(FLOAT|TINYINT|UBIGINT)\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private readonly VectorEncoding _encoding = encoding ?? VectorEncoding.Float32;
 
     private string _name = job.OutputTable;
     private string _quotedName = SqlIdentifier.Quote(job.OutputTable);
@@ -101,7 +104,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     {
         connection ??= output;
         // Floats are stored uncompressed, for either type (JobDatabase says why).
-        var vectorType = job.VectorType == VectorColumnType.Array && dimensions is { } n ? $"FLOAT[{n}]" : "FLOAT[]";
+        var vectorType = _encoding.ColumnType(dimensions ?? _encoding.Ranges?.Dimensions, job.VectorType);
         Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
             $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})", connection);
         new OutputProvenance(connection, _name).Write(_pendingRecord!);
@@ -110,11 +113,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
 
     private void ValidateColumns(List<(string Name, string Type)> existing, int? dimensions)
     {
-        // Either vector type resumes; an array must have the model's dimensions.
-        var vectorType = existing.Count == 3 && ArrayType.Match(existing[2].Type) is { Success: true } array
-            && (dimensions is null || array.Groups[1].Value == dimensions.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            ? existing[2].Type
-            : "FLOAT[]";
+        var vectorType = ExpectedVectorType(existing.Count == 3 ? existing[2].Type : "", dimensions ?? _encoding.Ranges?.Dimensions);
         var expected = new List<(string, string)>
         {
             (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, vectorType),
@@ -125,6 +124,22 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
                 $"'{_name}' already exists in {job.OutputDatabasePath} with columns " +
                 $"({Describe(existing)}), not ({Describe(expected)}). Choose another output table or file, or overwrite it.") { CanOverwrite = true };
         }
+    }
+
+    // Float32 resumes either of its types; an array (every int8 and binary column is one) must be of the model's
+    // dimensions (a binary one, of their words), or of the precision's element type where they are not known.
+    private string ExpectedVectorType(string existing, int? dimensions)
+    {
+        if (_encoding.Precision == VectorPrecision.Float32 && existing == "FLOAT[]")
+        {
+            return existing;
+        }
+        if (dimensions is { } n)
+        {
+            return _encoding.ColumnType(n, VectorColumnType.Array);
+        }
+        var anyLength = _encoding.ColumnType(null, VectorColumnType.List);
+        return ArrayType.Match(existing) is { Success: true } array && array.Groups[1].Value == anyLength[..^2] ? existing : anyLength;
     }
 
     /// <summary>
@@ -256,7 +271,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     }
 
     /// <summary>Appends <paramref name="count"/> of <paramref name="window"/>'s rows from <paramref name="start"/> with <paramref name="appender"/> (on this table).</summary>
-    public static void Append(RowWindow window, int start, int count, DuckDBAppender appender)
+    public void Append(RowWindow window, int start, int count, DuckDBAppender appender)
     {
         for (var i = start; i < start + count; i++)
         {
@@ -265,7 +280,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             IdColumn.AppendText(row, window.Texts[i]);
             if (window.Vectors[i] is { } vector)
             {
-                row.AppendValue(AsArray(vector));
+                _encoding.Append(row, AsArray(vector));
             }
             else
             {

@@ -60,7 +60,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
             // to the table, a second copy of a whole commit's rows in memory.
             using (var appender = connection.CreateAppender(table.Name))
             {
-                OutputTable.Append(window, start, count, appender);
+                table.Append(window, start, count, appender);
                 appender.Close();
             }
             _pending += WindowTally.Of(window, start, count);

@@ -73,6 +73,10 @@ public static class ShardMerger
             {
                 problems.Add($"shard {index} ({path}) was made for {shard.Record.GetValueOrDefault(OutputProvenance.ShardCountKey) ?? "no"} shards, not {shardCount}");
             }
+            if (VectorEncoding.PrecisionOf(shard.Record) is var precision && precision != job.VectorPrecision)
+            {
+                problems.Add($"shard {index} ({path}) holds {(precision is { } p ? VectorEncoding.Name(p) : "unknown")} vectors, but vector_precision is {VectorEncoding.Name(job.VectorPrecision)}");
+            }
             if (shard.VectorType != job.VectorType)
             {
                 problems.Add($"shard {index} ({path}) has {Describe(shard.VectorType)} vectors, but vector_type is {Describe(job.VectorType)}");

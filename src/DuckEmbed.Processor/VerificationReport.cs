@@ -12,7 +12,14 @@ public sealed record VerificationReport
     /// <summary>Rows embedded again to compare with what is stored.</summary>
     public required int SampledRows { get; init; }
 
-    /// <summary>The lowest cosine between a sampled row's stored and new vector (NaN without a sample).</summary>
+    /// <summary>How the output stores its vectors (as its record says).</summary>
+    public VectorPrecision Precision { get; init; }
+
+    /// <summary>
+    /// The lowest cosine between a sampled row's stored and new vector (NaN without a sample); for int8 and binary, between
+    /// the new vector and the one the stored codes stand for (<c>min + step × (code + 128)</c>, or ±1 by bit), which
+    /// says what the quantization keeps, not whether it is right: the codes themselves are compared for that.
+    /// </summary>
     public required double LowestSampleCosine { get; init; }
 
     /// <summary>Each problem found, in words; empty when the output is complete and consistent.</summary>

@@ -94,7 +94,7 @@ public sealed class VectorColumnTests : IDisposable
         var error = await Assert.ThrowsAsync<EmbeddingJobException>(() =>
             EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 40 }, new DescribedGenerator(), NullLogger.Instance));
 
-        Assert.Contains("vector FLOAT[16]), not (id BIGINT, body VARCHAR, vector FLOAT[]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("vector FLOAT[16]), not (id BIGINT, body VARCHAR, vector FLOAT[8])", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The hash generator, saying its dimensions as a real model does.</summary>
