@@ -15,6 +15,7 @@ using DuckEmbed.Processor;
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
 //   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
+//   search-quality CORPUS_JSONL QUERIES WORK   top-10 overlap of int8 and binary outputs (WORK/quality-*.duckdb) with float32's
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 var mode = args.Length > 0 ? args[0] : "";
 // The real embeddings the output-side benchmarks write: the argument at ARGUMENT, or the reference set's.
@@ -76,6 +77,9 @@ switch (mode)
     case "simulated-device":
         await SimulatedDeviceBenchmark.RunAsync(args[1], double.Parse(args[2], CultureInfo.InvariantCulture),
             int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+        break;
+    case "search-quality":
+        await SearchQualityBenchmark.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
         break;
     case "check":
         BenchFiles.Check(args[1], args[2], args[3]);

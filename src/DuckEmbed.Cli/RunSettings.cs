@@ -198,14 +198,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         _ => throw new EmbeddingJobException($"vector_type must be array (FLOAT[N], searchable with DuckDB's vss index) or list (FLOAT[]), not '{value}'."),
     };
 
-    private static VectorPrecision ParseVectorPrecision(string value) => value.Trim().ToLowerInvariant() switch
-    {
-        "float32" => VectorPrecision.Float32,
-        "int8" => VectorPrecision.Int8,
-        "binary" => VectorPrecision.Binary,
-        _ => throw new EmbeddingJobException(JobSetting.VectorPrecision,
-            $"vector_precision must be float32 (4 bytes a dimension), int8 (1 byte, ranges calibrated on the input) or binary (1 bit), not '{value}'."),
-    };
+    private static VectorPrecision ParseVectorPrecision(string value) => VectorPrecisionNames.Parse(value.Trim().ToLowerInvariant())
+        ?? throw new EmbeddingJobException(JobSetting.VectorPrecision,
+            $"vector_precision must be float32 (4 bytes a dimension), int8 (1 byte, ranges calibrated on the input), binary (1 bit) or binary+int8 (the bits, and int8 codes to rescore with), not '{value}'.");
 
     private static ModelPrecision ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch
     {

@@ -40,9 +40,9 @@ internal static class VerifyCommand
             var floor = SampleCosineFloor(generator.Precision);
             var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
             var quantized = report.Precision != VectorPrecision.Float32;
-            var precision = report.Precision.ToString().ToLowerInvariant();
+            var precision = VectorPrecisionNames.Name(report.Precision);
             stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " + (quantized
-                ? $"{report.SampledRows} sampled rows embedded again and quantized with the table's own {(report.Precision == VectorPrecision.Int8 ? "ranges" : "sign bits")}, compared code by code (lowest cosine of a new vector to what its stored {precision} codes stand for: {report.LowestSampleCosine:F4})"
+                ? $"{report.SampledRows} sampled rows embedded again and quantized with the table's own {(report.Precision == VectorPrecision.Binary ? "sign bits" : "ranges")}, compared code by code (lowest cosine of a new vector to what its stored {precision} codes stand for: {report.LowestSampleCosine:F4})"
                 : $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {generator.Precision.ToString().ToLowerInvariant()})"));
             foreach (var problem in report.Problems)
             {

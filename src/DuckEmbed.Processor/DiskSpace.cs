@@ -37,6 +37,7 @@ internal static class DiskSpace
         {
             VectorPrecision.Int8 => dimensions ?? 0,
             VectorPrecision.Binary => VectorEncoding.Words(dimensions ?? 0) * (long)sizeof(ulong),
+            VectorPrecision.BinaryInt8 => VectorEncoding.Words(dimensions ?? 0) * (long)sizeof(ulong) + (dimensions ?? 0),
             _ => (dimensions ?? 0) * (long)sizeof(float),
         };
         var perRow = vectorBytes + textBytesPerRow + RowOverhead;

@@ -79,7 +79,7 @@ public static class EmbeddingProcessor
         var stored = !job.Overwrite && OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0
             ? new OutputProvenance(database.Connection, job.OutputTable).Read()
             : [];
-        if (job.VectorPrecision == VectorPrecision.Int8 && stored.Count == 0)
+        if (VectorEncoding.HasInt8(job.VectorPrecision) && stored.Count == 0)
         {
             progress?.Report(new EmbeddingProgress(0, 0, 0, timer.Elapsed) { Stage = EmbeddingStage.Calibrating });
         }

@@ -66,7 +66,8 @@ public static class EmbeddingVerifier
             problems.Add($"the record says {stored.GetValueOrDefault(VectorEncoding.PrecisionKey)} vectors, and its int8 ranges ({Int8Ranges.MinimumKey}, {Int8Ranges.MaximumKey}) are missing or unreadable");
         }
         var dimensions = ModelDimensions.Of(generator);
-        var storedLength = dimensions is { } n && encoding?.Precision == VectorPrecision.Binary ? VectorEncoding.Words(n) : dimensions;
+        var bits = encoding?.HasBits == true;
+        var storedLength = dimensions is { } n && bits ? VectorEncoding.Words(n) : dimensions;
         var asList = $"{vector}::FLOAT[]";
         var (nullMismatch, wrongLength) = Scalars(connection,
             $"SELECT count(*) FILTER (WHERE ({text} IS NULL) <> ({vector} IS NULL)), " +
@@ -74,7 +75,7 @@ public static class EmbeddingVerifier
         Problem(problems, nullMismatch, "rows have a NULL vector for a text, or a vector for a NULL text");
         if (dimensions is not null)
         {
-            Problem(problems, wrongLength, encoding?.Precision == VectorPrecision.Binary ? $"vectors are not of {storedLength} words ({dimensions} bits)" : $"vectors are not of {dimensions} dimensions");
+            Problem(problems, wrongLength, bits ? $"vectors are not of {storedLength} words ({dimensions} bits)" : $"vectors are not of {dimensions} dimensions");
         }
         if (encoding is null)
         {
@@ -82,7 +83,7 @@ public static class EmbeddingVerifier
         }
         if (encoding.Precision != VectorPrecision.Float32)
         {
-            var (sampled, lowestCosine) = await CheckQuantizedSampleAsync(connection, table, id, text, vector, generator, encoding, sampleRows, problems, cancellationToken).ConfigureAwait(false);
+            var (sampled, lowestCosine) = await CheckQuantizedSampleAsync(connection, table, id, text, vector, job.VectorColumn, generator, encoding, sampleRows, problems, cancellationToken).ConfigureAwait(false);
             return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = sampled, LowestSampleCosine = lowestCosine, Problems = problems, Precision = encoding.Precision };
         }
         if (stored.GetValueOrDefault("normalization") == "l2")
@@ -129,26 +130,30 @@ public static class EmbeddingVerifier
     // few ulps apart): an int8 code one step off, or a bit whose value is within this of zero, is not a difference.
     private const float BitBoundary = 1e-3f;
 
-    /// <summary>The sample embedded again and quantized with the table's own ranges: its codes must be the stored ones.</summary>
-    private static async Task<(int Count, double Cosine)> CheckQuantizedSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector,
+    /// <summary>
+    /// The sample embedded again and quantized as the table was (its own ranges): its bits and int8 codes must be the
+    /// stored ones.
+    /// </summary>
+    private static async Task<(int Count, double Cosine)> CheckQuantizedSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector, string vectorColumn,
         IEmbeddingGenerator<string, Embedding<float>> generator, VectorEncoding encoding, int sampleRows, List<string> problems, CancellationToken cancellationToken)
     {
+        var codesColumn = encoding.Precision switch
+        {
+            VectorPrecision.Int8 => vector,
+            VectorPrecision.BinaryInt8 => SqlIdentifier.Quote(VectorEncoding.RescoreColumn(vectorColumn)),
+            _ => null,
+        };
         var texts = new List<string>();
-        var codes = new List<long[]>();
+        var stored = new List<(List<ulong>? Words, List<long>? Codes)>();
         using (var command = connection.CreateCommand())
         {
-            var asIntegers = encoding.Precision == VectorPrecision.Int8 ? $"{vector}::BIGINT[]" : vector;
-            command.CommandText = $"SELECT {text}, {asIntegers} FROM {table} WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
+            command.CommandText = $"SELECT {text}, {(encoding.HasBits ? vector : "NULL")}, {(codesColumn is null ? "NULL" : $"{codesColumn}::BIGINT[]")} FROM {table} " +
+                $"WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 texts.Add(reader.GetString(0));
-                codes.Add(reader.GetValue(1) switch
-                {
-                    List<long> int8 => [.. int8],
-                    List<ulong> words => [.. words.Select(w => unchecked((long)w))],
-                    var other => throw new InvalidOperationException($"Unexpected stored vector of type {other.GetType().Name}."),
-                });
+                stored.Add((reader.IsDBNull(1) ? null : (List<ulong>)reader.GetValue(1), reader.IsDBNull(2) ? null : (List<long>)reader.GetValue(2)));
             }
         }
         if (texts.Count == 0)
@@ -161,31 +166,35 @@ public static class EmbeddingVerifier
         for (var i = 0; i < texts.Count; i++)
         {
             var fresh = again[i].Vector.Span;
-            if (encoding.Precision == VectorPrecision.Int8)
+            var (words, codes) = stored[i];
+            var wrong = false;
+            if (codes is not null)
             {
-                var expected = encoding.Ranges!.Quantize(fresh);
-                differing += expected.Length != codes[i].Length || expected.Where((code, d) => Math.Abs(code - codes[i][d]) > 1).Any() ? 1 : 0;
-                var ranges = encoding.Ranges;
+                var ranges = encoding.Ranges!;
+                var expected = ranges.Quantize(fresh);
+                wrong |= expected.Length != codes.Count || expected.Where((code, d) => Math.Abs(code - codes[d]) > 1).Any();
                 var standsFor = new float[fresh.Length];
-                for (var d = 0; d < standsFor.Length && d < codes[i].Length; d++)
+                for (var d = 0; d < standsFor.Length && d < codes.Count; d++)
                 {
-                    standsFor[d] = ranges.Minimum[d] + ranges.Steps[d] * (codes[i][d] + 128);
+                    standsFor[d] = ranges.Minimum[d] + ranges.Steps[d] * (codes[d] + 128);
                 }
                 lowest = Math.Min(lowest, Cosine(fresh, standsFor));
             }
-            else
+            if (words is not null)
             {
-                var words = codes[i].Select(w => unchecked((ulong)w)).ToList();
-                var expected = VectorEncoding.PackSigns(fresh);
-                var wrongBits = expected.Length != words.Count ? 1 : 0;
-                for (var d = 0; wrongBits == 0 && d < fresh.Length; d++)
+                var wrongBits = VectorEncoding.PackSigns(fresh).Length != words.Count;
+                for (var d = 0; !wrongBits && d < fresh.Length; d++)
                 {
                     var bit = (words[d / 64] >> (63 - (d % 64)) & 1) == 1;
-                    wrongBits += bit != fresh[d] > 0 && Math.Abs(fresh[d]) > BitBoundary ? 1 : 0;
+                    wrongBits = bit != fresh[d] > 0 && Math.Abs(fresh[d]) > BitBoundary;
                 }
-                differing += wrongBits > 0 ? 1 : 0;
-                lowest = Math.Min(lowest, wrongBits > 0 ? double.NaN : VectorEncoding.BinaryScore(fresh, words));
+                wrong |= wrongBits;
+                if (codes is null)
+                {
+                    lowest = Math.Min(lowest, wrongBits ? double.NaN : VectorEncoding.BinaryScore(fresh, words));
+                }
             }
+            differing += wrong ? 1 : 0;
         }
         Problem(problems, differing, $"of {texts.Count} sampled rows embed again to other {VectorEncoding.Name(encoding.Precision)} codes than the stored ones");
         return (texts.Count, lowest);

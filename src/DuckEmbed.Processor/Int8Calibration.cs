@@ -22,6 +22,7 @@ internal static class Int8Calibration
         Resumed(job, stored) ?? job.VectorPrecision switch
         {
             VectorPrecision.Int8 => VectorEncoding.Int8(await CalibrateAsync(job, connection, input, generator, logger, cancellationToken).ConfigureAwait(false)),
+            VectorPrecision.BinaryInt8 => VectorEncoding.BinaryInt8(await CalibrateAsync(job, connection, input, generator, logger, cancellationToken).ConfigureAwait(false)),
             VectorPrecision.Binary => VectorEncoding.Binary,
             _ => VectorEncoding.Float32,
         };
@@ -44,10 +45,10 @@ internal static class Int8Calibration
                     CanOverwrite = true,
                 };
             }
-            if (job.VectorPrecision == VectorPrecision.Int8)
+            if (VectorEncoding.HasInt8(job.VectorPrecision))
             {
                 return VectorEncoding.Of(stored) ?? throw new EmbeddingJobException(JobSetting.VectorPrecision,
-                    $"'{job.OutputTable}' holds int8 vectors, but its record's ranges ({Int8Ranges.MinimumKey}, {Int8Ranges.MaximumKey}) are missing or damaged: " +
+                    $"'{job.OutputTable}' holds {VectorEncoding.Name(job.VectorPrecision)} vectors, but its record's ranges ({Int8Ranges.MinimumKey}, {Int8Ranges.MaximumKey}) are missing or damaged: " +
                     "the rows left cannot be quantized as the others were. Overwrite it to start over.") { CanOverwrite = true };
             }
             return job.VectorPrecision == VectorPrecision.Binary ? VectorEncoding.Binary : VectorEncoding.Float32;

@@ -104,25 +104,36 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     {
         connection ??= output;
         // Floats are stored uncompressed, for either type (JobDatabase says why).
-        var vectorType = _encoding.ColumnType(dimensions ?? _encoding.Ranges?.Dimensions, job.VectorType);
+        var columns = string.Join(", ", VectorColumns(dimensions ?? _encoding.Ranges?.Dimensions, job.VectorType).Select(c => $"{SqlIdentifier.Quote(c.Name)} {c.Type}"));
         Execute($"CREATE TABLE {_quotedName} ({SqlIdentifier.Quote(input.IdColumn)} {input.IdType}, " +
-            $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {SqlIdentifier.Quote(job.VectorColumn)} {vectorType})", connection);
+            $"{SqlIdentifier.Quote(input.TextColumn)} VARCHAR, {columns})", connection);
         new OutputProvenance(connection, _name).Write(_pendingRecord!);
         _pendingRecord = null;
     }
 
     private void ValidateColumns(List<(string Name, string Type)> existing, int? dimensions)
     {
-        var vectorType = ExpectedVectorType(existing.Count == 3 ? existing[2].Type : "", dimensions ?? _encoding.Ranges?.Dimensions);
-        var expected = new List<(string, string)>
-        {
+        var vectorType = ExpectedVectorType(existing.Count >= 3 ? existing[2].Type : "", dimensions ?? _encoding.Ranges?.Dimensions);
+        List<(string, string)> expected =
+        [
             (input.IdColumn, input.IdType), (input.TextColumn, "VARCHAR"), (job.VectorColumn, vectorType),
-        };
+            .. VectorColumns(dimensions ?? _encoding.Ranges?.Dimensions, VectorColumnType.Array).Skip(1),
+        ];
         if (!existing.SequenceEqual(expected))
         {
             throw new EmbeddingJobException(JobSetting.OutputTable,
                 $"'{_name}' already exists in {job.OutputDatabasePath} with columns " +
                 $"({Describe(existing)}), not ({Describe(expected)}). Choose another output table or file, or overwrite it.") { CanOverwrite = true };
+        }
+    }
+
+    // The vector column, and binary+int8's codes beside it.
+    private IEnumerable<(string Name, string Type)> VectorColumns(int? dimensions, VectorColumnType type)
+    {
+        yield return (job.VectorColumn, _encoding.ColumnType(dimensions, type));
+        if (_encoding.Precision == VectorPrecision.BinaryInt8)
+        {
+            yield return (VectorEncoding.RescoreColumn(job.VectorColumn), VectorEncoding.Unranged(VectorPrecision.Int8).ColumnType(dimensions, VectorColumnType.Array));
         }
     }
 

@@ -25,6 +25,17 @@ internal sealed class VectorEncoding
 
     public static VectorEncoding Int8(Int8Ranges ranges) => new(VectorPrecision.Int8, ranges);
 
+    public static VectorEncoding BinaryInt8(Int8Ranges ranges) => new(VectorPrecision.BinaryInt8, ranges);
+
+    /// <summary>Whether the vector column holds sign bits.</summary>
+    public bool HasBits => Precision is VectorPrecision.Binary or VectorPrecision.BinaryInt8;
+
+    /// <summary>Whether int8 codes are stored (the vector column's, or beside binary's bits), with calibrated ranges.</summary>
+    public static bool HasInt8(VectorPrecision precision) => precision is VectorPrecision.Int8 or VectorPrecision.BinaryInt8;
+
+    /// <summary>The column beside binary's bits that holds the int8 codes for rescoring.</summary>
+    public static string RescoreColumn(string vectorColumn) => vectorColumn + "_int8";
+
     /// <summary>The encoding of <paramref name="precision"/> before its int8 ranges are known: its column types, not its values.</summary>
     public static VectorEncoding Unranged(VectorPrecision precision) => new(precision, null);
 
@@ -33,7 +44,7 @@ internal sealed class VectorEncoding
     /// <summary>The int8 ranges; <c>null</c> for the other precisions.</summary>
     public Int8Ranges? Ranges { get; }
 
-    public static string Name(VectorPrecision precision) => precision.ToString().ToLowerInvariant();
+    public static string Name(VectorPrecision precision) => VectorPrecisionNames.Name(precision);
 
     /// <summary>The precision's entry in a provenance record (none for float32).</summary>
     public static void Describe(VectorPrecision precision, IDictionary<string, string> record)
@@ -45,13 +56,8 @@ internal sealed class VectorEncoding
     }
 
     /// <summary>The precision a record says (float32 when it says none); <c>null</c> for a value no DuckEmbed writes.</summary>
-    public static VectorPrecision? PrecisionOf(IReadOnlyDictionary<string, string> record) => record.GetValueOrDefault(PrecisionKey) switch
-    {
-        null => VectorPrecision.Float32,
-        "int8" => VectorPrecision.Int8,
-        "binary" => VectorPrecision.Binary,
-        _ => null,
-    };
+    public static VectorPrecision? PrecisionOf(IReadOnlyDictionary<string, string> record) =>
+        record.GetValueOrDefault(PrecisionKey) is { } name ? VectorPrecisionNames.Parse(name) : VectorPrecision.Float32;
 
     /// <summary>The encoding a table's record describes; <c>null</c> when it says int8 without readable ranges, or an unknown precision.</summary>
     public static VectorEncoding? Of(IReadOnlyDictionary<string, string> record) => PrecisionOf(record) switch
@@ -59,6 +65,7 @@ internal sealed class VectorEncoding
         VectorPrecision.Float32 => Float32,
         VectorPrecision.Binary => Binary,
         VectorPrecision.Int8 => Int8Ranges.ReadFrom(record) is { } ranges ? Int8(ranges) : null,
+        VectorPrecision.BinaryInt8 => Int8Ranges.ReadFrom(record) is { } ranges ? BinaryInt8(ranges) : null,
         _ => null,
     };
 
@@ -71,12 +78,12 @@ internal sealed class VectorEncoding
         (VectorPrecision.Float32, { } n) when type == VectorColumnType.Array => $"FLOAT[{n}]",
         (VectorPrecision.Float32, _) => "FLOAT[]",
         (VectorPrecision.Int8, { } n) when type == VectorColumnType.Array => $"TINYINT[{n}]",
-        (VectorPrecision.Binary, { } n) when type == VectorColumnType.Array => $"UBIGINT[{Words(n)}]",
+        (VectorPrecision.Binary or VectorPrecision.BinaryInt8, { } n) when type == VectorColumnType.Array => $"UBIGINT[{Words(n)}]",
         (VectorPrecision.Int8, _) => "TINYINT[]",
         _ => "UBIGINT[]",
     };
 
-    /// <summary>Appends <paramref name="vector"/> as this precision stores it.</summary>
+    /// <summary>Appends <paramref name="vector"/> as this precision stores it (binary+int8: its bits, then its codes).</summary>
     public void Append(IDuckDBAppenderRow row, float[] vector)
     {
         switch (Precision)
@@ -86,6 +93,10 @@ internal sealed class VectorEncoding
                 break;
             case VectorPrecision.Binary:
                 row.AppendValue(PackSigns(vector));
+                break;
+            case VectorPrecision.BinaryInt8:
+                row.AppendValue(PackSigns(vector));
+                row.AppendValue(Ranges!.Quantize(vector));
                 break;
             default:
                 row.AppendValue(vector);

@@ -22,4 +22,11 @@ public enum VectorPrecision
     /// DuckDB counts the bits two vectors differ in with <c>bit_count(xor(a[i], b[i]))</c>.
     /// </summary>
     Binary,
+
+    /// <summary>
+    /// <see cref="Binary"/>, and beside it the <see cref="Int8"/> codes in a column of their own
+    /// (<c>{vector_column}_int8</c>), to rescore the bit search's candidates with: sentence-transformers' "binary
+    /// index, int8 rescoring" set-up in one table: bits alone rank too coarsely to find float32's nearest rows again.
+    /// </summary>
+    BinaryInt8,
 }

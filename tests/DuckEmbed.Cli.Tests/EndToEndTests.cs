@@ -208,6 +208,79 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("problem: 1 input ids are not in embedded", broken, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("int8", "TINYINT[384]")]
+    [InlineData("binary", "UBIGINT[6]")]
+    [InlineData("binary+int8", "UBIGINT[6]")]
+    public void A_quantized_output_holds_the_codes_of_the_reference_vectors_and_searches_and_verifies(string precision, string columnType)
+    {
+        var config = WriteConfig(copies: 1);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"output_table\": \"embedded\"", $"\"output_table\": \"embedded\", \"vector_precision\": \"{precision}\"", StringComparison.Ordinal));
+        var (exit, output, errors) = CliProcess.Run(config, new Dictionary<string, string> { ["BATCH_SIZE"] = "32" });
+        Assert.True(exit == 0, output + errors);
+        Assert.Equal(columnType, TestDatabase.Query(Output, "SELECT data_type FROM information_schema.columns WHERE column_name = 'vector'")[0][0]);
+
+        // The codes are those of sentence-transformers' definition applied to the Hugging Face reference vectors (with
+        // the ranges the run kept): equal but where a float a few ulps away from the reference crosses a boundary.
+        var record = TestDatabase.Query(Output, "SELECT key, value FROM duckembed_metadata").ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+        Assert.Equal(precision, record["vector_precision"]);
+        var reference = ReferenceRow.All.ToDictionary(r => r.Id);
+        var stored = TestDatabase.Query(Output, precision switch
+        {
+            "int8" => "SELECT doc_id, NULL, vector::BIGINT[] FROM embedded",
+            "binary" => "SELECT doc_id, vector, NULL FROM embedded",
+            _ => "SELECT doc_id, vector, vector_int8::BIGINT[] FROM embedded",
+        });
+        Assert.Equal(ReferenceRow.All.Count, stored.Count);
+        var (codes, boundary) = (0, 0);
+        foreach (var row in stored)
+        {
+            var v = reference[(int)row[0]!].Embedding;
+            foreach (var (d, int8) in Enumerable.Range(0, v.Length).SelectMany(d => new[] { (d, false), (d, true) }))
+            {
+                if (row[int8 ? 2 : 1] is null)
+                {
+                    continue;
+                }
+                long expected, actual;
+                bool onBoundary;
+                if (int8)
+                {
+                    var minimum = float.Parse(record["int8_range_min"].Split(',')[d], System.Globalization.CultureInfo.InvariantCulture);
+                    var maximum = float.Parse(record["int8_range_max"].Split(',')[d], System.Globalization.CultureInfo.InvariantCulture);
+                    var scaled = (v[d] - minimum) / ((maximum - minimum) / 255f) - 128f;
+                    expected = (long)Math.Clamp(MathF.Truncate(scaled), -128, 127);
+                    actual = ((List<long>)row[2]!)[d];
+                    onBoundary = Math.Abs(scaled - MathF.Round(scaled)) < 0.01;
+                }
+                else
+                {
+                    expected = v[d] > 0 ? 1 : 0;
+                    actual = (long)(((List<ulong>)row[1]!)[d / 64] >> (63 - (d % 64)) & 1);
+                    onBoundary = Math.Abs(v[d]) < 1e-4;
+                }
+                codes++;
+                if (expected != actual)
+                {
+                    Assert.True(onBoundary, $"row {row[0]}, dimension {d}: {actual}, not {expected}");
+                    boundary++;
+                }
+            }
+        }
+        Assert.True(boundary <= codes / 10_000, $"{boundary} of {codes} codes differ on a boundary");
+
+        var text = ReferenceRow.All.First(r => r.Text.Length > 40 && !r.Text.Contains('\0', StringComparison.Ordinal));
+        var (searchExit, hits, searchErrors) = CliProcess.RunCommand(config, "search", text.Text, "-k", "3", "--json");
+        Assert.True(searchExit == 0, searchErrors);
+        using (var json = System.Text.Json.JsonDocument.Parse(hits))
+        {
+            Assert.Equal(text.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), json.RootElement[0].GetProperty("id").GetString());
+        }
+        var (verifyExit, report, verifyErrors) = CliProcess.RunCommand(config, "verify", "--sample", "64");
+        Assert.True(verifyExit == 0, report + verifyErrors);
+        Assert.Contains($"64 of 400 rows embedded again give the stored {precision} codes", report, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Verify_passes_an_int8_output_whose_sample_moves_with_its_batch_but_stays_within_int8s_floor()
     {

@@ -142,6 +142,7 @@ public sealed class VectorPrecisionTests : IDisposable
     [InlineData(VectorPrecision.Float32, VectorPrecision.Int8)]
     [InlineData(VectorPrecision.Int8, VectorPrecision.Binary)]
     [InlineData(VectorPrecision.Binary, VectorPrecision.Float32)]
+    [InlineData(VectorPrecision.BinaryInt8, VectorPrecision.Binary)]
     public async Task Resuming_a_table_with_another_precision_is_refused_and_leaves_it_as_it_was(VectorPrecision then, VectorPrecision now)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 100);
@@ -153,7 +154,7 @@ public sealed class VectorPrecisionTests : IDisposable
             EmbeddingProcessor.ProcessAsync(job with { VectorPrecision = now }, generator, NullLogger.Instance));
 
         Assert.Equal(JobSetting.VectorPrecision, refused.Setting);
-        Assert.Contains($"holds {VectorEncoding.Name(then)} vectors and this run would write {VectorEncoding.Name(now)} ones: one table holds one precision", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"'embedded' holds {VectorEncoding.Name(then)} vectors and this run would write {VectorEncoding.Name(now)} ones: one table holds one precision", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, generator.Texts);
         Assert.Equal(40, TestDatabase.CountRows(Output, "embedded"));
     }
@@ -184,9 +185,26 @@ public sealed class VectorPrecisionTests : IDisposable
         Assert.Contains("holds int8 vectors, but vector_precision is binary", binary.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_binary_int8_output_keeps_bits_and_int8_codes_side_by_side_with_one_set_of_ranges_through_a_resume()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 300);
+        var job = TestDatabase.Job(input, Output) with { VectorPrecision = VectorPrecision.BinaryInt8 };
+
+        await EmbeddingProcessor.ProcessAsync(job with { MaxRows = 120 }, new HashEmbeddingGenerator { VectorLength = 70 }, NullLogger.Instance);
+        var second = new HashEmbeddingGenerator { VectorLength = 70 };
+        await EmbeddingProcessor.ProcessAsync(job, second, NullLogger.Instance);
+
+        Assert.Equal(180, second.Texts);
+        Assert.Equal(["UBIGINT[2]", "TINYINT[70]"], TestDatabase.Query(Output,
+            "SELECT data_type FROM information_schema.columns WHERE column_name LIKE 'vector%' ORDER BY ordinal_position").Select(r => (string)r[0]!));
+        AssertCodes(input, Output, 300, VectorPrecision.BinaryInt8, vectorLength: 70);
+    }
+
     [Theory]
     [InlineData(VectorPrecision.Int8)]
     [InlineData(VectorPrecision.Binary)]
+    [InlineData(VectorPrecision.BinaryInt8)]
     public async Task Search_finds_a_rows_own_text_first_and_verify_passes_until_a_code_is_changed(VectorPrecision precision)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 300);
@@ -208,8 +226,24 @@ public sealed class VectorPrecisionTests : IDisposable
         TestDatabase.Execute(Output, precision == VectorPrecision.Int8
             ? "UPDATE embedded SET vector = list_transform(vector, x -> CASE WHEN x < 0 THEN 100 ELSE -100 END)::TINYINT[64] WHERE id = 7"
             : "UPDATE embedded SET vector = [~vector[1]]::UBIGINT[1] WHERE id = 7");
+        // binary+int8: the bits changed, the codes beside them not: still found.
         var failed = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows: 300);
         Assert.Contains($"1 of 300 sampled rows embed again to other {VectorEncoding.Name(precision)} codes than the stored ones", failed.Problems);
+    }
+
+    [Theory]
+    [InlineData(VectorPrecision.Int8)]
+    [InlineData(VectorPrecision.Binary)]
+    public async Task A_quantized_precision_with_list_vectors_is_refused_before_the_output_exists(VectorPrecision precision)
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 10);
+
+        var refused = await Assert.ThrowsAsync<EmbeddingJobException>(() => EmbeddingProcessor.ProcessAsync(
+            TestDatabase.Job(input, Output) with { VectorPrecision = precision, VectorType = VectorColumnType.List }, new HashEmbeddingGenerator(), NullLogger.Instance));
+
+        Assert.Equal(JobSetting.VectorPrecision, refused.Setting);
+        Assert.StartsWith($"{VectorEncoding.Name(precision)} vectors are stored as arrays; vector_type list is for float32 vectors.", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output));
     }
 
     [Fact]
@@ -236,19 +270,24 @@ public sealed class VectorPrecisionTests : IDisposable
         var encoding = VectorEncoding.Of(Record())!;
         Assert.Equal(precision, encoding.Precision);
         var texts = TestDatabase.Query(input, "SELECT id, body FROM docs").ToDictionary(r => (long)r[0]!, r => (string)r[1]!);
-        var stored = TestDatabase.Query(output, precision == VectorPrecision.Int8 ? "SELECT id, vector::BIGINT[] FROM embedded" : "SELECT id, vector FROM embedded");
+        var stored = TestDatabase.Query(output, precision switch
+        {
+            VectorPrecision.Int8 => "SELECT id, NULL, vector::BIGINT[] FROM embedded",
+            VectorPrecision.Binary => "SELECT id, vector, NULL FROM embedded",
+            _ => "SELECT id, vector, vector_int8::BIGINT[] FROM embedded",
+        });
         Assert.Equal(rows, stored.Count);
         Assert.Equal(rows, stored.Select(r => r[0]).Distinct().Count());
         foreach (var row in stored)
         {
             var vector = HashEmbeddingGenerator.VectorOf(texts[(long)row[0]!], vectorLength);
-            if (precision == VectorPrecision.Int8)
-            {
-                Assert.Equal(encoding.Ranges!.Quantize(vector).Select(c => (long)c), (List<long>)row[1]!);
-            }
-            else
+            if (precision != VectorPrecision.Int8)
             {
                 Assert.Equal(VectorEncoding.PackSigns(vector), (List<ulong>)row[1]!);
+            }
+            if (precision != VectorPrecision.Binary)
+            {
+                Assert.Equal(encoding.Ranges!.Quantize(vector).Select(c => (long)c), (List<long>)row[2]!);
             }
         }
     }
