@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # vector_precision (#30): what int8 and binary outputs cost and keep.
-#  1. Storage and write rate: ROWS short corpus texts (the first lines, repeated) through the real CLI with the lookup
+#  1. Storage and write rate: SMALL and ROWS short corpus texts (the first lines, repeated) through the real CLI with the lookup
 #     model (the model made nearly free, so that the write shows), float32 / int8 / binary / binary+int8 alternating, REPEATS times:
-#     bytes on disk per row and rows/s of the whole process (model load and int8's calibration included).
+#     bytes on disk per row, the steady rows/s (start-up removed: the rows between the two sizes over the time
+#     between them) and the rows/s of the whole process at ROWS (model load and int8's calibration included).
 #  2. Search quality: the 63,905 corpus first lines embedded by the bundled model (all-MiniLM-L6-v2, fp32, CPU) into a
 #     float32, an int8, a binary and a binary+int8 output through the CLI, then QUERIES queries from the corpus searched in each
 #     with embed search's own path (DuckEmbed.Bench search-quality): top-10 overlap with float32, median search time.
-# Usage: ROWS=1000000 REPEATS=3 QUERIES=200 BATCH=256 bench/vector-precision.sh   (PARTS="write quality" by default)
+#  3. (PARTS=processor) the write alone: the processor with no model at all, per precision, alternating.
+# Usage: SMALL=200000 ROWS=1000000 REPEATS=3 QUERIES=200 BATCH=256 bench/vector-precision.sh   (PARTS="write quality" by default)
 set -euo pipefail
 work=${WORK:-/tmp/duckembed-vector-precision}
 rows=${ROWS:-1000000}
+small=${SMALL:-200000}
 repeats=${REPEATS:-3}
 queries=${QUERIES:-200}
 batch=${BATCH:-256}
-parts=${PARTS:-write quality}
+parts=${PARTS:-write processor quality}
 mkdir -p "$work"
 # shellcheck source=bench/lookup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lookup.sh"
@@ -23,27 +26,59 @@ if [[ " $parts " == *" write "* ]]; then
   : >"$results"
   for repeat in $(seq 1 "$repeats"); do
     for precision in float32 int8 binary binary+int8; do
-      read -r seconds _ peak < <(lookup_run short "$rows" ", \"vector_precision\": \"$precision\"")
-      size=$(stat -c %s "$work/short-$rows-output.duckdb")
-      echo "$repeat $precision $seconds $size $peak" | tee -a "$results" >&2
+      for size in $small "$rows"; do
+        read -r seconds _ peak < <(lookup_run short "$size" ", \"vector_precision\": \"$precision\"")
+        bytes=$(stat -c %s "$work/short-$size-output.duckdb")
+        echo "$repeat $precision $size $seconds $bytes $peak" | tee -a "$results" >&2
+      done
     done
   done
-  python3 - "$results" "$rows" <<'PY'
+  python3 - "$results" "$small" "$rows" <<'PY'
 import statistics, sys
-rows = int(sys.argv[2])
+small, rows = int(sys.argv[2]), int(sys.argv[3])
 runs = {}
 for line in open(sys.argv[1]):
-    _, precision, seconds, size, peak = line.split()
-    runs.setdefault(precision, []).append((float(seconds), int(size), int(peak)))
-base = statistics.median(rows / s for s, _, _ in runs["float32"])
-print(f"{rows:,} short texts, lookup model, medians of {len(runs['float32'])} alternating runs (whole process)")
-print("| vector_precision | bytes on disk per row | rows/s (each run) | median rows/s | × float32 | peak RSS |")
-print("|---|---:|---|---:|---:|---:|")
+    repeat, precision, size, seconds, size_bytes, peak = line.split()
+    runs.setdefault(precision, {}).setdefault(int(repeat), {})[int(size)] = (float(seconds), int(size_bytes), int(peak))
+def steady(r):  # rows/s once started: the rows between the two sizes over the time between them
+    return (rows - small) / (r[rows][0] - r[small][0])
+base = statistics.median(steady(r) for r in runs["float32"].values())
+base_whole = statistics.median(rows / r[rows][0] for r in runs["float32"].values())
+print(f"{rows:,} short texts, lookup model, {len(runs['float32'])} alternating repeats; steady = ({rows:,} - {small:,}) rows / the time between the two runs")
+print("| vector_precision | bytes on disk per row | steady rows/s (each repeat) | median | × float32 | whole process, 1M rows | × float32 | peak RSS at 1M |")
+print("|---|---:|---|---:|---:|---:|---:|---:|")
+for precision, repeats in runs.items():
+    rates = [steady(r) for r in repeats.values()]
+    whole = statistics.median(rows / r[rows][0] for r in repeats.values())
+    print(f"| {precision} | {statistics.median(r[rows][1] for r in repeats.values()) / rows:,.0f} | {' / '.join(f'{x:,.0f}' for x in rates)} | "
+          f"{statistics.median(rates):,.0f} | {statistics.median(rates) / base:.2f} | {whole:,.0f} rows/s | {whole / base_whole:.2f} | "
+          f"{statistics.median(r[rows][2] for r in repeats.values()) / 1024:,.0f} MB |")
+PY
+fi
+
+if [[ " $parts " == *" processor "* ]]; then
+  # The write alone: the processor with a generator that hands out the reference set's real embeddings (no model, no
+  # tokenizer), ROWS rows per run, alternating.
+  results="$work/processor.txt"
+  : >"$results"
+  for repeat in $(seq 1 "$repeats"); do
+    for precision in float32 int8 binary binary+int8; do
+      bench processor "$rows" "$batch" "$shared/reference/reference.jsonl" array "$precision" | tee -a "$results" >&2
+    done
+  done
+  python3 - "$results" <<'PY'
+import re, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    fields = dict(re.findall(r"(\w+)=(\S+)", line))
+    runs.setdefault(fields["precision"], []).append((float(fields["rows_per_s"]), float(fields["output_mb"]), int(fields["rows"])))
+base = statistics.median(r for r, _, _ in runs["float32"])
+print("The processor alone (the write, no model), medians of alternating runs")
+print("| vector_precision | rows/s (each run) | median | × float32 | output MB |")
+print("|---|---|---:|---:|---:|")
 for precision, r in runs.items():
-    rates = [rows / s for s, _, _ in r]
-    median = statistics.median(rates)
-    print(f"| {precision} | {statistics.median(size for _, size, _ in r) / rows:,.0f} | {' / '.join(f'{x:,.0f}' for x in rates)} | {median:,.0f} | "
-          f"{median / base:.2f} | {statistics.median(p for _, _, p in r) / 1024:,.0f} MB |")
+    rates = [x for x, _, _ in r]
+    print(f"| {precision} | {' / '.join(f'{x:,.0f}' for x in rates)} | {statistics.median(rates):,.0f} | {statistics.median(rates) / base:.2f} | {statistics.median(m for _, m, _ in r):,.0f} |")
 PY
 fi
 

@@ -12,10 +12,11 @@ namespace DuckEmbed.Bench;
 /// </summary>
 internal static class ProcessorBenchmark
 {
-    public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, VectorColumnType vectorType, string folder)
+    public static async Task RunAsync(int rows, int batchSize, IReadOnlyList<float[]> vectors, VectorColumnType vectorType, string folder,
+        VectorPrecision precision = VectorPrecision.Float32)
     {
         var (input, output) = PrepareInput(rows, folder);
-        var job = Job(input, output) with { VectorType = vectorType, WindowSize = batchSize * 32 };
+        var job = Job(input, output) with { VectorType = vectorType, WindowSize = batchSize * 32, VectorPrecision = precision };
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var timer = Stopwatch.StartNew();
         var summary = await EmbeddingProcessor.ProcessAsync(job, new RecycledVectorGenerator(vectors), NullLogger.Instance);
@@ -27,7 +28,7 @@ internal static class ProcessorBenchmark
         var ctas = CtasSeconds(output, "embedded", folder);
         var ctasCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         File.Delete(output);
-        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} writers={job.Writers} vectors={vectorType} seconds={timer.Elapsed.TotalSeconds:F2} " +
+        Console.WriteLine($"processor-alone rows={summary.RowsWritten} batch={batchSize} writers={job.Writers} vectors={vectorType} precision={VectorPrecisionNames.Name(precision)} seconds={timer.Elapsed.TotalSeconds:F2} " +
             $"rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} peak_rss_mb={peak:F0} output_mb={megabytes:F0} " +
             $"ctas_seconds={ctas:F2} ratio_to_ctas={ctas / timer.Elapsed.TotalSeconds:F2} " +
             $"cpu_us_per_row={cpu * 1e6 / summary.RowsWritten:F1} ctas_cpu_us_per_row={ctasCpu * 1e6 / summary.RowsWritten:F1} " +

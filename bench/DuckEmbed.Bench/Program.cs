@@ -3,7 +3,7 @@ using DuckEmbed.Bench;
 using DuckEmbed.Processor;
 
 // Usage:
-//   processor ROWS [BATCH_SIZE] [VECTORS_JSONL] [array|list]   the processor alone with a zero-cost generator that hands out
+//   processor ROWS [BATCH_SIZE] [VECTORS_JSONL] [array|list] [PRECISION]   the processor alone with a zero-cost generator that hands out
 //                                         real embeddings (default ../shared/reference/reference.jsonl)
 //   raw-ort TEXTS_JSONL N BATCH sorted|input THREADS   tokenizer + ONNX Runtime only, the inference ceiling
 //   resume ROWS [VECTORS_JSONL]           what resuming costs: a run stopped 1 % before the end, then the resume
@@ -28,7 +28,8 @@ switch (mode)
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256,
             Vectors(3),
             args.Length > 4 && args[4] == "list" ? VectorColumnType.List : VectorColumnType.Array,
-            Path.Combine(Path.GetTempPath(), "duckembed-bench"));
+            Path.Combine(Path.GetTempPath(), "duckembed-bench"),
+            args.Length > 5 ? VectorPrecisionNames.Parse(args[5]) ?? throw new ArgumentException($"no precision {args[5]}") : VectorPrecision.Float32);
         break;
     case "resume":
         await ProcessorBenchmark.RunResumeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), Vectors(2),

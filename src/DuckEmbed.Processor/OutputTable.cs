@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -291,7 +290,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             IdColumn.AppendText(row, window.Texts[i]);
             if (window.Vectors[i] is { } vector)
             {
-                _encoding.Append(row, AsArray(vector));
+                _encoding.Append(row, vector);
             }
             else
             {
@@ -314,12 +313,6 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             $"Writing {job.OutputDatabasePath} failed: {JobDatabase.FirstLine(e.Message)}. " +
             $"{advice}: every row committed so far is kept and the run resumes after it.", e);
     }
-
-    // DuckDB.NET's list writer takes arrays and lists, not slices.
-    private static float[] AsArray(ReadOnlyMemory<float> vector) =>
-        MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : vector.ToArray();
 
     private List<(string Name, string Type)> ReadColumns()
     {

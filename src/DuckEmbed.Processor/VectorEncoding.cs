@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -84,25 +85,31 @@ internal sealed class VectorEncoding
     };
 
     /// <summary>Appends <paramref name="vector"/> as this precision stores it (binary+int8: its bits, then its codes).</summary>
-    public void Append(IDuckDBAppenderRow row, float[] vector)
+    public void Append(IDuckDBAppenderRow row, ReadOnlyMemory<float> vector)
     {
         switch (Precision)
         {
             case VectorPrecision.Int8:
-                row.AppendValue(Ranges!.Quantize(vector));
+                row.AppendValue(Ranges!.Quantize(vector.Span));
                 break;
             case VectorPrecision.Binary:
-                row.AppendValue(PackSigns(vector));
+                row.AppendValue(PackSigns(vector.Span));
                 break;
             case VectorPrecision.BinaryInt8:
-                row.AppendValue(PackSigns(vector));
-                row.AppendValue(Ranges!.Quantize(vector));
+                row.AppendValue(PackSigns(vector.Span));
+                row.AppendValue(Ranges!.Quantize(vector.Span));
                 break;
             default:
-                row.AppendValue(vector);
+                row.AppendValue(AsArray(vector));
                 break;
         }
     }
+
+    // DuckDB.NET's list writer takes arrays and lists, not slices; the codes are made from the slice itself.
+    private static float[] AsArray(ReadOnlyMemory<float> vector) =>
+        MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : vector.ToArray();
 
     /// <summary>
     /// One bit per dimension, set where the value is above zero (sentence-transformers' <c>embeddings &gt; 0</c>),
