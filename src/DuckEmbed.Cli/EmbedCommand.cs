@@ -23,10 +23,6 @@ internal static class EmbedCommand
         try
         {
             var settings = RunSettings.Load(configPath, environment);
-            foreach (var warning in settings.Warnings)
-            {
-                logger.LogWarning("{Warning}", warning);
-            }
             var (shard, source) = ShardArguments.Resolve(shards, shardIndex, environment);
             if (shard is not null)
             {

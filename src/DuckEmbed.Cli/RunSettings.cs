@@ -9,7 +9,7 @@ namespace DuckEmbed.Cli;
 /// (<c>BATCH_SIZE</c>, <c>DEVICE</c>).
 /// </summary>
 internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? ModelPath, ExecutionDevice Device, ModelPrecision? Precision,
-    int? Threads, int? MaxBatchTokens, IReadOnlyList<int>? CudaDevices, IReadOnlyList<string> Warnings)
+    int? Threads, int? MaxBatchTokens, IReadOnlyList<int>? CudaDevices)
 {
     /// <summary>
     /// Rows per inference batch on the CPU when <c>BATCH_SIZE</c> is not set (on CUDA:
@@ -107,12 +107,13 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             throw new EmbeddingJobException($"{configPath} must hold one JSON object with the settings, not a {root.ValueKind}.");
         }
 
-        var warnings = new List<string>();
         foreach (var property in root.EnumerateObject())
         {
+            // A misspelt setting is refused, not ignored: "precison": "int8" ignored would run in fp32 without a word.
             if (!RequiredKeys.Contains(property.Name) && !OptionalKeys.Contains(property.Name))
             {
-                warnings.Add($"{configPath}: unknown setting '{property.Name}' is ignored (known: {string.Join(", ", RequiredKeys.Concat(OptionalKeys))}).");
+                throw new EmbeddingJobException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, [.. RequiredKeys, .. OptionalKeys])} " +
+                    "Every setting is in the README's table.");
             }
         }
         var baseDirectory = Path.GetDirectoryName(fullPath)!;
@@ -150,7 +151,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         var settings = new RunSettings(job, batchSize, modelPath, device, precision,
             ReadInt(root, "threads", configPath, MaxThreads, $" ({ThreadsPerCore} per core of this machine's {Environment.ProcessorCount} cores)"),
             ReadInt(root, "max_batch_tokens", configPath, LargestMaxBatchTokens),
-            ReadDeviceNumbers(root, "cuda_devices", configPath), warnings)
+            ReadDeviceNumbers(root, "cuda_devices", configPath))
         {
             BatchesPerWindow = ReadInt(root, "batches_per_window", configPath, MaxBatchesPerWindow) ?? DefaultBatchesPerWindow,
             Prompt = ReadString(root, "prompt", configPath),

@@ -36,6 +36,7 @@ public sealed class DockerImage : IDisposable
     }
 }
 
+[Trait("Needs", "Docker")]
 public sealed class DockerTests(DockerImage image, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<DockerImage>, IDisposable
 {
     // A user that is not root, in the docker group: what embed.sh does for a real user (files owned by them).

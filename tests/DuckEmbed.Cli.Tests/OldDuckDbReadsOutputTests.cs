@@ -11,6 +11,7 @@ namespace DuckEmbed.Cli.Tests;
 /// The output is read by the DuckDB releases users have, not only the one that wrote it: each release through
 /// <c>@duckdb/node-api</c> from npm (its packages carry DuckDB's binary), installed once into a cache folder.
 /// </summary>
+[Trait("Needs", "npm")]
 public sealed class OldDuckDbReadsOutputTests : IDisposable
 {
     private static readonly string[] Releases = ["1.1.3-alpha.12", "1.2.2-alpha.19", "1.4.4-r.4"];

@@ -126,10 +126,10 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
-    public void An_unknown_setting_is_a_warning_not_an_error()
+    public void A_misspelt_setting_is_refused_with_the_setting_it_is_closest_to()
     {
-        var settings = Load(ValidConfig.Replace("\"o\" }", "\"o\", \"batchsize\": 3 }", StringComparison.Ordinal));
-        Assert.Contains(settings.Warnings, w => w.Contains("unknown setting 'batchsize'", StringComparison.Ordinal));
+        Assert.Contains("'precison' is not a setting; did you mean 'precision'?", ErrorOf(ValidConfig.Replace("\"o\" }", "\"o\", \"precison\": \"int8\" }", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("'colour' is not a setting; available: 'input_db_path',", ErrorOf(ValidConfig.Replace("\"o\" }", "\"o\", \"colour\": \"blue\" }", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed class SlurmCluster : IDisposable
     }
 }
 
+[Trait("Needs", "Slurm")]
 public sealed partial class SlurmTests(SlurmCluster cluster, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<SlurmCluster>, IDisposable
 {
     private readonly TempDirectory _folder = new();

@@ -23,7 +23,7 @@ public sealed class UserMistakeTests : IDisposable
         var config = _folder.File("config.json");
         File.WriteAllText(config, $$"""
             { "input_db_path": "input.duckdb", "output_db_path": "{{output}}", "input_table": "texts",
-              "id_column": "id", "text_column": "text", "output_table": "embedded", "colour": "blue" }
+              "id_column": "id", "text_column": "text", "output_table": "embedded" }
             """);
         return config;
     }
@@ -79,13 +79,26 @@ public sealed class UserMistakeTests : IDisposable
     }
 
     [Fact]
-    public void Warnings_go_to_stderr_and_the_run_report_to_stdout()
+    public void A_misspelt_setting_is_one_error_line_on_stderr_and_nothing_is_written()
     {
         var config = WriteConfig();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"embedded\"", "\"embedded\", \"precison\": \"int8\"", StringComparison.Ordinal));
+
         var (exitCode, stdout, stderr) = CliProcess.Run(config);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"error: {config}: 'precison' is not a setting; did you mean 'precision'? Every setting is in the README's table.", stderr.Trim());
+        Assert.DoesNotContain("precison", stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("output.duckdb")));
+    }
+
+    [Fact]
+    public void The_run_report_goes_to_stdout_and_stderr_stays_empty()
+    {
+        var (exitCode, stdout, stderr) = CliProcess.Run(WriteConfig());
+
         Assert.True(exitCode == 0, stderr);
-        Assert.Contains("unknown setting 'colour'", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("colour", stdout, StringComparison.Ordinal);
+        Assert.Equal("", stderr.Trim());
         Assert.Contains("Done: 20 rows written", stdout, StringComparison.Ordinal);
     }
 
@@ -118,7 +131,7 @@ public sealed class UserMistakeTests : IDisposable
     public void A_typo_in_the_table_is_reported_before_the_model_loads_even_with_int8()
     {
         var config = WriteConfig();
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal).Replace("\"colour\": \"blue\"", "\"precision\": \"int8\"", StringComparison.Ordinal));
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal).Replace("\"embedded\"", "\"embedded\", \"precision\": \"int8\"", StringComparison.Ordinal));
         var (exitCode, stdout, stderr) = CliProcess.Run(config);
         Assert.Equal(1, exitCode);
         Assert.Contains("error: input_table: 'txts' is not a table of the input database; did you mean 'texts'?", stderr, StringComparison.Ordinal);
