@@ -68,10 +68,10 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
     /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
-    private static readonly string[] RequiredKeys =
+    internal static readonly string[] RequiredKeys =
         ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
 
-    private static readonly string[] OptionalKeys =
+    internal static readonly string[] OptionalKeys =
         ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds", "check_disk_space", "vector_precision"];
 
     public static RunSettings Load(string configPath, Func<string, string?> environment)
@@ -113,7 +113,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             if (!RequiredKeys.Contains(property.Name) && !OptionalKeys.Contains(property.Name))
             {
                 throw new EmbeddingJobException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, [.. RequiredKeys, .. OptionalKeys])} " +
-                    "Every setting is in the README's table.");
+                    "Every setting is in docs/configuration.md.");
             }
         }
         var baseDirectory = Path.GetDirectoryName(fullPath)!;

@@ -87,7 +87,7 @@ public sealed class UserMistakeTests : IDisposable
         var (exitCode, stdout, stderr) = CliProcess.Run(config);
 
         Assert.Equal(1, exitCode);
-        Assert.Equal($"error: {config}: 'precison' is not a setting; did you mean 'precision'? Every setting is in the README's table.", stderr.Trim());
+        Assert.Equal($"error: {config}: 'precison' is not a setting; did you mean 'precision'? Every setting is in docs/configuration.md.", stderr.Trim());
         Assert.DoesNotContain("precison", stdout, StringComparison.Ordinal);
         Assert.False(File.Exists(_folder.File("output.duckdb")));
     }
