@@ -44,4 +44,8 @@ public sealed class SentencePoolingTests
 
     [Fact]
     public void Truncation_cuts_before_normalising() => AssertClose(Unit(1, 2), Pool(PoolingMode.Mean, dimensions: 2, truncate: 2));
+
+    [Fact]
+    public void A_mode_it_does_not_know_is_refused_not_mean_pooled() =>
+        Assert.Throws<InvalidOperationException>(() => Pool((PoolingMode)99));
 }

@@ -3,19 +3,6 @@ using System.Runtime.InteropServices;
 
 namespace DuckEmbed.Onnx;
 
-/// <summary>How token vectors become one sentence vector, as a model's <c>1_Pooling/config.json</c> says.</summary>
-public enum PoolingMode
-{
-    /// <summary>The mean over the text's tokens (<c>pooling_mode_mean_tokens</c>).</summary>
-    Mean,
-
-    /// <summary>The first token's vector, <c>[CLS]</c> (<c>pooling_mode_cls_token</c>).</summary>
-    Cls,
-
-    /// <summary>The largest value of each dimension over the text's tokens (<c>pooling_mode_max_tokens</c>).</summary>
-    Max,
-}
-
 /// <summary>
 /// sentence-transformers' pooling over one text's tokens, then (with <c>truncate_dim</c>) the cut to the first
 /// dimensions, then L2 normalisation — <c>encode(..., normalize_embeddings=True, truncate_dim=k)</c>.
@@ -46,7 +33,7 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
                     }
                 }
                 break;
-            default:
+            case PoolingMode.Mean:
                 embedding.Clear();
                 for (var token = 0; token < tokenCount; token++)
                 {
@@ -60,6 +47,9 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
                     embedding[d] *= scale;
                 }
                 break;
+            default:
+                // A mode this code does not know is refused, never pooled as some other one.
+                throw new InvalidOperationException($"No pooling is defined for the mode {Mode}.");
         }
         Normalize(embedding);
     }

@@ -85,11 +85,15 @@ internal static class PoolingGraph
             Node("Max", "count_clamped", [Own("count"), Own("min_count")]);
             Node("Div", "pooled", [Own("sum"), Own("count_clamped")]);
         }
-        else
+        else if (pooling.Mode == PoolingMode.Cls)
         {
             Constant("first_token", new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { 0 } });
             Node("Gather", "first", [hiddenOutput, Own("first_token")], Int("axis", 1));
             Node("Reshape", "pooled", [Own("first"), Own("shape_b1x")]);
+        }
+        else
+        {
+            throw new ArgumentOutOfRangeException(nameof(pooling), pooling.Mode, "The graph pools mean or CLS only (see Supports).");
         }
 
         var kept = Own("pooled");
