@@ -237,11 +237,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
 
     private static long ParseSize(string value, string key, string configPath)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(value, @"^\s*(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)\s*$",
-            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        var bytes = match.Success
-            ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * (match.Groups[2].Value[0] is 'G' or 'g' ? 1L << 30 : 1L << 20)
-            : 0;
+        var bytes = ByteSize.Parse(value) ?? 0;
         return bytes >= 1L << 20 && bytes <= long.MaxValue / 2
             ? (long)bytes
             : throw new EmbeddingJobException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");

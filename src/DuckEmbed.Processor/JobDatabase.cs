@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor;
@@ -10,7 +9,7 @@ namespace DuckEmbed.Processor;
 /// (no id ever has to survive a trip through .NET to be compared), and the input can be checked before the output
 /// file is created. Connections: the writer (this object) and readers made with <see cref="OpenReader"/>.
 /// </summary>
-internal sealed partial class JobDatabase : IDisposable
+internal sealed class JobDatabase : IDisposable
 {
     /// <summary>The input's catalog name in SQL.</summary>
     public const string InputCatalog = "duckembed_input";
@@ -213,14 +212,8 @@ internal sealed partial class JobDatabase : IDisposable
     /// <summary>Checks a memory size before DuckDB sees it, whose own error would blame a database file.</summary>
     public static void ValidateMemoryLimit(string memoryLimit)
     {
-        var match = MemorySize().Match(memoryLimit);
-        if (!match.Success)
-        {
-            throw new EmbeddingJobException(JobSetting.DuckDbMemoryLimit, $"The DuckDB memory limit must be a size such as 256MB or 2GB, not '{memoryLimit}'.");
-        }
-        var unit = match.Groups[2].Value.ToUpperInvariant();
-        var shift = unit[0] switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 40 };
-        var bytes = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * Math.Pow(2, shift);
+        var bytes = ByteSize.Parse(memoryLimit)
+            ?? throw new EmbeddingJobException(JobSetting.DuckDbMemoryLimit, $"The DuckDB memory limit must be a size such as 256MB or 2GB, not '{memoryLimit}'.");
         if (bytes < MinimumMemoryLimitBytes)
         {
             throw new EmbeddingJobException(JobSetting.DuckDbMemoryLimit, $"A DuckDB memory limit of {memoryLimit.Trim()} is too small: DuckDB needs at least 32MB to sort and write. Use 256MB or more.");
@@ -279,7 +272,4 @@ internal sealed partial class JobDatabase : IDisposable
         command.CommandText = $"USE {OutputCatalog}";
         command.ExecuteNonQuery();
     }
-
-    [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex MemorySize();
 }

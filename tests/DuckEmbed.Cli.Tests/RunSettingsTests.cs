@@ -44,6 +44,10 @@ public sealed class RunSettingsTests : IDisposable
         Assert.False(Load(ValidConfig).CudaTf32);
         Assert.Equal(8L << 30, Load(With("cuda_memory_limit", "\"8GB\"")).CudaMemoryLimitBytes);
         Assert.Equal(512L << 20, Load(With("cuda_memory_limit", "\"512 MB\"")).CudaMemoryLimitBytes);
+        // The units duckdb_memory_limit takes, read the same way (one parser for both).
+        Assert.Equal(1L << 40, Load(With("cuda_memory_limit", "\"1TiB\"")).CudaMemoryLimitBytes);
+        Assert.Equal(3L << 29, Load(With("cuda_memory_limit", "\"1.5gb\"")).CudaMemoryLimitBytes);
+        Assert.EndsWith("not \"512KB\".", ErrorOf(With("cuda_memory_limit", "\"512KB\"")), StringComparison.Ordinal);
         Assert.True(Load(With("cuda_tf32", "true")).CudaTf32);
         Assert.EndsWith("'cuda_memory_limit' must be a size such as 8GB or 512MB, not \"lots\".", ErrorOf(With("cuda_memory_limit", "\"lots\"")), StringComparison.Ordinal);
         Assert.EndsWith("'cuda_tf32' must be true or false, not \"yes\".", ErrorOf(With("cuda_tf32", "\"yes\"")), StringComparison.Ordinal);
