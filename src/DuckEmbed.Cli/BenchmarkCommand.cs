@@ -16,66 +16,55 @@ internal static class BenchmarkCommand
     /// <summary>Most rows one batch size is measured on: a sample, not the job.</summary>
     internal const int MaxRows = 1_000_000;
 
-    public static async Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, string? plotPath = null)
-    {
-        using var stop = new StopSignals();
-        var cancellationToken = stop.Token;
-        using var logging = CliServices.CreateLogging(verbose: false);
-        var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
-        try
+    public static Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
+        TextWriter stdout, TextWriter stderr, string? plotPath = null, bool verbose = false) =>
+        CommandRunner.RunAsync(stderr, verbose, async (logging, cancellationToken) =>
         {
-            if (batchSizes.Count == 0 || batchSizes.Any(size => size is < 1 or > RunSettings.MaxBatchSize))
+            var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
+            try
             {
-                throw new EmbeddingJobException($"--sizes must be batch sizes from 1 to {RunSettings.MaxBatchSize:N0}, not {string.Join(" ", batchSizes)}.");
-            }
-            if (rows is < 1 or > MaxRows)
-            {
-                throw new EmbeddingJobException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
-            }
-            var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
-            stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
-            // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.
-            var warmUp = await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
+                if (batchSizes.Count == 0 || batchSizes.Any(size => size is < 1 or > RunSettings.MaxBatchSize))
+                {
+                    throw new EmbeddingJobException($"--sizes must be batch sizes from 1 to {RunSettings.MaxBatchSize:N0}, not {string.Join(" ", batchSizes)}.");
+                }
+                if (rows is < 1 or > MaxRows)
+                {
+                    throw new EmbeddingJobException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
+                }
+                var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
+                stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
+                // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.
+                var warmUp = await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
 
-            var results = new List<BenchmarkResult>();
-            stdout.WriteLine();
-            stdout.WriteLine($"  BATCH_SIZE       rows     rows/s   tokens/s   peak memory{(warmUp.GpuMegabytes is null ? "" : "    GPU memory")}");
-            foreach (var batchSize in batchSizes)
-            {
-                var result = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
-                results.Add(result);
-                var summary = result.Summary;
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {result.PeakMegabytes,10:F0} MB") +
-                    (result.GpuMegabytes is { } gpu ? string.Create(CultureInfo.InvariantCulture, $" {gpu,10:F0} MB") : ""));
-            }
+                var results = new List<BenchmarkResult>();
+                stdout.WriteLine();
+                stdout.WriteLine($"  BATCH_SIZE       rows     rows/s   tokens/s   peak memory{(warmUp.GpuMegabytes is null ? "" : "    GPU memory")}");
+                foreach (var batchSize in batchSizes)
+                {
+                    var result = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
+                    results.Add(result);
+                    var summary = result.Summary;
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {result.PeakMegabytes,10:F0} MB") +
+                        (result.GpuMegabytes is { } gpu ? string.Create(CultureInfo.InvariantCulture, $" {gpu,10:F0} MB") : ""));
+                }
 
-            var fastest = results.Max(r => r.Summary.RowsPerSecond);
-            var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize)!;
-            stdout.WriteLine();
-            stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
-            stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
-            if (plotPath is { Length: > 0 })
-            {
-                DrawPlot(plotPath, results, chosen.BatchSize, settings, stdout, stderr);
+                var fastest = results.Max(r => r.Summary.RowsPerSecond);
+                var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize)!;
+                stdout.WriteLine();
+                stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
+                stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
+                if (plotPath is { Length: > 0 })
+                {
+                    DrawPlot(plotPath, results, chosen.BatchSize, settings, stdout, stderr);
+                }
+                return ExitCodes.Ok;
             }
-            return ExitCodes.Ok;
-        }
-        catch (OperationCanceledException) when (stop.Stopped)
-        {
-            stderr.WriteLine("Stopped; the scratch database is deleted.");
-            return stop.ExitCode;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, stderr, verbose: false);
-        }
-        finally
-        {
-            scratch.Delete(recursive: true);
-        }
-    }
+            finally
+            {
+                scratch.Delete(recursive: true);
+            }
+        }, stopped: () => "Stopped; the scratch database is deleted.");
 
     // A picture that cannot be drawn (no room, a folder that cannot be written, a graphics library that does not load
     // on this system) costs the picture, with a warning, not the table and its recommendation.

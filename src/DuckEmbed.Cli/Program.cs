@@ -12,7 +12,8 @@ var configOption = new Option<string>("--config", "-c")
     Description = "Path to config.json; relative paths inside it resolve against its folder.",
     DefaultValueFactory = _ => "config.json",
 };
-var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors." };
+// Every command takes it (recursive): debug logging and an error's stack trace.
+var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every window, and print stack traces of errors.", Recursive = true };
 var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an existing output table instead of resuming it." };
 var dryRunOption = new Option<bool>("--dry-run") { Description = "Check everything and say what the run would do, how long it would take (from a sample embedded here) and the disk it needs; write nothing." };
 var shardsOption = new Option<int?>("--shards")
@@ -43,7 +44,8 @@ var benchmark = new Command("benchmark", "Measures rows/s for several batch size
     configOption, sizesOption, rowsOption, plotOption,
 };
 benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
-    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(plotOption)));
+    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(plotOption),
+    parsed.GetValue(verboseOption)));
 
 var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32, CustomParser = WholeNumberParser.One };
 var verify = new Command("verify", "Checks the output: every input id exactly once, no other ids, texts, dimensions, unit length, provenance, and a re-embedded sample. Exit 0 only when all hold.")
@@ -51,7 +53,7 @@ var verify = new Command("verify", "Checks the output: every input id exactly on
     configOption, sampleOption,
 };
 verify.SetAction(async (parsed, _) => exitCode = await VerifyCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(sampleOption),
-    Environment.GetEnvironmentVariable, Console.Out, Console.Error));
+    Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(verboseOption)));
 
 var queryArgument = new Argument<string>("text") { Description = "The text to look for." };
 var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10, CustomParser = WholeNumberParser.One };
@@ -67,7 +69,8 @@ var search = new Command("search", "Shows the output rows closest to a text (cos
     queryArgument, configOption, countOption, jsonOption, rescoreOption,
 };
 search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
-    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(rescoreOption)));
+    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(rescoreOption),
+    parsed.GetValue(verboseOption)));
 
 var mergeOverwriteOption = new Option<bool>("--overwrite") { Description = "Replace an output table that is there already instead of refusing it." };
 var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete, in one transaction. Safe to run again.")
@@ -76,7 +79,8 @@ var merge = new Command("merge", "Puts the shard files of a job run with --shard
 };
 merge.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), parsed.GetValue(mergeOverwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), parsed.GetValue(mergeOverwriteOption), Environment.GetEnvironmentVariable,
+        Console.Out, Console.Error, parsed.GetValue(verboseOption));
     return Task.CompletedTask;
 });
 var statusShardsOption = new Option<int?>("--shards") { Description = "For a job run with --shards N: rows done per shard.", CustomParser = WholeNumberParser.Optional };
@@ -86,7 +90,8 @@ var status = new Command("status", "Rows done and left, what made them and when 
 };
 status.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(statusShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error);
+    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(statusShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
+        parsed.GetValue(verboseOption));
     return Task.CompletedTask;
 });
 
@@ -94,9 +99,9 @@ var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-t
 {
     configOption, verboseOption, overwriteOption, dryRunOption, shardsOption, shardOption, benchmark, verify, search, merge, status,
 };
-root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(verboseOption),
-    parsed.GetValue(overwriteOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(shardsOption), parsed.GetValue(shardOption),
-    parsed.GetValue(dryRunOption),
+root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
+    new EmbedCommand.Request(parsed.GetValue(configOption)!, parsed.GetValue(overwriteOption), parsed.GetValue(shardsOption), parsed.GetValue(shardOption), parsed.GetValue(dryRunOption)),
+    parsed.GetValue(verboseOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
     // A live line on a terminal; plain lines into a pipe or a file, or when DUCKEMBED_PLAIN=1 asks for them.
     liveProgress: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1"));
 

@@ -16,12 +16,9 @@ internal static class SearchCommand
     /// <summary>Most <c>--rescore-multiplier</c>: beyond it the bit search keeps most of a small table anyway.</summary>
     internal const int MaxRescoreMultiplier = 1000;
 
-    public static async Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, int rescoreMultiplier = EmbeddingSearch.DefaultRescoreMultiplier)
-    {
-        using var stop = new StopSignals();
-        using var logging = CliServices.CreateLogging(verbose: false, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
-        try
+    public static Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
+        TextWriter stdout, TextWriter stderr, int rescoreMultiplier = EmbeddingSearch.DefaultRescoreMultiplier, bool verbose = false) =>
+        CommandRunner.RunAsync(stderr, verbose, async (logging, stop) =>
         {
             if (count is < 1 or > MaxCount)
             {
@@ -36,7 +33,7 @@ internal static class SearchCommand
             // expect (the stored texts got the config's prompt, or none).
             var source = CliServices.OpenModel(settings);
             var queryPrompt = source.Prompts.ContainsKey(QueryPrompt) ? QueryPrompt : settings.Prompt;
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt, source, stop.Token);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, queryPrompt, source, stop);
             // The prompt is what may differ between the stored texts and the query; everything else must not.
             var job = settings.Job with
             {
@@ -44,7 +41,7 @@ internal static class SearchCommand
                     .ToDictionary(s => s.Key, s => s.Value),
             };
             var timer = System.Diagnostics.Stopwatch.StartNew();
-            var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, rescoreMultiplier, stop.Token);
+            var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, rescoreMultiplier, stop);
             if (json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));
@@ -57,16 +54,7 @@ internal static class SearchCommand
             }
             stderr.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
             return ExitCodes.Ok;
-        }
-        catch (OperationCanceledException) when (stop.Stopped)
-        {
-            return stop.ExitCode;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, stderr, verbose: false);
-        }
-    }
+        }, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
 
     /// <summary>
     /// A stored text as one line a terminal shows as it is: line breaks become spaces, and other control characters

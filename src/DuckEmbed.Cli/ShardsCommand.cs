@@ -6,33 +6,18 @@ namespace DuckEmbed.Cli;
 /// <summary><c>embed merge</c> and <c>embed status</c>: the shard files of a job split with <c>--shards N</c>.</summary>
 internal static class ShardsCommand
 {
-    public static int Merge(string configPath, int shards, bool overwrite, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
-    {
-        using var stop = new StopSignals();
-        using var logging = CliServices.CreateLogging(verbose: false);
-        try
+    public static int Merge(string configPath, int shards, bool overwrite, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
+        CommandRunner.Run(stderr, verbose, (logging, stop) =>
         {
             var job = RunSettings.Load(configPath, environment).Job;
             var timer = System.Diagnostics.Stopwatch.StartNew();
-            var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), overwrite, stop.Token);
+            var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), overwrite, stop);
             stdout.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");
             return ExitCodes.Ok;
-        }
-        catch (OperationCanceledException) when (stop.Stopped)
-        {
-            stderr.WriteLine("Stopped: nothing was merged; the output is as it was. Run the same command again to merge.");
-            return stop.ExitCode;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, stderr, verbose: false);
-        }
-    }
+        }, stopped: () => "Stopped: nothing was merged; the output is as it was. Run the same command again to merge.");
 
-    public static int Status(string configPath, int? shardCount, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
-    {
-        using var stop = new StopSignals();
-        try
+    public static int Status(string configPath, int? shardCount, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
+        CommandRunner.Run(stderr, verbose, (_, stop) =>
         {
             var job = RunSettings.Load(configPath, environment).Job;
             if (shardCount is not { } shards)
@@ -40,7 +25,7 @@ internal static class ShardsCommand
                 WriteRunStatus(RunStatus.Of(job), job, stdout);
                 return ExitCodes.Ok;
             }
-            var status = ShardMerger.Status(job, shards, stop.Token);
+            var status = ShardMerger.Status(job, shards, stop);
             foreach (var shard in status)
             {
                 var state = !shard.Exists ? "not started"
@@ -55,16 +40,7 @@ internal static class ShardsCommand
             stdout.WriteLine($"total:     {done,12:N0} of {total,12:N0} rows ({(total == 0 ? 100 : 100.0 * done / total):F1} %); {total - done:N0} left; " +
                 $"{status.Count(s => s.Complete)} of {shards} shards done{(status.All(s => s.Complete) ? " — ready to merge" : "")}");
             return ExitCodes.Ok;
-        }
-        catch (OperationCanceledException) when (stop.Stopped)
-        {
-            return stop.ExitCode;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, stderr, verbose: false);
-        }
-    }
+        });
 
     private static readonly string[] MadeWith = ["model_id", "precision", "pooling", "max_length", "prompt", "truncate_dim", "vector_precision"];
 

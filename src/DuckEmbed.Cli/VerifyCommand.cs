@@ -24,21 +24,18 @@ internal static class VerifyCommand
     /// <summary>Most rows <c>--sample</c> may embed again: a check, not a second run.</summary>
     internal const int MaxSampleRows = 100_000;
 
-    public static async Task<int> RunAsync(string configPath, int sampleRows, Func<string, string?> environment, TextWriter stdout, TextWriter stderr)
-    {
-        using var stop = new StopSignals();
-        using var logging = CliServices.CreateLogging(verbose: false);
-        try
+    public static Task<int> RunAsync(string configPath, int sampleRows, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
+        CommandRunner.RunAsync(stderr, verbose, async (logging, stop) =>
         {
             if (sampleRows is < 1 or > MaxSampleRows)
             {
                 throw new EmbeddingJobException($"--sample must be a number of rows from 1 to {MaxSampleRows:N0}, not {sampleRows}.");
             }
             var settings = RunSettings.Load(configPath, environment);
-            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop.Token);
+            using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop);
             var job = settings.Job;
             var floor = SampleCosineFloor(generator.Precision);
-            var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop.Token);
+            var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop);
             var quantized = report.Precision != VectorPrecision.Float32;
             var precision = VectorPrecisionNames.Name(report.Precision);
             stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " + (quantized
@@ -55,14 +52,5 @@ internal static class VerifyCommand
                     : $"OK: every input row is there once, of the right length and norm; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again match this model and these settings (the other vectors were not recomputed)."
                 : $"FAILED: {report.Problems.Count} problem(s).");
             return report.Passed ? ExitCodes.Ok : ExitCodes.UserError;
-        }
-        catch (OperationCanceledException) when (stop.Stopped)
-        {
-            return stop.ExitCode;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, stderr, verbose: false);
-        }
-    }
+        });
 }

@@ -92,6 +92,24 @@ public sealed class UserMistakeTests : IDisposable
         Assert.False(File.Exists(_folder.File("output.duckdb")));
     }
 
+    [Theory]
+    [InlineData("verify")]
+    [InlineData("status")]
+    [InlineData("search", "a query")]
+    public void Every_command_takes_verbose_and_then_shows_the_errors_stack_trace(params string[] command)
+    {
+        var config = WriteConfig();
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"texts\"", "\"txts\"", StringComparison.Ordinal));
+
+        var (plainExit, _, plain) = CliProcess.RunCommand(config, command);
+        var (verboseExit, _, verbose) = CliProcess.RunCommand(config, [.. command, "--verbose"]);
+
+        Assert.Equal((1, 1), (plainExit, verboseExit));
+        Assert.Single(plain.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", plain, StringComparison.Ordinal);
+        Assert.Contains("   at DuckEmbed.", verbose, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_run_report_goes_to_stdout_and_stderr_stays_empty()
     {
