@@ -25,11 +25,11 @@ internal static class BenchmarkCommand
             {
                 if (batchSizes.Count == 0 || batchSizes.Any(size => size is < 1 or > RunSettings.MaxBatchSize))
                 {
-                    throw new EmbeddingJobException($"--sizes must be batch sizes from 1 to {RunSettings.MaxBatchSize:N0}, not {string.Join(" ", batchSizes)}.");
+                    throw new CliUsageException($"--sizes must be batch sizes from 1 to {RunSettings.MaxBatchSize:N0}, not {string.Join(" ", batchSizes)}.");
                 }
                 if (rows is < 1 or > MaxRows)
                 {
-                    throw new EmbeddingJobException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
+                    throw new CliUsageException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
                 }
                 var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
                 stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");

@@ -28,6 +28,7 @@ internal static class CliErrors
     /// <summary>The library's message in the CLI's words: the config key or flag of the setting at fault first.</summary>
     internal static string? UserMessage(Exception error) => error switch
     {
+        CliUsageException usage => usage.Message,
         EmbeddingJobException job => Prefix(ConfigKey(job.Setting), job.Message) + (job.CanOverwrite ? " Run with --overwrite to replace it." : ""),
         ModelLoadException model => Prefix(ConfigKey(model.Setting), model.Message) + Advice(model.Setting),
         // What a disk or a file can do to any command (full, read-only, gone, past ulimit -f): the user's to fix.

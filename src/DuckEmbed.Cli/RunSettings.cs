@@ -79,11 +79,11 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         var fullPath = Path.GetFullPath(configPath);
         if (Directory.Exists(fullPath))
         {
-            throw new EmbeddingJobException($"--config: {fullPath} is a folder; pass the config file in it, e.g. --config {Path.Combine(configPath, "config.json")}.");
+            throw new CliUsageException($"--config: {fullPath} is a folder; pass the config file in it, e.g. --config {Path.Combine(configPath, "config.json")}.");
         }
         if (!File.Exists(fullPath))
         {
-            throw new EmbeddingJobException($"--config: {fullPath} not found. Create a config.json (see README) or pass --config PATH.");
+            throw new CliUsageException($"--config: {fullPath} not found. Create a config.json (see README) or pass --config PATH.");
         }
         JsonElement root;
         try
@@ -96,15 +96,15 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         catch (JsonException e)
         {
             var line = e.LineNumber is { } number ? $" (line {number + 1})" : "";
-            throw new EmbeddingJobException($"{configPath} is not valid JSON{line}: {e.Message.Split(" Path:")[0].Replace(" encountered during deserialization", "", StringComparison.Ordinal)}", e);
+            throw new CliUsageException($"{configPath} is not valid JSON{line}: {e.Message.Split(" Path:")[0].Replace(" encountered during deserialization", "", StringComparison.Ordinal)}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EmbeddingJobException($"--config: {fullPath} cannot be read: {e.Message}", e);
+            throw new CliUsageException($"--config: {fullPath} cannot be read: {e.Message}", e);
         }
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new EmbeddingJobException($"{configPath} must hold one JSON object with the settings, not a {root.ValueKind}.");
+            throw new CliUsageException($"{configPath} must hold one JSON object with the settings, not a {root.ValueKind}.");
         }
 
         foreach (var property in root.EnumerateObject())
@@ -112,14 +112,14 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             // A misspelt setting is refused, not ignored: "precison": "int8" ignored would run in fp32 without a word.
             if (!RequiredKeys.Contains(property.Name) && !OptionalKeys.Contains(property.Name))
             {
-                throw new EmbeddingJobException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, [.. RequiredKeys, .. OptionalKeys])} " +
+                throw new CliUsageException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, [.. RequiredKeys, .. OptionalKeys])} " +
                     "Every setting is in docs/configuration.md.");
             }
         }
         var baseDirectory = Path.GetDirectoryName(fullPath)!;
         string Required(string key) => ReadString(root, key, configPath) is { } value
             ? value
-            : throw new EmbeddingJobException($"{configPath}: the setting '{key}' is missing. Required: {string.Join(", ", RequiredKeys)}.");
+            : throw new CliUsageException($"{configPath}: the setting '{key}' is missing. Required: {string.Join(", ", RequiredKeys)}.");
         string ResolvePath(string path) => Path.GetFullPath(path, baseDirectory);
 
         var job = new EmbeddingJob
@@ -176,11 +176,11 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         var digits = value.Trim().TrimStart('+');
         if (digits.Length == 0 || !digits.All(char.IsAsciiDigit) || digits.All(c => c == '0'))
         {
-            throw new EmbeddingJobException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSizes}).");
+            throw new CliUsageException($"BATCH_SIZE must be a positive whole number of rows, not '{value}'. Unset it for the default ({DefaultBatchSizes}).");
         }
         return int.TryParse(digits, out var size) && size <= MaxBatchSize
             ? size
-            : throw new EmbeddingJobException(
+            : throw new CliUsageException(
                 $"BATCH_SIZE {value.Trim()} is more than the {MaxBatchSize:N0} texts one batch may hold; GPUs are fastest well below that (./check_benchmark.sh measures it). Unset it for the default ({DefaultBatchSizes}).");
     }
 
@@ -189,18 +189,18 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         "auto" => ExecutionDevice.Auto,
         "cpu" => ExecutionDevice.Cpu,
         "cuda" or "gpu" => ExecutionDevice.Cuda,
-        _ => throw new EmbeddingJobException($"{device.Setting} must be auto, cpu or cuda, not '{device.Value}'."),
+        _ => throw new CliUsageException($"{device.Setting} must be auto, cpu or cuda, not '{device.Value}'."),
     };
 
     private static VectorColumnType ParseVectorType(string value) => value.Trim().ToLowerInvariant() switch
     {
         "array" => VectorColumnType.Array,
         "list" => VectorColumnType.List,
-        _ => throw new EmbeddingJobException($"vector_type must be array (FLOAT[N], searchable with DuckDB's vss index) or list (FLOAT[]), not '{value}'."),
+        _ => throw new CliUsageException($"vector_type must be array (FLOAT[N], searchable with DuckDB's vss index) or list (FLOAT[]), not '{value}'."),
     };
 
     private static VectorPrecision ParseVectorPrecision(string value) => VectorPrecisionNames.Parse(value.Trim().ToLowerInvariant())
-        ?? throw new EmbeddingJobException(JobSetting.VectorPrecision,
+        ?? throw new CliUsageException(
             $"vector_precision must be float32 (4 bytes a dimension), int8 (1 byte, ranges calibrated on the input), binary (1 bit) or binary+int8 (the bits, and int8 codes to rescore with), not '{value}'.");
 
     private static ModelPrecision ParsePrecision(string value) => value.Trim().ToLowerInvariant() switch
@@ -208,7 +208,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         "fp32" => ModelPrecision.Fp32,
         "fp16" => ModelPrecision.Fp16,
         "int8" => ModelPrecision.Int8,
-        _ => throw new EmbeddingJobException($"precision must be fp32, fp16 or int8, not '{value}'."),
+        _ => throw new CliUsageException($"precision must be fp32, fp16 or int8, not '{value}'."),
     };
 
     private static string? ReadString(JsonElement root, string key, string configPath)
@@ -219,7 +219,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         }
         if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
         {
-            throw new EmbeddingJobException($"{configPath}: '{key}' must be a non-empty string, not {Describe(value)}.");
+            throw new CliUsageException($"{configPath}: '{key}' must be a non-empty string, not {Describe(value)}.");
         }
         return value.GetString();
     }
@@ -232,7 +232,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         }
         return value.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? value.GetBoolean()
-            : throw new EmbeddingJobException($"{configPath}: '{key}' must be true or false, not {Describe(value)}.");
+            : throw new CliUsageException($"{configPath}: '{key}' must be true or false, not {Describe(value)}.");
     }
 
     private static long ParseSize(string value, string key, string configPath)
@@ -240,7 +240,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         var bytes = ByteSize.Parse(value) ?? 0;
         return bytes >= 1L << 20 && bytes <= long.MaxValue / 2
             ? (long)bytes
-            : throw new EmbeddingJobException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");
+            : throw new CliUsageException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");
     }
 
     private static int? ReadInt(JsonElement root, string key, string configPath, int max, string why = "")
@@ -251,7 +251,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         }
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= 1 && number <= max
             ? number
-            : throw new EmbeddingJobException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            : throw new CliUsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{configPath}: '{key}' must be a whole number from 1 to {max:N0}{why}, not {Describe(value)}."));
     }
 
@@ -266,7 +266,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             : [];
         return numbers.Length > 0 && numbers.All(n => n >= 0) && numbers.Distinct().Count() == numbers.Length
             ? numbers
-            : throw new EmbeddingJobException(
+            : throw new CliUsageException(
                 $"{configPath}: '{key}' must be a list of distinct CUDA device numbers such as [0, 1], not {value.GetRawText()}. Leave it out to use every visible GPU.");
     }
 

@@ -22,11 +22,11 @@ internal static class SearchCommand
         {
             if (count is < 1 or > MaxCount)
             {
-                throw new EmbeddingJobException($"-k must be a number of rows from 1 to {MaxCount:N0}, not {count}.");
+                throw new CliUsageException($"-k must be a number of rows from 1 to {MaxCount:N0}, not {count}.");
             }
             if (rescoreMultiplier is < 1 or > MaxRescoreMultiplier)
             {
-                throw new EmbeddingJobException($"--rescore-multiplier must be from 1 to {MaxRescoreMultiplier}, not {rescoreMultiplier}.");
+                throw new CliUsageException($"--rescore-multiplier must be from 1 to {MaxRescoreMultiplier}, not {rescoreMultiplier}.");
             }
             var settings = RunSettings.Load(configPath, environment);
             // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models

@@ -16,11 +16,11 @@ internal static class ShardArguments
     {
         if (shards is null)
         {
-            return shard is null ? (null, null) : throw new EmbeddingJobException("--shard needs --shards N, the number of shards the job is split into.");
+            return shard is null ? (null, null) : throw new CliUsageException("--shard needs --shards N, the number of shards the job is split into.");
         }
         if (shards is < 1 or > ShardSelection.MaxCount)
         {
-            throw new EmbeddingJobException($"--shards must be from 1 to {ShardSelection.MaxCount:N0}, not {shards}.");
+            throw new CliUsageException($"--shards must be from 1 to {ShardSelection.MaxCount:N0}, not {shards}.");
         }
         var sources = new List<(string Source, int Index)>();
         if (shard is { } given)
@@ -33,21 +33,21 @@ internal static class ShardArguments
             {
                 sources.Add((variable, int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
                     ? index
-                    : throw new EmbeddingJobException($"{variable} is '{value}', not a shard index.")));
+                    : throw new CliUsageException($"{variable} is '{value}', not a shard index.")));
             }
         }
         if (sources.Count == 0)
         {
-            throw new EmbeddingJobException($"--shards {shards} needs this process's shard: --shard I, or one of {string.Join(", ", IndexVariables)} (set by Slurm, Kubernetes and AWS Batch array jobs).");
+            throw new CliUsageException($"--shards {shards} needs this process's shard: --shard I, or one of {string.Join(", ", IndexVariables)} (set by Slurm, Kubernetes and AWS Batch array jobs).");
         }
         if (sources.Select(s => s.Index).Distinct().Count() > 1)
         {
-            throw new EmbeddingJobException($"The shard index sources disagree: {string.Join(", ", sources.Select(s => $"{s.Source} = {s.Index}"))}.");
+            throw new CliUsageException($"The shard index sources disagree: {string.Join(", ", sources.Select(s => $"{s.Source} = {s.Index}"))}.");
         }
         var selection = new ShardSelection(sources[0].Index, shards.Value);
         if (selection.Index >= selection.Count)
         {
-            throw new EmbeddingJobException($"{sources[0].Source} is {selection.Index}, but --shards {shards} has shards 0 to {shards - 1}.");
+            throw new CliUsageException($"{sources[0].Source} is {selection.Index}, but --shards {shards} has shards 0 to {shards - 1}.");
         }
         return (selection, sources[0].Source);
     }

@@ -29,7 +29,7 @@ internal static class VerifyCommand
         {
             if (sampleRows is < 1 or > MaxSampleRows)
             {
-                throw new EmbeddingJobException($"--sample must be a number of rows from 1 to {MaxSampleRows:N0}, not {sampleRows}.");
+                throw new CliUsageException($"--sample must be a number of rows from 1 to {MaxSampleRows:N0}, not {sampleRows}.");
             }
             var settings = RunSettings.Load(configPath, environment);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop);

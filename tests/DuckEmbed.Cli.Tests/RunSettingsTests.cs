@@ -26,7 +26,7 @@ public sealed class RunSettingsTests : IDisposable
         ValidConfig.Replace("\"o\" }", $"\"o\", \"{key}\": {value} }}", StringComparison.Ordinal);
 
     private string ErrorOf(string json, Dictionary<string, string>? environment = null) =>
-        Assert.Throws<EmbeddingJobException>(() => Load(json, environment)).Message;
+        Assert.Throws<CliUsageException>(() => Load(json, environment)).Message;
 
     [Fact]
     public void Relative_paths_resolve_against_the_config_files_folder()
@@ -107,7 +107,7 @@ public sealed class RunSettingsTests : IDisposable
     [Fact]
     public void A_missing_config_file_is_named()
     {
-        var error = Assert.Throws<EmbeddingJobException>(() => RunSettings.Load(_folder.File("none.json"), _ => null));
+        var error = Assert.Throws<CliUsageException>(() => RunSettings.Load(_folder.File("none.json"), _ => null));
         Assert.Contains("none.json not found", error.Message, StringComparison.Ordinal);
     }
 
@@ -201,7 +201,7 @@ public sealed class RunSettingsTests : IDisposable
     [Fact]
     public void A_config_path_that_is_a_folder_is_named_as_a_folder()
     {
-        var error = Assert.Throws<EmbeddingJobException>(() => RunSettings.Load(_folder.Path, _ => null)).Message;
+        var error = Assert.Throws<CliUsageException>(() => RunSettings.Load(_folder.Path, _ => null)).Message;
         Assert.Equal($"--config: {_folder.Path} is a folder; pass the config file in it, e.g. --config {Path.Combine(_folder.Path, "config.json")}.", error);
     }
 }

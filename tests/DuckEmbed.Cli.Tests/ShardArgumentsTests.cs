@@ -23,17 +23,17 @@ public sealed class ShardArgumentsTests
     public void The_shard_option_agreeing_with_the_engine_is_fine_and_disagreeing_is_an_error()
     {
         Assert.Equal(new ShardSelection(1, 3), ShardArguments.Resolve(3, 1, Environment(("SLURM_ARRAY_TASK_ID", "1"))).Shard);
-        var error = Assert.Throws<EmbeddingJobException>(() => ShardArguments.Resolve(3, 1, Environment(("JOB_COMPLETION_INDEX", "2"))));
+        var error = Assert.Throws<CliUsageException>(() => ShardArguments.Resolve(3, 1, Environment(("JOB_COMPLETION_INDEX", "2"))));
         Assert.Equal("The shard index sources disagree: --shard = 1, JOB_COMPLETION_INDEX = 2.", error.Message);
     }
 
     [Fact]
     public void Shards_without_an_index_and_an_index_without_shards_are_errors()
     {
-        Assert.StartsWith("--shards 4 needs this process's shard", Assert.Throws<EmbeddingJobException>(() => ShardArguments.Resolve(4, null, Environment())).Message, StringComparison.Ordinal);
-        Assert.StartsWith("--shard needs --shards N", Assert.Throws<EmbeddingJobException>(() => ShardArguments.Resolve(null, 1, Environment())).Message, StringComparison.Ordinal);
+        Assert.StartsWith("--shards 4 needs this process's shard", Assert.Throws<CliUsageException>(() => ShardArguments.Resolve(4, null, Environment())).Message, StringComparison.Ordinal);
+        Assert.StartsWith("--shard needs --shards N", Assert.Throws<CliUsageException>(() => ShardArguments.Resolve(null, 1, Environment())).Message, StringComparison.Ordinal);
         Assert.Equal("SLURM_ARRAY_TASK_ID is 4, but --shards 4 has shards 0 to 3.",
-            Assert.Throws<EmbeddingJobException>(() => ShardArguments.Resolve(4, null, Environment(("SLURM_ARRAY_TASK_ID", "4")))).Message);
+            Assert.Throws<CliUsageException>(() => ShardArguments.Resolve(4, null, Environment(("SLURM_ARRAY_TASK_ID", "4")))).Message);
         Assert.Equal((null, null), ShardArguments.Resolve(null, null, Environment(("SLURM_ARRAY_TASK_ID", "3"))));
     }
 }
