@@ -1,6 +1,6 @@
 namespace DuckEmbed.Cli;
 
-/// <summary>What every command's exit code means (README, "Exit codes").</summary>
+/// <summary>What every command's exit code means (docs/usage.md, "Exit codes").</summary>
 internal static class ExitCodes
 {
     public const int Ok = 0;

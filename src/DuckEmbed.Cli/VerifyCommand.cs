@@ -9,7 +9,7 @@ internal static class VerifyCommand
     /// <summary>
     /// How close a re-embedded sample must come to the stored vectors. fp32 gives the same vector whatever the batch;
     /// int8 quantizes each batch's activations with that batch's range, so a text embedded among other texts moves.
-    /// Each int8 vector is within cosine 0.99 of fp32 (README, Precision), an angle of 8.1°; two of them, made in two
+    /// Each int8 vector is within cosine 0.99 of fp32 (docs/usage.md, "Precision"), an angle of 8.1°; two of them, made in two
     /// batches, can be twice that apart: cos 16.2° = 0.96 (seen: 0.9886 on the bundled example, for one row of 64).
     /// A wrong model, pooling or prompt moves vectors far more. fp16 sums in another order on another batch shape:
     /// its floor to the reference.

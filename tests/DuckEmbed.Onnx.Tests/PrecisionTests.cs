@@ -50,7 +50,7 @@ public sealed class PrecisionTests(ITestOutputHelper output)
     [Fact]
     public async Task Int8_on_a_batch_of_texts_that_are_only_cls_and_sep_stays_within_the_documented_0_985()
     {
-        // The README's one exception to int8's 0.99: a batch with nothing but [CLS] [SEP] (empty and whitespace-only
+        // The one exception to int8's 0.99 that docs/usage.md names: a batch with nothing but [CLS] [SEP] (empty and whitespace-only
         // texts, which length sorting batches together) has almost no activation range of its own.
         using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { MaxBatchSize = 16, Precision = ModelPrecision.Int8 });
         var empty = ReferenceRow.All.Single(r => r.Text.Length == 0).Embedding;
