@@ -83,7 +83,7 @@ public static class EmbeddingVerifier
         }
         if (encoding.Precision != VectorPrecision.Float32)
         {
-            var (sampled, lowestCosine) = await CheckQuantizedSampleAsync(connection, table, id, text, vector, job.VectorColumn, generator, encoding, sampleRows, problems, cancellationToken).ConfigureAwait(false);
+            var (sampled, lowestCosine) = await CheckQuantizedSampleAsync(new Sample(connection, table, id, text, job.VectorColumn, sampleRows), generator, encoding, problems, cancellationToken).ConfigureAwait(false);
             return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = sampled, LowestSampleCosine = lowestCosine, Problems = problems, Precision = encoding.Precision };
         }
         if (stored.GetValueOrDefault("normalization") == "l2")
@@ -93,21 +93,30 @@ public static class EmbeddingVerifier
             Problem(problems, notUnit, "vectors are not of unit length");
         }
 
-        var lowest = await CheckSampleAsync(connection, table, id, text, vector, generator, sampleRows, minimumSampleCosine, problems, cancellationToken).ConfigureAwait(false);
+        var lowest = await CheckSampleAsync(new Sample(connection, table, id, text, job.VectorColumn, sampleRows), generator, minimumSampleCosine, problems, cancellationToken).ConfigureAwait(false);
         return new VerificationReport { Rows = rows, InputRows = input.RowCount, SampledRows = lowest.Count, LowestSampleCosine = lowest.Cosine, Problems = problems };
     }
 
-    private static async Task<(int Count, double Cosine)> CheckSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int sampleRows, double minimumSampleCosine, List<string> problems, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rows a check embeds again, picked by a hash of their id: spread over the table, and the same rows whatever
+    /// order the windows were committed in (a seeded reservoir sample follows the rows' order on disk, so two runs that
+    /// committed windows in different orders were checked on different rows).
+    /// </summary>
+    private sealed record Sample(DuckDBConnection Connection, string Table, string Id, string Text, string VectorColumn, int Rows)
+    {
+        public string Vector => SqlIdentifier.Quote(VectorColumn);
+
+        public string Rest => $"FROM {Table} WHERE {Vector} IS NOT NULL ORDER BY hash({Id}), {Id} LIMIT {Rows.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static async Task<(int Count, double Cosine)> CheckSampleAsync(Sample sample, IEmbeddingGenerator<string, Embedding<float>> generator,
+        double minimumSampleCosine, List<string> problems, CancellationToken cancellationToken)
     {
         var texts = new List<string>();
         var vectors = new List<float[]>();
-        using (var command = connection.CreateCommand())
+        using (var command = sample.Connection.CreateCommand())
         {
-            // Rows picked by a hash of their id: spread over the table, and the same rows whatever order the windows
-            // were committed in (a seeded reservoir sample follows the rows' order on disk, so two runs that committed
-            // windows in different orders were checked on different rows).
-            command.CommandText = $"SELECT {text}, {vector}::FLOAT[] FROM {table} WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
+            command.CommandText = $"SELECT {sample.Text}, {sample.Vector}::FLOAT[] {sample.Rest}";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -134,21 +143,20 @@ public static class EmbeddingVerifier
     /// The sample embedded again and quantized as the table was (its own ranges): its bits and int8 codes must be the
     /// stored ones.
     /// </summary>
-    private static async Task<(int Count, double Cosine)> CheckQuantizedSampleAsync(DuckDBConnection connection, string table, string id, string text, string vector, string vectorColumn,
-        IEmbeddingGenerator<string, Embedding<float>> generator, VectorEncoding encoding, int sampleRows, List<string> problems, CancellationToken cancellationToken)
+    private static async Task<(int Count, double Cosine)> CheckQuantizedSampleAsync(Sample sample, IEmbeddingGenerator<string, Embedding<float>> generator,
+        VectorEncoding encoding, List<string> problems, CancellationToken cancellationToken)
     {
         var codesColumn = encoding.Precision switch
         {
-            VectorPrecision.Int8 => vector,
-            VectorPrecision.BinaryInt8 => SqlIdentifier.Quote(VectorEncoding.RescoreColumn(vectorColumn)),
+            VectorPrecision.Int8 => sample.Vector,
+            VectorPrecision.BinaryInt8 => SqlIdentifier.Quote(VectorEncoding.RescoreColumn(sample.VectorColumn)),
             _ => null,
         };
         var texts = new List<string>();
         var stored = new List<(List<ulong>? Words, List<long>? Codes)>();
-        using (var command = connection.CreateCommand())
+        using (var command = sample.Connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {text}, {(encoding.HasBits ? vector : "NULL")}, {(codesColumn is null ? "NULL" : $"{codesColumn}::BIGINT[]")} FROM {table} " +
-                $"WHERE {vector} IS NOT NULL ORDER BY hash({id}), {id} LIMIT {sampleRows.ToString(CultureInfo.InvariantCulture)}";
+            command.CommandText = $"SELECT {sample.Text}, {(encoding.HasBits ? sample.Vector : "NULL")}, {(codesColumn is null ? "NULL" : $"{codesColumn}::BIGINT[]")} {sample.Rest}";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
