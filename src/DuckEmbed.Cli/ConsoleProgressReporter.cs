@@ -184,11 +184,21 @@ internal sealed class ConsoleProgressReporter : IProgress<EmbeddingProgress>, ID
             : (value.RowsThisRun / elapsed.TotalSeconds, value.Tokens / elapsed.TotalSeconds);
     }
 
-    public static void WriteSummary(TextWriter output, EmbeddingRunSummary summary, string outputPath, string outputTable)
+    public static void WriteSummary(TextWriter output, EmbeddingRunSummary summary, string outputPath, string outputTable, bool sync = false)
     {
         output.WriteLine($"Done: {summary.RowsWritten:N0} rows written to {outputTable} in {outputPath}");
         output.WriteLine($"  input rows            {summary.InputRows:N0}");
-        output.WriteLine($"  already present       {summary.RowsAlreadyPresent:N0} (resumed after them)");
+        if (sync)
+        {
+            output.WriteLine($"  added                 {summary.RowsAdded:N0} (ids new to the output)");
+            output.WriteLine($"  changed               {summary.RowsReplaced:N0} (texts changed in the input: embedded again, each replacing its old row)");
+            output.WriteLine($"  deleted               {summary.RowsDeleted:N0} (ids gone from the input)");
+            output.WriteLine($"  unchanged             {summary.RowsAlreadyPresent:N0} (left as they were)");
+        }
+        else
+        {
+            output.WriteLine($"  already present       {summary.RowsAlreadyPresent:N0} (resumed after them)");
+        }
         output.WriteLine($"  NULL texts            {summary.NullTexts:N0} (written with a NULL vector)");
         output.WriteLine($"  truncated texts       {summary.TruncatedTexts:N0} (cut to the model's maximum length)");
         output.WriteLine($"  reused vectors        {summary.ReusedVectors:N0} (texts the same as one embedded earlier, embedded once)");

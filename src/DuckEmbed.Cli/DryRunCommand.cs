@@ -28,7 +28,17 @@ internal static class DryRunCommand
             var rate = plan.SampleTime > TimeSpan.Zero ? plan.SampleRows / plan.SampleTime.TotalSeconds : 0;
             stdout.WriteLine("Dry run: nothing was written.");
             stdout.WriteLine(Invariant($"  input rows      {plan.InputRows:N0}"));
-            stdout.WriteLine(Invariant($"  already done    {plan.RowsPresent:N0}"));
+            if (job.Sync)
+            {
+                stdout.WriteLine(Invariant($"  unchanged       {plan.RowsPresent:N0}"));
+                stdout.WriteLine(Invariant($"  to add          {plan.RowsToEmbed - plan.RowsToReplace:N0}"));
+                stdout.WriteLine(Invariant($"  to change       {plan.RowsToReplace:N0} (texts changed in the input: embedded again)"));
+                stdout.WriteLine(Invariant($"  to delete       {plan.RowsToDelete:N0} (ids gone from the input)"));
+            }
+            else
+            {
+                stdout.WriteLine(Invariant($"  already done    {plan.RowsPresent:N0}"));
+            }
             stdout.WriteLine(Invariant($"  to embed        {plan.RowsToEmbed:N0}"));
             stdout.WriteLine(Invariant($"  time            about {ConsoleProgressReporter.FormatDuration(loadTime + plan.EstimatedTime)}: {loadTime.TotalSeconds:F1} s to load the model, then {plan.RowsToEmbed:N0} rows at {rate:N0} rows/s ({plan.SampleRows:N0} sample texts embedded in {plan.SampleTime.TotalSeconds:F1} s on this machine, BATCH_SIZE={generator.MaxBatchSize}, {generator.Device.ToString().ToLowerInvariant()})"));
             stdout.WriteLine(plan.Disk is { } disk ? $"  disk            about {disk.Describe()}" : "  disk            the output's file system does not say how much is free");

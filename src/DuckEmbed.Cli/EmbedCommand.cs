@@ -7,7 +7,7 @@ namespace DuckEmbed.Cli;
 internal static class EmbedCommand
 {
     /// <summary>What the command line asks of one <c>embed</c> run.</summary>
-    internal sealed record Request(string ConfigPath, bool Overwrite = false, int? Shards = null, int? ShardIndex = null, bool DryRun = false);
+    internal sealed record Request(string ConfigPath, bool Overwrite = false, int? Shards = null, int? ShardIndex = null, bool DryRun = false, bool Sync = false);
 
     public static async Task<int> RunAsync(Request request, bool verbose, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool liveProgress = false)
     {
@@ -51,7 +51,7 @@ internal static class EmbedCommand
         EmbeddingProcessor.CheckSettings(settings.Job);
         if (request.DryRun)
         {
-            return await DryRunCommand.RunAsync(settings, request.Overwrite, logging, stdout, stderr, stop);
+            return await DryRunCommand.RunAsync(settings with { Job = settings.Job with { Sync = request.Sync } }, request.Overwrite, logging, stdout, stderr, stop);
         }
         reporter.Activity("loading the model");
         using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop);
@@ -60,12 +60,13 @@ internal static class EmbedCommand
         var job = settings.Job with
         {
             Overwrite = request.Overwrite,
+            Sync = request.Sync,
             WindowSize = settings.WindowSizeFor(generator.MaxBatchSize),
         };
         reporter.RunsOn = $"{generator.Device.ToString().ToLowerInvariant()} {generator.Precision.ToString().ToLowerInvariant()}";
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, logging.CreateLogger("processor"), reporter, stop);
         reporter.EndLine("done");
-        ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable);
+        ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable, request.Sync);
         return ExitCodes.Ok;
     }
 }

@@ -73,13 +73,15 @@ search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(pa
     parsed.GetValue(verboseOption)));
 
 var mergeOverwriteOption = new Option<bool>("--overwrite") { Description = "Replace an output table that is there already instead of refusing it." };
+var mergeSyncOption = new Option<bool>("--sync") { Description = "The shards were synced with a changed input (embed sync --shards N): bring the merged table made before up to date, in the same transaction." };
 var merge = new Command("merge", "Puts the shard files of a job run with --shards N together into output_db_path, after checking every shard is there and complete, in one transaction. Safe to run again.")
 {
-    configOption, mergeShardsOption, mergeOverwriteOption,
+    configOption, mergeShardsOption, mergeOverwriteOption, mergeSyncOption,
 };
 merge.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption), parsed.GetValue(mergeOverwriteOption), Environment.GetEnvironmentVariable,
+    exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption),
+        (parsed.GetValue(mergeOverwriteOption), parsed.GetValue(mergeSyncOption)), Environment.GetEnvironmentVariable,
         Console.Out, Console.Error, parsed.GetValue(verboseOption));
     return Task.CompletedTask;
 });
@@ -95,9 +97,18 @@ status.SetAction((parsed, _) =>
     return Task.CompletedTask;
 });
 
+var sync = new Command("sync", "Brings an output up to date with an input that changed: new ids embedded, changed texts embedded again (each new row replacing its old one in the same commit), ids gone deleted, every other row left as it is. Stops and resumes as a run does.")
+{
+    configOption, dryRunOption, shardsOption, shardOption,
+};
+sync.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
+    new EmbedCommand.Request(parsed.GetValue(configOption)!, Shards: parsed.GetValue(shardsOption), ShardIndex: parsed.GetValue(shardOption), DryRun: parsed.GetValue(dryRunOption), Sync: true),
+    parsed.GetValue(verboseOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
+    liveProgress: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1"));
+
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
-    configOption, verboseOption, overwriteOption, dryRunOption, shardsOption, shardOption, benchmark, verify, search, merge, status,
+    configOption, verboseOption, overwriteOption, dryRunOption, shardsOption, shardOption, sync, benchmark, verify, search, merge, status,
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
     new EmbedCommand.Request(parsed.GetValue(configOption)!, parsed.GetValue(overwriteOption), parsed.GetValue(shardsOption), parsed.GetValue(shardOption), parsed.GetValue(dryRunOption)),

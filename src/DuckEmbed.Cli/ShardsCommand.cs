@@ -6,10 +6,11 @@ namespace DuckEmbed.Cli;
 /// <summary><c>embed merge</c> and <c>embed status</c>: the shard files of a job split with <c>--shards N</c>.</summary>
 internal static class ShardsCommand
 {
-    public static int Merge(string configPath, int shards, bool overwrite, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
+    public static int Merge(string configPath, int shards, (bool Overwrite, bool Sync) mode, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
         CommandRunner.Run(stderr, verbose, (logging, stop) =>
         {
-            var job = RunSettings.Load(configPath, environment).Job;
+            var (overwrite, sync) = mode;
+            var job = RunSettings.Load(configPath, environment).Job with { Sync = sync };
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), overwrite, stop);
             stdout.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");

@@ -134,6 +134,13 @@ public sealed record EmbeddingJob
     public bool Overwrite { get; init; }
 
     /// <summary>
+    /// Bring an existing output up to date with an input that changed, instead of refusing it: rows whose ids are gone
+    /// from the input are deleted, rows whose text changed are embedded again (each new row replaces its old one in
+    /// the same commit), new ids are embedded, every other row is left as it is. Without an output, a sync is a run.
+    /// </summary>
+    public bool Sync { get; init; }
+
+    /// <summary>
     /// Memory the DuckDB instance that reads the input and writes the output may use for its buffers, in DuckDB's notation
     /// (<c>256MB</c>, <c>2GB</c>). What does not fit spills to disk beside the output, so memory stays flat in the
     /// table size; more rarely helps, since the texts stream through.

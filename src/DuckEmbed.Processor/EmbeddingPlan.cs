@@ -9,13 +9,19 @@ namespace DuckEmbed.Processor;
 /// this machine. Nothing is written: the input and an existing output are opened read-only, and no output is made.
 /// </summary>
 /// <param name="InputRows">Rows in the input (this shard's, for a shard).</param>
-/// <param name="RowsPresent">Of them, rows the output holds already.</param>
-/// <param name="RowsToEmbed">Rows the run would embed.</param>
+/// <param name="RowsPresent">Of them, rows the output holds already (for a sync, with the input's text).</param>
+/// <param name="RowsToEmbed">Rows the run would embed (for a sync, <see cref="RowsToReplace"/> among them).</param>
 /// <param name="Disk">What the run needs beside its output; <c>null</c> where the file system has no size.</param>
 /// <param name="SampleRows">Texts embedded for the estimate.</param>
 /// <param name="SampleTime">How long they took.</param>
 public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsToEmbed, DiskNeed? Disk, int SampleRows, TimeSpan SampleTime)
 {
+    /// <summary>Of <see cref="RowsToEmbed"/>, rows a sync would embed again because their text changed.</summary>
+    public long RowsToReplace { get; init; }
+
+    /// <summary>Rows a sync would delete, their ids gone from the input.</summary>
+    public long RowsToDelete { get; init; }
+
     /// <summary>Texts embedded for the estimate, at most.</summary>
     public const int DefaultSampleSize = 256;
 
@@ -34,8 +40,8 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         using var database = JobDatabase.OpenInput(inputPath, job.OutputDatabasePath, job.DuckDbMemoryLimit);
         var table = InputTable.Inspect(database.Connection, job);
         var dimensions = ModelDimensions.Of(generator);
-        var rowsPresent = !job.Overwrite && File.Exists(job.OutputDatabasePath) ? CountRowsPresent(database, job, table, inputPath, generator, dimensions) : 0;
-        var rowsToEmbed = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
+        var stored = !job.Overwrite && File.Exists(job.OutputDatabasePath) ? ReadStoredRows(database, job, table, inputPath, generator, dimensions) : default;
+        var rowsToEmbed = Math.Min(table.RowCount - stored.Unchanged, job.MaxRows ?? long.MaxValue);
         var disk = DiskSpace.Estimate(database.Connection, job, table, rowsToEmbed, dimensions, JobDatabase.WalLimitBytes);
 
         var texts = Sample(database, table, sampleSize);
@@ -48,19 +54,23 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
             await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
             time = timer.Elapsed;
         }
-        return new EmbeddingPlan(table.RowCount, rowsPresent, rowsToEmbed, disk, texts.Count, time);
+        return new EmbeddingPlan(table.RowCount, stored.Unchanged, rowsToEmbed, disk, texts.Count, time)
+        {
+            RowsToReplace = Math.Min(stored.Changed, rowsToEmbed),
+            RowsToDelete = stored.Gone,
+        };
     }
 
-    // The rows a run would resume after, with every check a run makes of an existing output (columns, provenance,
-    // ids and texts against the input), the output opened read-only.
-    private static long CountRowsPresent(JobDatabase database, EmbeddingJob job, InputTable table, string inputPath,
+    // What the output holds, with every check a run makes of an existing output (columns, provenance, and but for a
+    // sync ids and texts against the input), the output opened read-only.
+    private static StoredRows ReadStoredRows(JobDatabase database, EmbeddingJob job, InputTable table, string inputPath,
         IEmbeddingGenerator<string, Embedding<float>> generator, int? dimensions)
     {
         database.AttachExistingOutput(job.OutputDatabasePath, inputPath);
         var stored = OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0 ? new OutputProvenance(database.Connection, job.OutputTable).Read() : [];
         // A table of another precision is refused as the run would; int8's ranges are the table's, or found by the run.
         var encoding = Int8Calibration.Resumed(job, stored) ?? VectorEncoding.Unranged(job.VectorPrecision);
-        return new OutputTable(database.Connection, job, table, encoding).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions);
+        return new OutputTable(database.Connection, job, table, encoding).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions, job.Sync);
     }
 
     // A random sample of the texts (the same each time), so that the rate holds for the whole table's lengths.

@@ -76,23 +76,35 @@ public static class EmbeddingProcessor
             DiskSpace.Check(database.Connection, job, table, Math.Min(table.RowCount, job.MaxRows ?? long.MaxValue), dimensions, JobDatabase.WalLimitBytes);
         }
         database.AttachOutput(outputPath, inputPath);
-        var stored = !job.Overwrite && OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0
+        var storedRecord = !job.Overwrite && OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0
             ? new OutputProvenance(database.Connection, job.OutputTable).Read()
             : [];
-        if (VectorEncoding.HasInt8(job.VectorPrecision) && stored.Count == 0)
+        if (VectorEncoding.HasInt8(job.VectorPrecision) && storedRecord.Count == 0)
         {
             progress?.Report(new EmbeddingProgress(0, 0, 0, timer.Elapsed) { Stage = EmbeddingStage.Calibrating });
         }
-        var encoding = await Int8Calibration.EncodingForAsync(job, stored, database.Connection, table, generator, logger, cancellationToken).ConfigureAwait(false);
+        var encoding = await Int8Calibration.EncodingForAsync(job, storedRecord, database.Connection, table, generator, logger, cancellationToken).ConfigureAwait(false);
         var record = OutputProvenance.Describe(job, table, generator);
         encoding.Ranges?.WriteTo(record);
         var outputTable = new OutputTable(database.Connection, job, table, encoding);
         outputTable.Prepare(record, job.Overwrite, dimensions);
-        var rowsPresent = outputTable.ReadRowsOfThisInput();
-        if (rowsPresent > 0)
+        var stored = job.Sync ? outputTable.CompareWithInput() : StoredRows.OfThisInput(outputTable.ReadRowsOfThisInput());
+        var deleted = stored.Gone > 0 ? outputTable.DeleteGone() : 0;
+        if (deleted != stored.Gone)
         {
-            logger.LogInformation("Resuming: {Rows} rows already in {Table}; embedding the input rows not in it yet", rowsPresent, outputTable.Name);
+            throw new InvalidOperationException($"{outputTable.Name} had {stored.Gone} rows whose ids are gone from the input, and {deleted} were deleted.");
         }
+        if (job.Sync && stored.Rows > 0)
+        {
+            logger.LogInformation("Syncing {Table}: {Deleted} rows deleted (ids gone from the input), {Changed} changed texts to embed again, {Unchanged} rows unchanged",
+                outputTable.Name, deleted, stored.Changed, stored.Unchanged);
+        }
+        else if (stored.Rows > 0)
+        {
+            logger.LogInformation("Resuming: {Rows} rows already in {Table}; embedding the input rows not in it yet", stored.Rows, outputTable.Name);
+        }
+        // Rows present and left as they are: for a sync, the changed ones are embedded again with the new ids.
+        var rowsPresent = stored.Unchanged;
         var remaining = Math.Min(table.RowCount - rowsPresent, job.MaxRows ?? long.MaxValue);
         // Never larger than the rows left: a large window on a small table must not cost memory for rows that
         // do not exist.
@@ -106,14 +118,14 @@ public static class EmbeddingProcessor
         }
         var vectors = VectorCheck.For(job, generator);
         database.UseWritersThreadsOnly();
-        var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors);
+        var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors) { Deleted = deleted };
         using (var reader = database.OpenReader())
         {
             var writers = new List<DuckDBConnection> { database.Connection };
             try
             {
                 writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize), outputTable, writers, job.CommitInterval, generator, job.GeneratorCalls, counters, vectors, timer,
+                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize, job.Sync), outputTable, writers, job.CommitInterval, generator, job.GeneratorCalls, counters, vectors, timer,
                     logger, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -132,7 +144,7 @@ public static class EmbeddingProcessor
         progress?.Report(counters.Progress(timer.Elapsed));
         database.Checkpoint();
         var summary = counters.Summary(timer.Elapsed);
-        ConfirmCommitted(outputTable, summary);
+        ConfirmCommitted(outputTable, summary, stored.Changed);
         logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
             summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
         return summary;
@@ -357,13 +369,16 @@ public static class EmbeddingProcessor
     }
 
     // "Done" only for rows the database holds: count them back rather than trust the tally.
-    private static void ConfirmCommitted(OutputTable outputTable, EmbeddingRunSummary summary)
+    // changed: rows a sync found with another text; those it did not replace (a stop, max_rows) are still there.
+    private static void ConfirmCommitted(OutputTable outputTable, EmbeddingRunSummary summary, long changed)
     {
         var committed = outputTable.CountRows();
-        if (committed != summary.RowsAlreadyPresent + summary.RowsWritten)
+        var notReplaced = changed - summary.RowsReplaced;
+        if (committed != summary.RowsAlreadyPresent + summary.RowsWritten + notReplaced)
         {
             throw new InvalidOperationException(
-                $"{outputTable.Name} holds {committed} rows after this run, not the {summary.RowsAlreadyPresent} found plus {summary.RowsWritten} written.");
+                $"{outputTable.Name} holds {committed} rows after this run, not the {summary.RowsAlreadyPresent} found plus {summary.RowsWritten} written" +
+                (notReplaced > 0 ? $" plus {notReplaced} changed ones not replaced yet." : "."));
         }
     }
 

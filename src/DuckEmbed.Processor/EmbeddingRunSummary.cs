@@ -6,11 +6,23 @@ public sealed record EmbeddingRunSummary
     /// <summary>Rows in the input table.</summary>
     public required long InputRows { get; init; }
 
-    /// <summary>Rows already in the output when the run started (an earlier run's work, resumed after).</summary>
+    /// <summary>
+    /// Rows already in the output when the run started (an earlier run's work, resumed after), and left as they were:
+    /// for a sync, the rows whose ids and texts the input still has.
+    /// </summary>
     public required long RowsAlreadyPresent { get; init; }
 
-    /// <summary>Rows this run wrote.</summary>
+    /// <summary>Rows this run wrote (for a sync: new ids, and changed texts replacing their old rows).</summary>
     public required long RowsWritten { get; init; }
+
+    /// <summary>Of <see cref="RowsWritten"/>, rows that replaced a stored row whose text had changed (a sync).</summary>
+    public long RowsReplaced { get; init; }
+
+    /// <summary>Of <see cref="RowsWritten"/>, rows of ids the output did not have.</summary>
+    public long RowsAdded => RowsWritten - RowsReplaced;
+
+    /// <summary>Rows deleted from the output because the input no longer has their ids (a sync).</summary>
+    public long RowsDeleted { get; init; }
 
     /// <summary>Rows written with a NULL vector because their text was NULL.</summary>
     public required long NullTexts { get; init; }

@@ -11,18 +11,28 @@ namespace DuckEmbed.Processor;
 /// </summary>
 internal static class InputRowReader
 {
-    /// <summary>What to read: the input table through a reader connection, at most this many rows, in windows of this size.</summary>
-    public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize);
+    /// <summary>
+    /// What to read: the input table through a reader connection, at most this many rows, in windows of this size; with
+    /// <paramref name="Sync"/>, also the rows whose stored text is not the input's.
+    /// </summary>
+    public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize, bool Sync = false);
 
     // outputTable: the table whose ids are skipped; null before it exists.
     public static IEnumerable<RowWindow> ReadWindows(Source source, string? outputTable, CancellationToken cancellationToken)
     {
-        var (reader, table, maxRows, windowSize) = source;
+        var (reader, table, maxRows, windowSize, sync) = source;
         var id = SqlIdentifier.Quote(table.IdColumn);
+        var text = SqlIdentifier.Quote(table.TextColumn);
         using var command = reader.CreateCommand();
-        command.CommandText = $"SELECT i.{id}, i.{SqlIdentifier.Quote(table.TextColumn)} FROM {table.QualifiedName} AS i " +
-            (outputTable is null ? "" : $"ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} ") +
-            $"WHERE {table.RowsOfThisRun($"i.{id}")} ORDER BY i.{id}" +
+        // A sync also takes the ids stored with another text (o.id is there): their rows replace the stored ones.
+        command.CommandText = outputTable is null
+            ? $"SELECT i.{id}, i.{text}, false FROM {table.QualifiedName} AS i WHERE {table.RowsOfThisRun($"i.{id}")}"
+            : sync
+            ? $"SELECT i.{id}, i.{text}, o.{id} IS NOT NULL FROM {table.QualifiedName} AS i LEFT JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} " +
+                $"WHERE (o.{id} IS NULL OR o.{text} IS DISTINCT FROM i.{text}) AND {table.RowsOfThisRun($"i.{id}")}"
+            : $"SELECT i.{id}, i.{text}, false FROM {table.QualifiedName} AS i ANTI JOIN {SqlIdentifier.Quote(outputTable)} AS o ON o.{id} = i.{id} " +
+                $"WHERE {table.RowsOfThisRun($"i.{id}")}";
+        command.CommandText += $" ORDER BY i.{id}" +
             (maxRows is null ? "" : $" LIMIT {maxRows.Value}");
         command.UseStreamingMode = true;
         using var registration = cancellationToken.Register(command.Cancel);
@@ -33,6 +43,7 @@ internal static class InputRowReader
         {
             window.Ids.Read(rows, 0, window.Count);
             window.Texts[window.Count] = rows.IsDBNull(1) ? null : rows.GetString(1);
+            window.Replaces[window.Count] = rows.GetBoolean(2);
             if (++window.Count == windowSize)
             {
                 yield return window;

@@ -153,20 +153,20 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     }
 
     /// <summary>
-    /// What <see cref="Prepare"/> and <see cref="ReadRowsOfThisInput"/> would say of an existing table, with the output
+    /// What <see cref="Prepare"/> and <see cref="CompareWithInput"/> would say of an existing table, with the output
     /// opened read-only (a dry run): its columns, its provenance against <paramref name="provenanceRecord"/>, its rows
-    /// against the input. Returns the rows a run would resume after (none without the table).
+    /// against the input (refused unless <paramref name="sync"/>). Returns what the table holds (nothing without the table).
     /// </summary>
-    public long CheckWithoutWriting(IReadOnlyDictionary<string, string> provenanceRecord, int? dimensions)
+    public StoredRows CheckWithoutWriting(IReadOnlyDictionary<string, string> provenanceRecord, int? dimensions, bool sync)
     {
         var existing = ReadColumns();
         if (existing.Count == 0)
         {
-            return 0;
+            return default;
         }
         ValidateColumns(existing, dimensions);
         ValidateProvenance(new OutputProvenance(output, _name), provenanceRecord, write: false);
-        return ReadRowsOfThisInput();
+        return sync ? CompareWithInput() : StoredRows.OfThisInput(ReadRowsOfThisInput());
     }
 
     private void ValidateProvenance(OutputProvenance provenance, IReadOnlyDictionary<string, string> record, bool write = true)
@@ -201,38 +201,113 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// </summary>
     public long ReadRowsOfThisInput()
     {
-        var rows = CountRows();
-        if (rows == 0)
+        var stored = CompareWithInput();
+        if (stored.Gone > 0 || stored.Changed > 0)
         {
-            return 0;
+            var differences = new List<string>();
+            if (stored.Gone > 0)
+            {
+                differences.Add($"{stored.Gone} of its {stored.Rows} ids are not in the input table '{job.InputTable}' (e.g. '{stored.GoneExample}')");
+            }
+            if (stored.Changed > 0)
+            {
+                differences.Add($"{stored.Changed} rows have another text in the input now (e.g. id '{stored.ChangedExample}')");
+            }
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' was not made from this input: {string.Join(", and ", differences)}. If the input changed since the table was " +
+                "written, sync it (embed sync) to embed the changes only; if the input is another database, overwrite it to embed this input from the start, or choose another output table.") { CanOverwrite = true };
+        }
+        return stored.Rows;
+    }
+
+    /// <summary>
+    /// The table's rows against the input, compared by DuckDB on the id in its own type: ids the input no longer has
+    /// (or are not this shard's), and ids whose text the input has changed.
+    /// </summary>
+    public StoredRows CompareWithInput()
+    {
+        if (CountRows() == 0)
+        {
+            return default;
         }
         var id = SqlIdentifier.Quote(input.IdColumn);
         var text = SqlIdentifier.Quote(input.TextColumn);
         var changed = $"i.{id} IS NOT NULL AND o.{text} IS DISTINCT FROM i.{text}";
         using var command = output.CreateCommand();
-        command.CommandText = $"SELECT count(*) FILTER (WHERE i.{id} IS NULL), min(o.{id}::VARCHAR) FILTER (WHERE i.{id} IS NULL), " +
+        command.CommandText = $"SELECT count(*), count(*) FILTER (WHERE i.{id} IS NULL), min(o.{id}::VARCHAR) FILTER (WHERE i.{id} IS NULL), " +
             $"count(*) FILTER (WHERE {changed}), min(o.{id}::VARCHAR) FILTER (WHERE {changed}) " +
             $"FROM {_quotedName} AS o LEFT JOIN (SELECT * FROM {input.QualifiedName} WHERE {input.RowsOfThisRun(id)}) AS i ON o.{id} = i.{id}";
         using var reader = command.ExecuteReader();
         reader.Read();
-        var (gone, changedTexts) = (reader.GetInt64(0), reader.GetInt64(2));
-        if (gone > 0 || changedTexts > 0)
-        {
-            var differences = new List<string>();
-            if (gone > 0)
-            {
-                differences.Add($"{gone} of its {rows} ids are not in the input table '{job.InputTable}' (e.g. '{reader.GetString(1)}')");
-            }
-            if (changedTexts > 0)
-            {
-                differences.Add($"{changedTexts} rows have another text in the input now (e.g. id '{reader.GetString(3)}')");
-            }
-            throw new EmbeddingJobException(JobSetting.OutputTable,
-                $"'{_name}' was not made from this input: {string.Join(", and ", differences)}. The input changed since the table was " +
-                "written, or the input is another database. Overwrite it to embed this input from the start, or choose another output table.") { CanOverwrite = true };
-        }
-        return rows;
+        return new StoredRows(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4));
     }
+
+    /// <summary>
+    /// Deletes, in a transaction of its own, the rows whose ids the input no longer has (or that are not this shard's):
+    /// a sync's first step. Returns how many.
+    /// </summary>
+    public long DeleteGone()
+    {
+        var id = SqlIdentifier.Quote(input.IdColumn);
+        using var transaction = output.BeginTransaction();
+        using var command = output.CreateCommand();
+        command.CommandText = $"DELETE FROM {_quotedName} AS o WHERE NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND {input.RowsOfThisRun($"i.{id}")})";
+        long deleted;
+        try
+        {
+            deleted = command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        catch (DuckDBException e)
+        {
+            throw WriteFailed(e);
+        }
+        return deleted;
+    }
+
+    /// <summary>
+    /// Deletes the stored rows that rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>
+    /// of <paramref name="window"/> replace (a sync's changed texts), in the transaction open on
+    /// <paramref name="connection"/>, so that the old row goes in the same commit as its new one comes. The ids go
+    /// through a temporary table (DuckDB lets a transaction write it beside the output) by the appender, so they keep
+    /// their type exactly.
+    /// </summary>
+    public void DeleteReplaced(RowWindow window, int start, int count, DuckDBConnection connection)
+    {
+        var replacing = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            replacing += window.Replaces[i] ? 1 : 0;
+        }
+        if (replacing == 0)
+        {
+            return;
+        }
+        Execute($"CREATE TEMP TABLE IF NOT EXISTS {ReplacedIds} (id {input.IdType})", connection);
+        using (var appender = connection.CreateAppender("temp", "main", ReplacedIds))
+        {
+            for (var i = start; i < start + count; i++)
+            {
+                if (window.Replaces[i])
+                {
+                    window.Ids.Append(appender.CreateRow(), i).EndRow();
+                }
+            }
+            appender.Close();
+        }
+        using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM {_quotedName} WHERE {SqlIdentifier.Quote(input.IdColumn)} IN (SELECT id FROM temp.main.{ReplacedIds})";
+        var deleted = command.ExecuteNonQuery();
+        Execute($"DELETE FROM temp.main.{ReplacedIds}", connection);
+        if (deleted != replacing)
+        {
+            // Never two rows for an id, nor a row lost: a count that differs stops the run before its commit.
+            throw new InvalidOperationException($"Replacing {replacing} changed rows of {_name} deleted {deleted} stored rows.");
+        }
+    }
+
+    private const string ReplacedIds = "duckembed_replaced_ids";
 
     /// <summary>Rows in the table now, as committed to the database.</summary>
     public long CountRows()

@@ -5,6 +5,9 @@ internal sealed class RowWindow(int capacity, IdColumn ids)
 {
     public IdValues Ids { get; } = ids.CreateValues(capacity);
     public string?[] Texts { get; } = new string?[capacity];
+
+    /// <summary>Rows that replace a stored row of the same id and another text (a sync's changed texts).</summary>
+    public bool[] Replaces { get; } = new bool[capacity];
     public int Count { get; set; }
 
     /// <summary>One vector per row; <c>null</c> where the text was NULL. Set by the embedding stage.</summary>

@@ -6,6 +6,9 @@ namespace DuckEmbed.Processor;
 /// </summary>
 internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRows, VectorCheck vectors)
 {
+    /// <summary>Rows a sync deleted before the run, their ids gone from the input.</summary>
+    public long Deleted { get; init; }
+
     private bool _firstWindowRead;
     private int _writersCommitting;
     private bool _checkpoint;
@@ -43,6 +46,8 @@ internal sealed class RunCounters(long rowsPresent, long rowsAtEnd, long inputRo
         InputRows = inputRows,
         RowsAlreadyPresent = rowsPresent,
         RowsWritten = _committed.Rows,
+        RowsReplaced = _committed.Replaced,
+        RowsDeleted = Deleted,
         NullTexts = _committed.NullTexts,
         TruncatedTexts = _committed.TruncatedTexts,
         ReusedVectors = _committed.ReusedVectors,

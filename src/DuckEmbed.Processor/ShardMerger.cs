@@ -27,7 +27,9 @@ public static class ShardMerger
     /// Merges the <paramref name="shardCount"/> shards of <paramref name="job"/> into its output, in one transaction:
     /// everything is checked first, and a merge that fails or is stopped leaves the output as it was.
     /// </summary>
-    /// <param name="job">The job the shards were made for.</param>
+    /// <param name="job">The job the shards were made for. With <see cref="EmbeddingJob.Sync"/>, a merged table there already
+    /// (from before the input changed) is brought up to date in the same transaction: its rows whose ids are gone or whose
+    /// texts changed are deleted, and the shards' rows take their place.</param>
     /// <param name="shardCount">How many shards it was split into.</param>
     /// <param name="logger">Told each shard merged.</param>
     /// <param name="overwrite">Replace an output table that is there already (an earlier merge of other shards or
@@ -100,7 +102,7 @@ public static class ShardMerger
         var target = SqlIdentifier.Quote(job.OutputTable);
         var id = SqlIdentifier.Quote(input.IdColumn);
         using var transaction = connection.BeginTransaction();
-        PrepareTarget(connection, job.OutputTable, input, shards[0].Table!, settings[0], overwrite);
+        PrepareTarget(connection, job, input, shards[0].Table!, settings[0], overwrite);
         foreach (var shard in shards)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -194,9 +196,12 @@ public static class ShardMerger
 
     // The merged table, in the merge's transaction: the shards' columns and types, and their record without the shard
     // keys. One already there (an earlier merge, stopped or finished) must carry the same record and hold only rows of
-    // this input, or the merge would end with rows no shard has; --overwrite replaces it.
-    private static void PrepareTarget(DuckDBConnection connection, string name, InputTable input, string firstShard, Dictionary<string, string> record, bool overwrite)
+    // this input, or the merge would end with rows no shard has; --overwrite replaces it. A sync merge (the shards
+    // synced with a changed input) deletes the rows whose ids are gone or whose texts changed: the shards, complete and
+    // holding only the input's rows as they are now, give their new rows.
+    private static void PrepareTarget(DuckDBConnection connection, EmbeddingJob job, InputTable input, string firstShard, Dictionary<string, string> record, bool overwrite)
     {
+        var name = job.OutputTable;
         var provenance = new OutputProvenance(connection, name);
         provenance.EnsureTable();
         if (OutputTable.ReadColumns(connection, name).Count > 0)
@@ -213,9 +218,15 @@ public static class ShardMerger
                     CanOverwrite = true,
                 };
             }
+            else if (job.Sync)
+            {
+                var id = SqlIdentifier.Quote(input.IdColumn);
+                var text = SqlIdentifier.Quote(input.TextColumn);
+                Execute(connection, $"DELETE FROM {SqlIdentifier.Quote(name)} AS o WHERE NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND i.{text} IS NOT DISTINCT FROM o.{text})");
+            }
             else if (ForeignRows.In(connection, SqlIdentifier.Quote(name), input) is { Count: > 0 } foreign)
             {
-                throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already holds {foreign}. Nothing was merged.")
+                throw new EmbeddingJobException(JobSetting.OutputTable, $"'{name}' already holds {foreign}. Nothing was merged; if the shards were synced with the changed input, merge them with sync.")
                 {
                     CanOverwrite = true,
                 };

@@ -114,7 +114,7 @@ public sealed class ShardTests : IDisposable
 
         Assert.Equal(JobSetting.OutputTable, error.Setting);
         Assert.True(error.CanOverwrite);
-        Assert.Equal("'embedded' already holds 25 rows whose ids are not in the input. Nothing was merged.", error.Message);
+        Assert.Equal("'embedded' already holds 25 rows whose ids are not in the input. Nothing was merged; if the shards were synced with the changed input, merge them with sync.", error.Message);
         Assert.Equal(before, TestDatabase.CountRows(Output, "embedded"));
         Assert.Equal(Rows, ShardMerger.Merge(TestDatabase.Job(input, Output), 3, NullLogger.Instance, overwrite: true));
         ExactlyOnceTests.AssertEveryRowOnceWithItsVector(input, Output, Rows);
