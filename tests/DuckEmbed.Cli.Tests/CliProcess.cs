@@ -55,6 +55,10 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Starts <c>embed COMMAND ARGUMENTS… --config CONFIG</c>.</summary>
     public static CliProcess Start(string configPath, params string[] arguments) => new([.. arguments, "--config", configPath], null);
 
+    /// <summary>Starts <c>embed COMMAND --config CONFIG</c> with <paramref name="environment"/>.</summary>
+    public static CliProcess Start(string command, string configPath, IReadOnlyDictionary<string, string> environment) =>
+        new([command, "--config", configPath], environment);
+
     /// <summary>Starts <c>embed benchmark --config CONFIG ARGUMENTS…</c>.</summary>
     public static CliProcess Benchmark(string configPath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(["benchmark", "--config", configPath, .. arguments], environment);

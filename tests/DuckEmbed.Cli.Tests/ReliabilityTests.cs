@@ -95,6 +95,73 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task A_sync_killed_hard_at_ten_random_moments_ends_with_every_row_once_and_never_a_stale_or_doubled_row()
+    {
+        var before = Corpus.Read(5_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
+        var input = WriteInput(before);
+        var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2, \"commit_seconds\": 1");
+        var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
+        using (var first = new CliProcess(config, environment))
+        {
+            Assert.True(first.WaitForExit(TimeSpan.FromMinutes(4)) == 0, first.Stderr);
+        }
+        // Every other text edited, every eleventh row deleted, 2,000 rows added: a sync of about 4,300 rows.
+        var after = before.Where(r => r.Id % 11 != 0).Select(r => r.Id % 2 == 0 ? (r.Id, Text: r.Text + " (revised)") : r)
+            .Concat(Corpus.Read(7_000).Skip(5_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0]))).ToList();
+        File.Delete(input);
+        WriteInput(after);
+        var inputHash = SHA256.HashData(File.ReadAllBytes(input));
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { MaxBatchSize = 64 });
+        var texts = before.Concat(after).Select(r => r.Text).Distinct().ToList();
+        var vectorOf = texts.Zip(await generator.GenerateAsync(texts), (text, e) => (text, e.Vector)).ToDictionary(p => p.text, p => p.Vector);
+        var inputIds = after.Select(r => r.Id).ToHashSet();
+
+        var random = new Random(11);
+        var kills = new List<string>();
+        for (var attempt = 0; kills.Count < 10 && attempt < 40; attempt++)
+        {
+            using var cli = CliProcess.Start("sync", config, environment);
+            try
+            {
+                cli.WaitForOutput("Processed ", 1, TimeSpan.FromMinutes(2));
+            }
+            catch (TimeoutException) when (cli.HasExited)
+            {
+                continue;
+            }
+            Thread.Sleep(random.Next(0, 3000));
+            if (cli.HasExited)
+            {
+                continue;
+            }
+            cli.KillHard();
+            // At every kill: each id once, none the input lost, and each row's vector its own stored text's (the old
+            // text's until the new one commits).
+            var rows = TestDatabase.Query(Output, "SELECT id, text, vector FROM embedded");
+            Assert.Equal(rows.Count, rows.Select(r => r[0]).Distinct().Count());
+            Assert.All(rows, r => Assert.Contains((long)r[0]!, inputIds));
+            var lowest = rows.Min(r => VectorMath.Cosine(((List<float>)r[2]!).ToArray(), vectorOf[(string)r[1]!].Span));
+            Assert.True(lowest >= 0.9999, $"a row's vector is not its text's: cosine {lowest}");
+            var revised = rows.Count(r => ((string)r[1]!).EndsWith(" (revised)", StringComparison.Ordinal));
+            kills.Add($"{rows.Count} rows, {revised} revised");
+        }
+        log.WriteLine($"at each kill: {string.Join("; ", kills)}");
+
+        using var last = CliProcess.Start("sync", config, environment);
+        Assert.True(last.WaitForExit(TimeSpan.FromMinutes(6)) == 0, last.Stderr);
+        Assert.Equal(10, kills.Count);
+        Assert.True(kills.Distinct().Count() >= 4, "kills should land at several different points of the sync");
+
+        var written = TestDatabase.Query(Output, "SELECT id, text, vector FROM embedded ORDER BY id");
+        var expected = after.OrderBy(r => r.Id).ToList();
+        Assert.Equal(expected.Select(r => (object)r.Id), written.Select(r => r[0]!));
+        Assert.Equal(expected.Select(r => (object)r.Text), written.Select(r => r[1]!));
+        var lowestAtEnd = written.Select((row, i) => VectorMath.Cosine(((List<float>)row[2]!).ToArray(), vectorOf[expected[i].Text].Span)).Min();
+        Assert.True(lowestAtEnd >= 0.9999, $"lowest cosine {lowestAtEnd}");
+        Assert.Equal(inputHash, SHA256.HashData(File.ReadAllBytes(input)));
+    }
+
+    [Fact]
     public async Task Shards_and_their_merge_killed_hard_at_random_moments_end_with_every_row_once_and_the_uninterrupted_vectors()
     {
         var rows = Corpus.Read(4_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
