@@ -42,6 +42,21 @@ internal static class BenchFiles
     /// Compares embeddings with the reference, row by row in order: from a JSONL file (<c>{"embedding": [...]}</c>)
     /// or from a DuckEmbed output database (table <c>texts_embedded</c>, id order).
     /// </summary>
+    /// <summary>Runs <paramref name="statements"/> on the database at <paramref name="path"/>; returns the seconds they took.</summary>
+    public static double Execute(string path, IEnumerable<string> statements)
+    {
+        using var connection = new DuckDBConnection($"Data Source={path}");
+        connection.Open();
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var sql in statements)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+        return timer.Elapsed.TotalSeconds;
+    }
+
     public static void Check(string name, string referencePath, string embeddingsPath)
     {
         var reference = ReadEmbeddings(referencePath);

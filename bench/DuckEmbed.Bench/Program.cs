@@ -17,6 +17,7 @@ using DuckEmbed.Processor;
 //   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
 //   search-quality CORPUS_JSONL QUERIES WORK   top-10 overlap of int8 and binary outputs (WORK/quality-*.duckdb) with float32's
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
+//   sql DB STATEMENT…                     the statements on DB (read-write), timed together: inputs changed for bench/sync.sh, its scan
 var mode = args.Length > 0 ? args[0] : "";
 // The real embeddings the output-side benchmarks write: the argument at ARGUMENT, or the reference set's.
 List<float[]> Vectors(int argument) =>
@@ -81,6 +82,9 @@ switch (mode)
         break;
     case "search-quality":
         await SearchQualityBenchmark.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+        break;
+    case "sql":
+        Console.WriteLine($"sql seconds={BenchFiles.Execute(args[1], args[2..]):F2}");
         break;
     case "check":
         BenchFiles.Check(args[1], args[2], args[3]);

@@ -67,7 +67,7 @@ public sealed record EmbeddingPlan(long InputRows, long RowsPresent, long RowsTo
         IEmbeddingGenerator<string, Embedding<float>> generator, int? dimensions)
     {
         database.AttachExistingOutput(job.OutputDatabasePath, inputPath);
-        var stored = OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0 ? new OutputProvenance(database.Connection, job.OutputTable).Read() : [];
+        var stored = OutputTable.StoredRecord(database.Connection, job.OutputTable);
         // A table of another precision is refused as the run would; int8's ranges are the table's, or found by the run.
         var encoding = Int8Calibration.Resumed(job, stored) ?? VectorEncoding.Unranged(job.VectorPrecision);
         return new OutputTable(database.Connection, job, table, encoding).CheckWithoutWriting(OutputProvenance.Describe(job, table, generator), dimensions, job.Sync);

@@ -76,9 +76,7 @@ public static class EmbeddingProcessor
             DiskSpace.Check(database.Connection, job, table, Math.Min(table.RowCount, job.MaxRows ?? long.MaxValue), dimensions, JobDatabase.WalLimitBytes);
         }
         database.AttachOutput(outputPath, inputPath);
-        var storedRecord = !job.Overwrite && OutputTable.ReadColumns(database.Connection, job.OutputTable).Count > 0
-            ? new OutputProvenance(database.Connection, job.OutputTable).Read()
-            : [];
+        var storedRecord = job.Overwrite ? [] : OutputTable.StoredRecord(database.Connection, job.OutputTable);
         if (VectorEncoding.HasInt8(job.VectorPrecision) && storedRecord.Count == 0)
         {
             progress?.Report(new EmbeddingProgress(0, 0, 0, timer.Elapsed) { Stage = EmbeddingStage.Calibrating });

@@ -181,20 +181,14 @@ public static class EmbeddingVerifier
                 var ranges = encoding.Ranges!;
                 var expected = ranges.Quantize(fresh);
                 wrong |= expected.Length != codes.Count || expected.Where((code, d) => Math.Abs(code - codes[d]) > 1).Any();
-                var standsFor = new float[fresh.Length];
-                for (var d = 0; d < standsFor.Length && d < codes.Count; d++)
-                {
-                    standsFor[d] = ranges.Minimum[d] + ranges.Steps[d] * (codes[d] + 128);
-                }
-                lowest = Math.Min(lowest, Cosine(fresh, standsFor));
+                lowest = Math.Min(lowest, Cosine(fresh, ranges.StandsFor(codes)));
             }
             if (words is not null)
             {
                 var wrongBits = VectorEncoding.PackSigns(fresh).Length != words.Count;
                 for (var d = 0; !wrongBits && d < fresh.Length; d++)
                 {
-                    var bit = (words[d / 64] >> (63 - (d % 64)) & 1) == 1;
-                    wrongBits = bit != fresh[d] > 0 && Math.Abs(fresh[d]) > BitBoundary;
+                    wrongBits = VectorEncoding.Bit(words, d) != fresh[d] > 0 && Math.Abs(fresh[d]) > BitBoundary;
                 }
                 wrong |= wrongBits;
                 if (codes is null)

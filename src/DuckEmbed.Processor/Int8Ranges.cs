@@ -98,6 +98,17 @@ internal sealed class Int8Ranges
         return codes;
     }
 
+    /// <summary>The floats that int8 <paramref name="codes"/> stand for: <c>min + step × (code + 128)</c> in each dimension.</summary>
+    public float[] StandsFor(IReadOnlyList<long> codes)
+    {
+        var values = new float[Math.Min(codes.Count, Dimensions)];
+        for (var d = 0; d < values.Length; d++)
+        {
+            values[d] = _minimum[d] + _steps[d] * (codes[d] + 128);
+        }
+        return values;
+    }
+
     /// <summary>The ranges in a record: every float written so that it reads back exactly.</summary>
     public void WriteTo(IDictionary<string, string> record)
     {

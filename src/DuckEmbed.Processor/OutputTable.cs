@@ -401,6 +401,10 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         return columns.Select(c => (c.Name, c.Type)).ToList();
     }
 
+    /// <summary>The provenance record of the output table named <paramref name="table"/>; empty where there is no such table.</summary>
+    internal static Dictionary<string, string> StoredRecord(DuckDBConnection output, string table) =>
+        ReadColumns(output, table).Count > 0 ? new OutputProvenance(output, table).Read() : [];
+
     /// <summary>The columns of the output table named <paramref name="table"/> in any case, with the table's own name.</summary>
     internal static List<(string Name, string Type, string Table)> ReadColumns(DuckDBConnection output, string table, string? catalog = null)
     {

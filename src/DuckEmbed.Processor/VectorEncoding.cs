@@ -128,6 +128,9 @@ internal sealed class VectorEncoding
         return words;
     }
 
+    /// <summary>Dimension <paramref name="d"/>'s bit in words packed by <see cref="PackSigns"/>.</summary>
+    public static bool Bit(IReadOnlyList<ulong> words, int d) => (words[d / 64] >> (63 - (d % 64)) & 1) == 1;
+
     /// <summary>The bytes of <paramref name="words"/> as sentence-transformers' <c>ubinary</c> has them.</summary>
     public static byte[] ToUbinary(IReadOnlyList<ulong> words, int dimensions)
     {
@@ -148,7 +151,7 @@ internal sealed class VectorEncoding
         double dot = 0;
         for (var d = 0; d < query.Length; d++)
         {
-            dot += (words[d / 64] >> (63 - (d % 64)) & 1) == 1 ? query[d] : -query[d];
+            dot += Bit(words, d) ? query[d] : -query[d];
         }
         return dot / Math.Sqrt(query.Length);
     }
