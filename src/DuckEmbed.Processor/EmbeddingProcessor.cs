@@ -86,7 +86,7 @@ public static class EmbeddingProcessor
         encoding.Ranges?.WriteTo(record);
         var outputTable = new OutputTable(database.Connection, job, table, encoding);
         outputTable.Prepare(record, job.Overwrite, dimensions);
-        var stored = job.Sync ? outputTable.CompareWithInput() : StoredRows.OfThisInput(outputTable.ReadRowsOfThisInput());
+        var stored = job.Sync ? outputTable.CompareForSync() : StoredRows.OfThisInput(outputTable.ReadRowsOfThisInput());
         var deleted = stored.Gone > 0 ? outputTable.DeleteGone() : 0;
         if (deleted != stored.Gone)
         {

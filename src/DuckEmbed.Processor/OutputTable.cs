@@ -166,7 +166,23 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         }
         ValidateColumns(existing, dimensions);
         ValidateProvenance(new OutputProvenance(output, _name), provenanceRecord, write: false);
-        return sync ? CompareWithInput() : StoredRows.OfThisInput(ReadRowsOfThisInput());
+        return sync ? CompareForSync() : StoredRows.OfThisInput(ReadRowsOfThisInput());
+    }
+
+    /// <summary>
+    /// <see cref="CompareWithInput"/> for a sync, which refuses a table none of whose ids the input has: made from
+    /// another database (a sync would delete every row of it), not from an earlier state of this input.
+    /// </summary>
+    public StoredRows CompareForSync()
+    {
+        var stored = CompareWithInput();
+        if (stored.Rows > 0 && stored.Gone == stored.Rows)
+        {
+            throw new EmbeddingJobException(JobSetting.OutputTable,
+                $"'{_name}' was not made from this input: none of its {stored.Rows} ids is in the input table '{job.InputTable}' (e.g. '{stored.GoneExample}'), " +
+                "so a sync would delete every row. Overwrite it to embed this input from the start, or choose another output table.") { CanOverwrite = true };
+        }
+        return stored;
     }
 
     private void ValidateProvenance(OutputProvenance provenance, IReadOnlyDictionary<string, string> record, bool write = true)

@@ -122,6 +122,21 @@ public sealed class SyncTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sync_refuses_an_output_none_of_whose_ids_the_input_has_instead_of_deleting_every_row()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 100);
+        await EmbeddingProcessor.ProcessAsync(Job(input, Output), new HashEmbeddingGenerator(), NullLogger.Instance);
+        var other = _folder.File("other.duckdb");
+        TestDatabase.Execute(other, "CREATE TABLE docs (id BIGINT, body VARCHAR)", "INSERT INTO docs SELECT i + 1000, 'other ' || i FROM range(50) t(i)");
+
+        var error = await Assert.ThrowsAsync<EmbeddingJobException>(() => Sync(other, Output));
+
+        Assert.StartsWith("'embedded' was not made from this input: none of its 100 ids is in the input table 'docs' (e.g. '", error.Message, StringComparison.Ordinal);
+        Assert.True(error.CanOverwrite);
+        Assert.Equal(100L, TestDatabase.CountRows(Output, "embedded"));
+    }
+
+    [Fact]
     public async Task An_int8_sync_quantizes_the_changed_rows_with_the_ranges_the_table_was_made_with()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 300);
