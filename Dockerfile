@@ -16,7 +16,7 @@ COPY example/input.duckdb example/config.json example/
 COPY src/ src/
 RUN scripts/publish.sh /app -r linux-x64 --self-contained true -p:UseAppHost=true -p:OnnxRuntimeFlavor=gpu
 
-# Runtime stage: CUDA 13 + cuDNN 9, what Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31 is built for, and what a
+# Runtime stage: CUDA 13 + cuDNN 9, what Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32 (as 1.31) is built for, and what a
 # self-contained .NET app needs on top (the CUDA images are not .NET images): ICU (Unicode normalisation, which the
 # tokenizer's accent stripping needs), OpenSSL, CA certificates, time zones, zlib. Package names differ between
 # releases (libicu74 and libssl3t64 on Ubuntu 24.04, libicu72 and libssl3 on Debian 12): the newest the base's apt

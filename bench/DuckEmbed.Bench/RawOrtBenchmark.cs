@@ -19,7 +19,8 @@ internal static class RawOrtBenchmark
     /// <summary>
     /// The model as DuckEmbed runs it on the CPU (attention fused for int8 only), or changed for a before/after:
     /// <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
-    /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision.
+    /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision; <c>UNMASKED=1</c>
+    /// the fused attention without its padding mask, with <c>EQUAL_LENGTHS=1</c> (batches of one length only, #31's experiment).
     /// </summary>
     private static byte[] Model(byte[] fp32, ModelPrecision precision, BertTokenizer tokenizer)
     {
@@ -35,7 +36,24 @@ internal static class RawOrtBenchmark
             ModelPrecision.Int8 => PrecisionConversion.CalibratedInt8(fp32, text => tokenizer.Encode(text).Ids.ToArray()),
             _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids.ToArray()),
         };
-        return fuse ? AttentionFusion.Apply(model).Model : model;
+        model = fuse ? AttentionFusion.Apply(model).Model : model;
+        return Environment.GetEnvironmentVariable("UNMASKED") == "1" ? WithoutKeyPaddingMask(model) : model;
+    }
+
+    // The fused model's MultiHeadAttention without its key padding mask (ONNX Runtime's CPU kernel takes its
+    // flash-attention path only then): right only for batches of texts of one length (EQUAL_LENGTHS=1).
+    private static byte[] WithoutKeyPaddingMask(byte[] fused)
+    {
+        var proto = DuckEmbed.Onnx.Graph.Proto.ModelProto.Parser.ParseFrom(fused);
+        foreach (var node in proto.Graph.Node.Where(n => n.OpType == "MultiHeadAttention"))
+        {
+            while (node.Input.Count > 3)
+            {
+                node.Input.RemoveAt(node.Input.Count - 1);
+            }
+        }
+        GraphIndex.RemoveUnread(proto.Graph);
+        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
     }
 
     public static void Run(string textsPath, int count, int batchSize, bool sorted, int threads)
@@ -65,9 +83,24 @@ internal static class RawOrtBenchmark
         var encoded = texts.Select(tokenizer.Encode).ToArray();
         var tokenizeSeconds = timer.Elapsed.TotalSeconds;
         var order = sorted ? encoded.OrderBy(e => e.Ids.Length).ToArray() : encoded;
-        for (var start = 0; start < order.Length; start += batchSize)
+        if (Environment.GetEnvironmentVariable("EQUAL_LENGTHS") == "1")
         {
-            Infer(session, order[start..Math.Min(order.Length, start + batchSize)]);
+            // Batches of texts of one length only (no padding): each length's texts cut into batches.
+            foreach (var group in encoded.GroupBy(e => e.Ids.Length).OrderBy(g => g.Key))
+            {
+                var members = group.ToArray();
+                for (var start = 0; start < members.Length; start += batchSize)
+                {
+                    Infer(session, members[start..Math.Min(members.Length, start + batchSize)]);
+                }
+            }
+        }
+        else
+        {
+            for (var start = 0; start < order.Length; start += batchSize)
+            {
+                Infer(session, order[start..Math.Min(order.Length, start + batchSize)]);
+            }
         }
         timer.Stop();
         var tokens = encoded.Sum(e => (long)e.Ids.Length);

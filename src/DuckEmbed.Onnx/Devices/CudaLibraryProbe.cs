@@ -8,7 +8,7 @@ namespace DuckEmbed.Onnx;
 /// </summary>
 internal static class CudaLibraryProbe
 {
-    // What libonnxruntime_providers_cuda.so of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31 (CUDA 13) links against (its
+    // What libonnxruntime_providers_cuda.so of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32 (CUDA 13; 1.31 the same) links against (its
     // DT_NEEDED entries), the driver first. cuDNN, cuFFT and NVRTC it opens only when a kernel needs them: a missing
     // cuDNN shows up in the warm-up run, not here.
     internal static readonly (string Library, string What)[] Required =
