@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -20,13 +18,6 @@ public static class EmbeddingProcessor
     /// cut to its maximum length; the summary adds them up.
     /// </summary>
     public const string TruncatedTextsUsageKey = "truncated_texts";
-
-    // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
-    private const int WindowsInFlight = 2;
-
-    // Texts whose vectors are remembered across windows, for repeats that are not in the same window: ~25 MB of
-    // vectors at 384 dimensions.
-    private const int RecentTexts = 16_384;
 
     /// <summary>
     /// The checks that need no model, in well under a second whatever the table's size: the input file, table and
@@ -123,8 +114,14 @@ public static class EmbeddingProcessor
             try
             {
                 writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                await RunStagesAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize, job.Sync), outputTable, writers, job.CommitInterval, generator, job.GeneratorCalls, counters, vectors, timer,
-                    logger, progress, cancellationToken).ConfigureAwait(false);
+                var pipeline = new EmbeddingPipeline(generator, outputTable, counters, vectors, timer)
+                {
+                    Logger = logger,
+                    Progress = progress,
+                    GeneratorCalls = job.GeneratorCalls,
+                    CommitInterval = job.CommitInterval,
+                };
+                await pipeline.RunAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize, job.Sync), writers, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -183,189 +180,6 @@ public static class EmbeddingProcessor
         }
     }
 
-    /// <summary>
-    /// Reading, embedding and writing as three stages joined by bounded channels, the writing done by one writer per
-    /// connection in <paramref name="writers"/>; the first stage to fail stops the
-    /// others, and its error is the one reported.
-    /// </summary>
-    private static async Task RunStagesAsync(InputRowReader.Source source, OutputTable outputTable, List<DuckDBConnection> writers, TimeSpan commitInterval,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, RunCounters counters, VectorCheck vectors, SimpleTimer timer, ILogger logger,
-        IProgress<EmbeddingProgress>? progress, CancellationToken cancellationToken)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // A window the generator holds besides the first is one fewer waiting to be embedded: as many windows in memory
-        // with two calls as with one.
-        var readAhead = Math.Max(1, WindowsInFlight + 1 - generatorCalls);
-        var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(readAhead) { SingleReader = true, SingleWriter = true });
-        var recent = new RecentVectors(RecentTexts);
-        var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
-        {
-            SingleReader = writers.Count == 1,
-            SingleWriter = generatorCalls == 1,
-        });
-
-        // The stages change the tallies and the stage one at a time, and each change is told as it happens.
-        void Tell(Action<RunCounters> change)
-        {
-            lock (counters)
-            {
-                change(counters);
-                progress?.Report(counters.Progress(timer.Elapsed));
-            }
-        }
-        Tell(static _ => { });
-
-        var reading = RunStageAsync(read.Writer, async token =>
-        {
-            var first = true;
-            foreach (var window in InputRowReader.ReadWindows(source, outputTable.Exists ? outputTable.Name : null, token))
-            {
-                if (first)
-                {
-                    first = false;
-                    Tell(static c => c.FirstWindowRead());
-                }
-                await read.Writer.WriteAsync(window, token).ConfigureAwait(false);
-            }
-        }, stop);
-        var embedding = RunStageAsync(embedded.Writer,
-            token => EmbedWindowsAsync(read.Reader, embedded.Writer, generator, generatorCalls, vectors, recent, stop, token), stop);
-
-        void Report(RowWindow? written, WindowTally committed)
-        {
-            lock (counters)
-            {
-                if (committed.Rows > 0)
-                {
-                    counters.Committed(committed);
-                    logger.LogDebug("Committed {Rows} rows", committed.Rows);
-                }
-                if (written is not null)
-                {
-                    logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
-                    Tell(c => c.Appended(written));
-                }
-            }
-        }
-        var writing = writers.Select(connection => Task.Run(async () =>
-        {
-            using var writer = new OutputWriter(outputTable, connection, commitInterval, starts => Tell(c => c.Committing(starts)));
-            try
-            {
-                // Drained to the end even when the run stops or another stage fails (a stage that ends completes its
-                // channel, after the windows it passed on): what is embedded is committed, not embedded again.
-                while (true)
-                {
-                    if (embedded.Reader.TryRead(out var window))
-                    {
-                        Report(window, writer.Add(window));
-                        continue;
-                    }
-                    // No window yet: the ones written are committed when due even if the next is slow to come.
-                    var next = embedded.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
-                    if (writer.TimeToCommit is { } due && await Task.WhenAny(next, Task.Delay(due, CancellationToken.None)).ConfigureAwait(false) != next)
-                    {
-                        Report(null, writer.Commit());
-                    }
-                    if (!await next.ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                Report(null, writer.Commit());
-            }
-            catch
-            {
-                // A channel completed with another stage's error ends the loop with it: the windows embedded before it
-                // are committed all the same.
-                try
-                {
-                    Report(null, writer.Commit());
-                }
-                finally
-                {
-                    await stop.CancelAsync().ConfigureAwait(false);
-                }
-                throw;
-            }
-        })).ToArray();
-
-        Task[] stages = [reading, embedding, .. writing];
-        try
-        {
-            await Task.WhenAll(stages).ConfigureAwait(false);
-        }
-        catch
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            // In data order: a read error explains an embedding stage that saw no more rows.
-            var cause = await FirstFailureAsync(stages).ConfigureAwait(false);
-            if (cause is null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                throw;
-            }
-            ExceptionDispatchInfo.Throw(cause);
-        }
-    }
-
-    /// <summary>
-    /// The embedding stage: windows planned in order (which rows reuse which vector), and up to
-    /// <paramref name="generatorCalls"/> of them with the generator at once, each passed on as soon as it is embedded.
-    /// A failing call stops the stage, and its own error, not the cancellation it caused, is the one that comes out.
-    /// </summary>
-    private static async Task EmbedWindowsAsync(ChannelReader<RowWindow> windows, ChannelWriter<RowWindow> embedded,
-        IEmbeddingGenerator<string, Embedding<float>> generator, int generatorCalls, VectorCheck vectors, RecentVectors recent,
-        CancellationTokenSource stop, CancellationToken cancellationToken)
-    {
-        var calls = new List<Task>(generatorCalls);
-        async Task EmbedAndPassOnAsync(WindowEmbedding plan)
-        {
-            try
-            {
-                await plan.EmbedAsync(generator, vectors, cancellationToken).ConfigureAwait(false);
-                await embedded.WriteAsync(plan.Window, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await stop.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-        try
-        {
-            await foreach (var window in windows.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (calls.Count == generatorCalls)
-                {
-                    var done = await Task.WhenAny(calls).ConfigureAwait(false);
-                    await done.ConfigureAwait(false);
-                    calls.Remove(done);
-                }
-                calls.Add(EmbedAndPassOnAsync(WindowEmbedding.Plan(window, recent)));
-            }
-            await Task.WhenAll(calls).ConfigureAwait(false);
-        }
-        catch when (calls.Count > 0)
-        {
-            if (await FirstFailureAsync(calls).ConfigureAwait(false) is { } cause)
-            {
-                ExceptionDispatchInfo.Throw(cause);
-            }
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Waits for every one of <paramref name="tasks"/> to end and gives the first one's own failure, in their order:
-    /// not a cancellation, which a failing task causes in the others. <c>null</c> if none failed otherwise.
-    /// </summary>
-    private static async Task<Exception?> FirstFailureAsync(IReadOnlyCollection<Task> tasks)
-    {
-        await Task.WhenAll(tasks).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        return tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
-    }
-
     // "Done" only for rows the database holds: count them back rather than trust the tally.
     // changed: rows a sync found with another text; those it did not replace (a stop, max_rows) are still there.
     private static void ConfirmCommitted(OutputTable outputTable, EmbeddingRunSummary summary, long changed)
@@ -380,19 +194,4 @@ public static class EmbeddingProcessor
         }
     }
 
-    private static Task RunStageAsync(ChannelWriter<RowWindow> output, Func<CancellationToken, Task> body, CancellationTokenSource stop) =>
-        Task.Run(async () =>
-        {
-            try
-            {
-                await body(stop.Token).ConfigureAwait(false);
-                output.Complete();
-            }
-            catch (Exception e)
-            {
-                output.Complete(e);
-                await stop.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        });
 }
