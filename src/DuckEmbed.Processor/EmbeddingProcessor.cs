@@ -77,8 +77,8 @@ public static class EmbeddingProcessor
         encoding.Ranges?.WriteTo(record);
         var outputTable = new OutputTable(database.Connection, job, table, encoding);
         outputTable.Prepare(record, job.Overwrite, dimensions);
-        var stored = job.Sync ? outputTable.CompareForSync() : StoredRows.OfThisInput(outputTable.ReadRowsOfThisInput());
-        var deleted = stored.Gone > 0 ? outputTable.DeleteGone() : 0;
+        var stored = job.Sync ? outputTable.Changes.CompareForSync() : StoredRows.OfThisInput(outputTable.Changes.ReadRowsOfThisInput());
+        var deleted = stored.Gone > 0 ? outputTable.Changes.DeleteGone() : 0;
         if (deleted != stored.Gone)
         {
             throw new InvalidOperationException($"{outputTable.Name} had {stored.Gone} rows whose ids are gone from the input, and {deleted} were deleted.");

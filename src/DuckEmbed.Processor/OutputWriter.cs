@@ -56,7 +56,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
                 _transaction = connection.BeginTransaction();
                 _firstPendingAt = Stopwatch.GetTimestamp();
             }
-            table.DeleteReplaced(window, start, count, connection);
+            table.Changes.DeleteReplaced(window, start, count, connection);
             // An appender per window (or part of one): DuckDB's appender holds up to 204,800 rows before it hands them
             // to the table, a second copy of a whole commit's rows in memory.
             using (var appender = connection.CreateAppender(table.Name))
