@@ -16,9 +16,8 @@ internal static class BenchmarkCommand
     /// <summary>Most rows one batch size is measured on: a sample, not the job.</summary>
     internal const int MaxRows = 1_000_000;
 
-    public static Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, string? plotPath = null, bool verbose = false) =>
-        CommandRunner.RunAsync(stderr, verbose, async (logging, cancellationToken) =>
+    public static Task<int> RunAsync(string configPath, IReadOnlyList<int> batchSizes, int rows, string? plotPath, CommandContext context) =>
+        CommandRunner.RunAsync(context, async (logging, cancellationToken) =>
         {
             var scratch = Directory.CreateTempSubdirectory("duckembed-benchmark-");
             try
@@ -31,32 +30,32 @@ internal static class BenchmarkCommand
                 {
                     throw new CliUsageException($"--rows must be from 1 to {MaxRows:N0}, not {rows}.");
                 }
-                var settings = File.Exists(configPath) ? RunSettings.Load(configPath, environment) : BundledExample(environment);
-                stdout.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
+                var settings = File.Exists(configPath) ? RunSettings.Load(configPath, context.Environment) : BundledExample(context.Environment);
+                context.Out.WriteLine($"Benchmark: up to {rows} rows of {settings.Job.InputTable} in {settings.Job.InputDatabasePath}, through the full pipeline into a scratch database");
                 // Warm-up: JIT, ONNX Runtime's first-run allocations and the page cache, outside the timed runs.
                 var warmUp = await MeasureAsync(settings, batchSizes[0], Math.Min(rows, 64), scratch.FullName, logging, cancellationToken);
 
                 var results = new List<BenchmarkResult>();
-                stdout.WriteLine();
-                stdout.WriteLine($"  BATCH_SIZE       rows     rows/s   tokens/s   peak memory{(warmUp.GpuMegabytes is null ? "" : "    GPU memory")}");
+                context.Out.WriteLine();
+                context.Out.WriteLine($"  BATCH_SIZE       rows     rows/s   tokens/s   peak memory{(warmUp.GpuMegabytes is null ? "" : "    GPU memory")}");
                 foreach (var batchSize in batchSizes)
                 {
                     var result = await MeasureAsync(settings, batchSize, rows, scratch.FullName, logging, cancellationToken);
                     results.Add(result);
                     var summary = result.Summary;
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {batchSize,10} {summary.RowsWritten,10} {summary.RowsPerSecond,10:F1} {summary.TokensPerSecond,10:F0} {result.PeakMegabytes,10:F0} MB") +
                         (result.GpuMegabytes is { } gpu ? string.Create(CultureInfo.InvariantCulture, $" {gpu,10:F0} MB") : ""));
                 }
 
                 var fastest = results.Max(r => r.Summary.RowsPerSecond);
                 var chosen = results.Where(r => r.Summary.RowsPerSecond >= 0.95 * fastest).MinBy(r => r.BatchSize)!;
-                stdout.WriteLine();
-                stdout.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
-                stdout.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
+                context.Out.WriteLine();
+                context.Out.WriteLine($"Recommended: BATCH_SIZE={chosen.BatchSize} (the smallest within 5 % of the fastest, {fastest:F1} rows/s)");
+                context.Out.WriteLine($"  export BATCH_SIZE={chosen.BatchSize}");
                 if (plotPath is { Length: > 0 })
                 {
-                    DrawPlot(plotPath, results, chosen.BatchSize, settings, stdout, stderr);
+                    DrawPlot(plotPath, results, chosen.BatchSize, settings, context.Out, context.Error);
                 }
                 return ExitCodes.Ok;
             }

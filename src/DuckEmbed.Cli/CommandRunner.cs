@@ -38,6 +38,15 @@ internal static class CommandRunner
         }
     }
 
+    /// <summary>The same, with the errors to <paramref name="context"/>'s and its <c>--verbose</c>.</summary>
+    public static Task<int> RunAsync(CommandContext context, Func<ILoggerFactory, CancellationToken, Task<int>> command, Func<string?>? stopped = null,
+        LogLevel minimum = LogLevel.Information) =>
+        RunAsync(context.Error, context.Verbose, command, stopped, minimum);
+
+    /// <summary>The same for a command whose work does not wait on anything.</summary>
+    public static int Run(CommandContext context, Func<ILoggerFactory, CancellationToken, int> command, Func<string?>? stopped = null) =>
+        Run(context.Error, context.Verbose, command, stopped);
+
     /// <summary>The same for a command whose work does not wait on anything.</summary>
     public static int Run(TextWriter stderr, bool verbose, Func<ILoggerFactory, CancellationToken, int> command, Func<string?>? stopped = null) =>
         RunAsync(stderr, verbose, (logging, stop) => Task.FromResult(command(logging, stop)), stopped).GetAwaiter().GetResult();

@@ -9,8 +9,9 @@ internal static class EmbedCommand
     /// <summary>What the command line asks of one <c>embed</c> run.</summary>
     internal sealed record Request(string ConfigPath, bool Overwrite = false, int? Shards = null, int? ShardIndex = null, bool DryRun = false, bool Sync = false);
 
-    public static async Task<int> RunAsync(Request request, bool verbose, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool liveProgress = false)
+    public static async Task<int> RunAsync(Request request, CommandContext context, bool liveProgress = false)
     {
+        var (environment, stdout, stderr, verbose) = context;
         // Made before the logging, whose console logger writes to what Console.Out is as it is made.
         using var terminal = liveProgress ? LiveTerminal.Attach() : null;
         stdout = terminal?.Out ?? stdout;

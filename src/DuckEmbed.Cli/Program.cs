@@ -44,8 +44,7 @@ var benchmark = new Command("benchmark", "Measures rows/s for several batch size
     configOption, sizesOption, rowsOption, plotOption,
 };
 benchmark.SetAction(async (parsed, _) => exitCode = await BenchmarkCommand.RunAsync(parsed.GetValue(configOption)!,
-    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(plotOption),
-    parsed.GetValue(verboseOption)));
+    parsed.GetValue(sizesOption)!, parsed.GetValue(rowsOption), parsed.GetValue(plotOption), CommandContext.Of(parsed.GetValue(verboseOption))));
 
 var sampleOption = new Option<int>("--sample") { Description = "Rows re-embedded and compared with what is stored.", DefaultValueFactory = _ => 32, CustomParser = WholeNumberParser.One };
 var verify = new Command("verify", "Checks the output: every input id exactly once, no other ids, texts, dimensions, unit length, provenance, and a re-embedded sample. Exit 0 only when all hold.")
@@ -53,7 +52,7 @@ var verify = new Command("verify", "Checks the output: every input id exactly on
     configOption, sampleOption,
 };
 verify.SetAction(async (parsed, _) => exitCode = await VerifyCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(sampleOption),
-    Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(verboseOption)));
+    CommandContext.Of(parsed.GetValue(verboseOption))));
 
 var queryArgument = new Argument<string>("text") { Description = "The text to look for." };
 var countOption = new Option<int>("-k") { Description = "How many rows to show.", DefaultValueFactory = _ => 10, CustomParser = WholeNumberParser.One };
@@ -69,8 +68,7 @@ var search = new Command("search", "Shows the output rows closest to a text (cos
     queryArgument, configOption, countOption, jsonOption, rescoreOption,
 };
 search.SetAction(async (parsed, _) => exitCode = await SearchCommand.RunAsync(parsed.GetValue(configOption)!, parsed.GetValue(queryArgument)!,
-    parsed.GetValue(countOption), parsed.GetValue(jsonOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error, parsed.GetValue(rescoreOption),
-    parsed.GetValue(verboseOption)));
+    parsed.GetValue(countOption), parsed.GetValue(jsonOption), parsed.GetValue(rescoreOption), CommandContext.Of(parsed.GetValue(verboseOption))));
 
 var mergeOverwriteOption = new Option<bool>("--overwrite") { Description = "Replace an output table that is there already instead of refusing it." };
 var mergeSyncOption = new Option<bool>("--sync") { Description = "The shards were synced with a changed input (embed sync --shards N): bring the merged table made before up to date, in the same transaction." };
@@ -81,8 +79,7 @@ var merge = new Command("merge", "Puts the shard files of a job run with --shard
 merge.SetAction((parsed, _) =>
 {
     exitCode = ShardsCommand.Merge(parsed.GetValue(configOption)!, parsed.GetValue(mergeShardsOption),
-        (parsed.GetValue(mergeOverwriteOption), parsed.GetValue(mergeSyncOption)), Environment.GetEnvironmentVariable,
-        Console.Out, Console.Error, parsed.GetValue(verboseOption));
+        (parsed.GetValue(mergeOverwriteOption), parsed.GetValue(mergeSyncOption)), CommandContext.Of(parsed.GetValue(verboseOption)));
     return Task.CompletedTask;
 });
 var statusShardsOption = new Option<int?>("--shards") { Description = "For a job run with --shards N: rows done per shard.", CustomParser = WholeNumberParser.Optional };
@@ -92,8 +89,7 @@ var status = new Command("status", "Rows done and left, what made them and when 
 };
 status.SetAction((parsed, _) =>
 {
-    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(statusShardsOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
-        parsed.GetValue(verboseOption));
+    exitCode = ShardsCommand.Status(parsed.GetValue(configOption)!, parsed.GetValue(statusShardsOption), CommandContext.Of(parsed.GetValue(verboseOption)));
     return Task.CompletedTask;
 });
 
@@ -103,8 +99,7 @@ var sync = new Command("sync", "Brings an output up to date with an input that c
 };
 sync.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
     new EmbedCommand.Request(parsed.GetValue(configOption)!, Shards: parsed.GetValue(shardsOption), ShardIndex: parsed.GetValue(shardOption), DryRun: parsed.GetValue(dryRunOption), Sync: true),
-    parsed.GetValue(verboseOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
-    liveProgress: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1"));
+    CommandContext.Of(parsed.GetValue(verboseOption)), LiveProgressWanted()));
 
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")
 {
@@ -112,9 +107,7 @@ var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-t
 };
 root.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
     new EmbedCommand.Request(parsed.GetValue(configOption)!, parsed.GetValue(overwriteOption), parsed.GetValue(shardsOption), parsed.GetValue(shardOption), parsed.GetValue(dryRunOption)),
-    parsed.GetValue(verboseOption), Environment.GetEnvironmentVariable, Console.Out, Console.Error,
-    // A live line on a terminal; plain lines into a pipe or a file, or when DUCKEMBED_PLAIN=1 asks for them.
-    liveProgress: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1"));
+    CommandContext.Of(parsed.GetValue(verboseOption)), LiveProgressWanted()));
 
 var parseResult = root.Parse(args);
 // A mistyped flag is one line on stderr, as every other mistake is, not the whole help.
@@ -127,3 +120,6 @@ if (parseResult.Errors.Count > 0)
 // handling would end the process after a timeout, possibly mid-commit.
 var invoked = await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 return invoked != 0 ? invoked : exitCode;
+
+// A live line on a terminal; plain lines into a pipe or a file, or when DUCKEMBED_PLAIN=1 asks for them.
+static bool LiveProgressWanted() => !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("DUCKEMBED_PLAIN") != "1";

@@ -16,9 +16,8 @@ internal static class SearchCommand
     /// <summary>Most <c>--rescore-multiplier</c>: beyond it the bit search keeps most of a small table anyway.</summary>
     internal const int MaxRescoreMultiplier = 1000;
 
-    public static Task<int> RunAsync(string configPath, string query, int count, bool json, Func<string, string?> environment,
-        TextWriter stdout, TextWriter stderr, int rescoreMultiplier = EmbeddingSearch.DefaultRescoreMultiplier, bool verbose = false) =>
-        CommandRunner.RunAsync(stderr, verbose, async (logging, stop) =>
+    public static Task<int> RunAsync(string configPath, string query, int count, bool json, int rescoreMultiplier, CommandContext context) =>
+        CommandRunner.RunAsync(context, async (logging, stop) =>
         {
             if (count is < 1 or > MaxCount)
             {
@@ -28,7 +27,7 @@ internal static class SearchCommand
             {
                 throw new CliUsageException($"--rescore-multiplier must be from 1 to {MaxRescoreMultiplier}, not {rescoreMultiplier}.");
             }
-            var settings = RunSettings.Load(configPath, environment);
+            var settings = RunSettings.Load(configPath, context.Environment);
             // Queries get the model's query prompt where it has one, as sentence-transformers' retrieval models
             // expect (the stored texts got the config's prompt, or none).
             var source = CliServices.OpenModel(settings);
@@ -44,15 +43,15 @@ internal static class SearchCommand
             var hits = await EmbeddingSearch.SearchAsync(job, generator, query, count, rescoreMultiplier, stop);
             if (json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));
+                context.Out.WriteLine(JsonSerializer.Serialize(hits.Select(h => new { rank = h.Rank, id = h.Id, score = h.Score, text = h.Text })));
                 return ExitCodes.Ok;
             }
             foreach (var hit in hits)
             {
                 var text = Printable(hit.Text);
-                stdout.WriteLine($"{hit.Rank,3}  {hit.Score:F4}  {hit.Id}  {(text.Length > ShownCharacters ? text[..ShownCharacters] + "…" : text)}");
+                context.Out.WriteLine($"{hit.Rank,3}  {hit.Score:F4}  {hit.Id}  {(text.Length > ShownCharacters ? text[..ShownCharacters] + "…" : text)}");
             }
-            stderr.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
+            context.Error.WriteLine($"{hits.Count} rows in {timer.Elapsed.TotalSeconds:F2} s (query embedded, every row ranked)");
             return ExitCodes.Ok;
         }, minimum: Microsoft.Extensions.Logging.LogLevel.Warning);
 

@@ -6,24 +6,24 @@ namespace DuckEmbed.Cli;
 /// <summary><c>embed merge</c> and <c>embed status</c>: the shard files of a job split with <c>--shards N</c>.</summary>
 internal static class ShardsCommand
 {
-    public static int Merge(string configPath, int shards, (bool Overwrite, bool Sync) mode, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
-        CommandRunner.Run(stderr, verbose, (logging, stop) =>
+    public static int Merge(string configPath, int shards, (bool Overwrite, bool Sync) mode, CommandContext context) =>
+        CommandRunner.Run(context, (logging, stop) =>
         {
             var (overwrite, sync) = mode;
-            var job = RunSettings.Load(configPath, environment).Job with { Sync = sync };
+            var job = RunSettings.Load(configPath, context.Environment).Job with { Sync = sync };
             var timer = System.Diagnostics.Stopwatch.StartNew();
             var rows = ShardMerger.Merge(job, shards, logging.CreateLogger("merge"), overwrite, stop);
-            stdout.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");
+            context.Out.WriteLine($"Merged {shards} shards: {rows:N0} rows in {job.OutputTable} in {job.OutputDatabasePath} ({timer.Elapsed.TotalSeconds:F1} s).");
             return ExitCodes.Ok;
         }, stopped: () => "Stopped: nothing was merged; the output is as it was. Run the same command again to merge.");
 
-    public static int Status(string configPath, int? shardCount, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
-        CommandRunner.Run(stderr, verbose, (_, stop) =>
+    public static int Status(string configPath, int? shardCount, CommandContext context) =>
+        CommandRunner.Run(context, (_, stop) =>
         {
-            var job = RunSettings.Load(configPath, environment).Job;
+            var job = RunSettings.Load(configPath, context.Environment).Job;
             if (shardCount is not { } shards)
             {
-                WriteRunStatus(RunStatus.Of(job), job, stdout);
+                WriteRunStatus(RunStatus.Of(job), job, context.Out);
                 return ExitCodes.Ok;
             }
             var status = ShardMerger.Status(job, shards, stop);
@@ -34,11 +34,11 @@ internal static class ShardsCommand
                     : shard.Problem is { } problem ? $"wrong file: {problem}"
                     : shard.Complete ? "done" : "stopped or running";
                 var rows = shard.Running ? "?" : shard.RowsDone.ToString("N0", System.Globalization.CultureInfo.CurrentCulture);
-                stdout.WriteLine($"shard {shard.Index,3}: {rows,12} of {shard.RowsExpected,12:N0} rows  {state,-18} {shard.Path}");
+                context.Out.WriteLine($"shard {shard.Index,3}: {rows,12} of {shard.RowsExpected,12:N0} rows  {state,-18} {shard.Path}");
             }
             var done = status.Sum(s => s.Running ? 0 : s.RowsDone);
             var total = status.Sum(s => s.RowsExpected);
-            stdout.WriteLine($"total:     {done,12:N0} of {total,12:N0} rows ({(total == 0 ? 100 : 100.0 * done / total):F1} %); {total - done:N0} left; " +
+            context.Out.WriteLine($"total:     {done,12:N0} of {total,12:N0} rows ({(total == 0 ? 100 : 100.0 * done / total):F1} %); {total - done:N0} left; " +
                 $"{status.Count(s => s.Complete)} of {shards} shards done{(status.All(s => s.Complete) ? " — ready to merge" : "")}");
             return ExitCodes.Ok;
         });

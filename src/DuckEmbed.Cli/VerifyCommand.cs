@@ -24,29 +24,29 @@ internal static class VerifyCommand
     /// <summary>Most rows <c>--sample</c> may embed again: a check, not a second run.</summary>
     internal const int MaxSampleRows = 100_000;
 
-    public static Task<int> RunAsync(string configPath, int sampleRows, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, bool verbose = false) =>
-        CommandRunner.RunAsync(stderr, verbose, async (logging, stop) =>
+    public static Task<int> RunAsync(string configPath, int sampleRows, CommandContext context) =>
+        CommandRunner.RunAsync(context, async (logging, stop) =>
         {
             if (sampleRows is < 1 or > MaxSampleRows)
             {
                 throw new CliUsageException($"--sample must be a number of rows from 1 to {MaxSampleRows:N0}, not {sampleRows}.");
             }
-            var settings = RunSettings.Load(configPath, environment);
+            var settings = RunSettings.Load(configPath, context.Environment);
             using var generator = CliServices.CreateEmbedder(settings, settings.BatchSize, logging, cancellationToken: stop);
             var job = settings.Job;
             var floor = SampleCosineFloor(generator.Precision);
             var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows, floor, stop);
             var quantized = report.Precision != VectorPrecision.Float32;
             var precision = VectorPrecisionNames.Name(report.Precision);
-            stdout.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " + (quantized
+            context.Out.WriteLine($"{job.OutputTable} in {job.OutputDatabasePath}: {report.Rows:N0} rows for {report.InputRows:N0} input rows; " + (quantized
                 ? $"{report.SampledRows} sampled rows embedded again and quantized with the table's own {(report.Precision == VectorPrecision.Binary ? "sign bits" : "ranges")}, compared code by code (lowest cosine of a new vector to what its stored {precision} codes stand for: {report.LowestSampleCosine:F4})"
                 : $"{report.SampledRows} sampled rows embedded again, lowest cosine {report.LowestSampleCosine:F6} (at least {floor} for {generator.Precision.ToString().ToLowerInvariant()})"));
             foreach (var problem in report.Problems)
             {
-                stdout.WriteLine($"problem: {problem}");
+                context.Out.WriteLine($"problem: {problem}");
             }
             // Only the sample was embedded again: the line says so, and claims nothing of the other rows' vectors.
-            stdout.WriteLine(report.Passed
+            context.Out.WriteLine(report.Passed
                 ? quantized
                     ? $"OK: every input row is there once, of the right length; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again give the stored {precision} codes with this model and these settings (the other vectors were not recomputed)."
                     : $"OK: every input row is there once, of the right length and norm; {report.SampledRows:N0} of {report.Rows:N0} rows embedded again match this model and these settings (the other vectors were not recomputed)."

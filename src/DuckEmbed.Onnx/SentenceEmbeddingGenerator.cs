@@ -28,18 +28,23 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     private readonly PoolingMode _pooling;
     private readonly string _promptText;
 
-    private SentenceEmbeddingGenerator(BertTokenizer tokenizer, EncoderPool encoders,
-        SentenceEmbeddingOptions options, string modelId, string modelSha256, int maxLength, PoolingMode pooling, string promptText)
+    private SentenceEmbeddingGenerator(ModelIdentity model, BertTokenizer tokenizer, EncoderPool encoders, SentenceEmbeddingOptions options)
     {
         _tokenizer = tokenizer;
         _encoders = encoders;
         _options = options;
-        _maxLength = maxLength;
-        _pooling = pooling;
-        _promptText = promptText;
-        ModelSha256 = modelSha256;
-        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, modelId, encoders.Dimensions);
+        _maxLength = tokenizer.MaxLength;
+        _pooling = model.Pooling;
+        _promptText = model.PromptText;
+        ModelSha256 = model.Sha256;
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, model.ModelId, encoders.Dimensions);
     }
+
+    /// <summary>What tells this generator's vectors apart from another's, besides the options.</summary>
+    private sealed record ModelIdentity(string ModelId, string Sha256, PoolingMode Pooling, string PromptText);
+
+    /// <summary>What a generator is made of, read and checked from its model source before any session.</summary>
+    private sealed record ModelParts(ModelSource Source, BertTokenizer Tokenizer, SentencePooling Pooling, byte[] Model, ModelIdentity Identity);
 
     /// <summary>The length of every embedding.</summary>
     public int Dimensions => _encoders.Dimensions;
@@ -129,7 +134,8 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         try
         {
             CheckTables(source, ModelTables.Read(model), tokenizer, options.MaxSequenceLength is null);
-            return Create(source, options, logger, tokenizer, pooling, model, modelSha256, maxLength, promptText, cancellationToken);
+            return Create(new ModelParts(source, tokenizer, pooling, model, new ModelIdentity(source.ModelId, modelSha256, source.Settings.Pooling, promptText)),
+                options, logger, cancellationToken);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -155,9 +161,11 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
     }
 
-    private static SentenceEmbeddingGenerator Create(ModelSource source, SentenceEmbeddingOptions options, ILogger logger, BertTokenizer tokenizer,
-        SentencePooling pooling, byte[] model, string modelSha256, int maxLength, string promptText, CancellationToken cancellationToken)
+    private static SentenceEmbeddingGenerator Create(ModelParts parts, SentenceEmbeddingOptions options, ILogger logger, CancellationToken cancellationToken)
     {
+        var (source, tokenizer, pooling, model, identity) = parts;
+        var modelSha256 = identity.Sha256;
+        var maxLength = tokenizer.MaxLength;
         options = options with { Device = DeviceFor(options, logger) };
         // The model each device runs, converted to that device's precision only when it is tried (an auto run that
         // falls back to the CPU converts again for it), once per precision.
@@ -202,8 +210,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens, {Pooling} pooling{Prompt}",
                 source.ModelId, source.Location, pool.Dimensions, maxLength, source.Settings.Pooling.ToString().ToLowerInvariant(),
                 options.Prompt is null ? "" : $", prompt '{options.Prompt}'");
-            return new SentenceEmbeddingGenerator(tokenizer, pool, options, source.ModelId, modelSha256, maxLength,
-                source.Settings.Pooling, promptText);
+            return new SentenceEmbeddingGenerator(identity, tokenizer, pool, options);
         }
         catch
         {
@@ -245,8 +252,8 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     /// GPU, which costs no CPU, so that what remains is the CPU side around a device.
     /// </summary>
     internal static SentenceEmbeddingGenerator ForEncoders(BertTokenizer tokenizer, IReadOnlyList<IBatchEncoder> encoders, SentenceEmbeddingOptions options) =>
-        new(tokenizer, new EncoderPool(encoders), options with { MaxBatchTokens = options.MaxBatchTokensOn(ExecutionDevice.Cuda) },
-            "encoders", "", tokenizer.MaxLength, PoolingMode.Mean, "");
+        new(new ModelIdentity("encoders", "", PoolingMode.Mean, ""), tokenizer, new EncoderPool(encoders),
+            options with { MaxBatchTokens = options.MaxBatchTokensOn(ExecutionDevice.Cuda) });
 
     /// <inheritdoc />
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,

@@ -72,7 +72,9 @@ public static class EmbeddingProcessor
         {
             progress?.Report(new EmbeddingProgress(0, 0, 0, timer.Elapsed) { Stage = EmbeddingStage.Calibrating });
         }
-        var encoding = await Int8Calibration.EncodingForAsync(job, storedRecord, database.Connection, table, generator, logger, cancellationToken).ConfigureAwait(false);
+        // The table's own encoding (its int8 ranges), a table of another precision refused; or a new one.
+        var encoding = Int8Calibration.Resumed(job, storedRecord)
+            ?? await Int8Calibration.NewEncodingAsync(job, database.Connection, table, generator, logger, cancellationToken).ConfigureAwait(false);
         var record = OutputProvenance.Describe(job, table, generator);
         encoding.Ranges?.WriteTo(record);
         var outputTable = new OutputTable(database.Connection, job, table, encoding);

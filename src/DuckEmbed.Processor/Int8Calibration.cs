@@ -14,12 +14,12 @@ namespace DuckEmbed.Processor;
 internal static class Int8Calibration
 {
     /// <summary>
-    /// The encoding for <paramref name="job"/> given the table's <paramref name="stored"/> record (empty for a new table).
-    /// A table of another precision is refused: one table holds one precision.
+    /// The encoding for a new table of <paramref name="job"/> (after <see cref="Resumed"/> found none): for int8, with
+    /// ranges from a calibration sample of <paramref name="input"/> embedded by <paramref name="generator"/>.
     /// </summary>
-    public static async Task<VectorEncoding> EncodingForAsync(EmbeddingJob job, IReadOnlyDictionary<string, string> stored, DuckDBConnection connection,
+    public static async Task<VectorEncoding> NewEncodingAsync(EmbeddingJob job, DuckDBConnection connection,
         InputTable input, IEmbeddingGenerator<string, Embedding<float>> generator, ILogger logger, CancellationToken cancellationToken) =>
-        Resumed(job, stored) ?? job.VectorPrecision switch
+        job.VectorPrecision switch
         {
             VectorPrecision.Int8 => VectorEncoding.Int8(await CalibrateAsync(job, connection, input, generator, logger, cancellationToken).ConfigureAwait(false)),
             VectorPrecision.BinaryInt8 => VectorEncoding.BinaryInt8(await CalibrateAsync(job, connection, input, generator, logger, cancellationToken).ConfigureAwait(false)),

@@ -85,7 +85,7 @@ public sealed class BadValueSweepTests : IDisposable
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
 
-        var exitCode = await EmbedCommand.RunAsync(new EmbedCommand.Request(config), verbose: false, _ => null, stdout, stderr);
+        var exitCode = await EmbedCommand.RunAsync(new EmbedCommand.Request(config), new CommandContext(_ => null, stdout, stderr, Verbose: false));
 
         var errors = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith("error: ", StringComparison.Ordinal)).ToList();
         Assert.True(exitCode == 1 && errors.Count == 1, $"{key}: {value} → exit {exitCode}\n{stdout}\n{stderr}");
