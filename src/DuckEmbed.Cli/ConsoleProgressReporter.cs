@@ -184,15 +184,16 @@ internal sealed class ConsoleProgressReporter : IProgress<EmbeddingProgress>, ID
             : (value.RowsThisRun / elapsed.TotalSeconds, value.Tokens / elapsed.TotalSeconds);
     }
 
-    public static void WriteSummary(TextWriter output, EmbeddingRunSummary summary, string outputPath, string outputTable, bool sync = false)
+    public static void WriteSummary(TextWriter output, EmbeddingRunSummary summary, EmbeddingJob job, bool sync = false)
     {
+        var (outputPath, outputTable) = (job.OutputDatabasePath, job.OutputTable);
         output.WriteLine($"Done: {summary.RowsWritten:N0} rows written to {outputTable} in {outputPath}");
         output.WriteLine($"  input rows            {summary.InputRows:N0}");
         if (sync)
         {
             output.WriteLine($"  added                 {summary.RowsAdded:N0} (ids new to the output)");
             output.WriteLine($"  changed               {summary.RowsReplaced:N0} (texts changed in the input: embedded again, each replacing its old row)");
-            output.WriteLine($"  deleted               {summary.RowsDeleted:N0} (ids gone from the input)");
+            output.WriteLine($"  deleted               {summary.RowsDeleted:N0} (ids gone from the input{(job.KeepDeletedRows ? $"; kept in {job.DeletedRowsTable}" : "")})");
             output.WriteLine($"  unchanged             {summary.RowsAlreadyPresent:N0} (left as they were)");
         }
         else

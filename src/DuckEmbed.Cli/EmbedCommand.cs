@@ -7,7 +7,8 @@ namespace DuckEmbed.Cli;
 internal static class EmbedCommand
 {
     /// <summary>What the command line asks of one <c>embed</c> run.</summary>
-    internal sealed record Request(string ConfigPath, bool Overwrite = false, int? Shards = null, int? ShardIndex = null, bool DryRun = false, bool Sync = false);
+    internal sealed record Request(string ConfigPath, bool Overwrite = false, int? Shards = null, int? ShardIndex = null, bool DryRun = false, bool Sync = false,
+        bool KeepDeleted = false);
 
     public static async Task<int> RunAsync(Request request, CommandContext context, bool liveProgress = false)
     {
@@ -62,12 +63,13 @@ internal static class EmbedCommand
         {
             Overwrite = request.Overwrite,
             Sync = request.Sync,
+            KeepDeletedRows = request.KeepDeleted,
             WindowSize = settings.WindowSizeFor(generator.MaxBatchSize),
         };
         reporter.RunsOn = $"{generator.Device.ToString().ToLowerInvariant()} {generator.Precision.ToString().ToLowerInvariant()}";
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, logging.CreateLogger("processor"), reporter, stop);
         reporter.EndLine("done");
-        ConsoleProgressReporter.WriteSummary(stdout, summary, settings.Job.OutputDatabasePath, settings.Job.OutputTable, request.Sync);
+        ConsoleProgressReporter.WriteSummary(stdout, summary, job, request.Sync);
         return ExitCodes.Ok;
     }
 }

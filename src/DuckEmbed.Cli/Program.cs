@@ -93,12 +93,14 @@ status.SetAction((parsed, _) =>
     return Task.CompletedTask;
 });
 
+var keepDeletedOption = new Option<bool>("--keep-deleted") { Description = "Move the rows of ids gone from the input into <output_table>_deleted (with deleted_at) instead of dropping them." };
 var sync = new Command("sync", "Brings an output up to date with an input that changed: new ids embedded, changed texts embedded again (each new row replacing its old one in the same commit), ids gone deleted, every other row left as it is. Stops and resumes as a run does.")
 {
-    configOption, dryRunOption, shardsOption, shardOption,
+    configOption, dryRunOption, shardsOption, shardOption, keepDeletedOption,
 };
 sync.SetAction(async (parsed, _) => exitCode = await EmbedCommand.RunAsync(
-    new EmbedCommand.Request(parsed.GetValue(configOption)!, Shards: parsed.GetValue(shardsOption), ShardIndex: parsed.GetValue(shardOption), DryRun: parsed.GetValue(dryRunOption), Sync: true),
+    new EmbedCommand.Request(parsed.GetValue(configOption)!, Shards: parsed.GetValue(shardsOption), ShardIndex: parsed.GetValue(shardOption), DryRun: parsed.GetValue(dryRunOption), Sync: true,
+        KeepDeleted: parsed.GetValue(keepDeletedOption)),
     CommandContext.Of(parsed.GetValue(verboseOption)), LiveProgressWanted()));
 
 var root = new RootCommand("Embeds the texts of a DuckDB table with a sentence-transformer and writes them to a new DuckDB file. BATCH_SIZE (environment) sets rows per inference batch.")

@@ -63,7 +63,12 @@ internal static class ShardsCommand
         }
         var share = status.InputRows == 0 ? 100 : 100.0 * status.RowsDone / status.InputRows;
         stdout.WriteLine($"{job.OutputTable} in {output}: {status.RowsDone:N0} of {status.InputRows:N0} rows ({share:F1} %), {status.RowsLeft:N0} left" +
-            $"{(status.RowsLeft == 0 ? " — done" : " — run the same command to go on")}{written}.");
+            $"{(status.RowsLeft == 0 ? " — done" : status.RowsChanged + status.RowsGone > 0 ? "" : " — run the same command to go on")}{written}.");
+        if (status.RowsChanged > 0 || status.RowsGone > 0)
+        {
+            stdout.WriteLine($"the input changed since: {status.RowsChanged:N0} rows have another text, {status.RowsGone:N0} ids are gone, {status.RowsLeft:N0} are new " +
+                "— embed sync brings the output up to date (embed sync --dry-run says what it would do).");
+        }
         var made = MadeWith.Where(status.Provenance.ContainsKey).Select(key => $"{key} {status.Provenance[key]}").ToList();
         if (made.Count > 0)
         {

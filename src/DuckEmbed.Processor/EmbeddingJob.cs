@@ -141,6 +141,16 @@ public sealed record EmbeddingJob
     public bool Sync { get; init; }
 
     /// <summary>
+    /// For a sync: the rows whose ids are gone from the input are not dropped but moved, with the time
+    /// (<c>deleted_at</c>), into the table <c>&lt;output_table&gt;_deleted</c> beside the output table, in the transaction
+    /// that deletes them.
+    /// </summary>
+    public bool KeepDeletedRows { get; init; }
+
+    /// <summary>Where a sync with <see cref="KeepDeletedRows"/> keeps the rows of ids gone from the input.</summary>
+    public string DeletedRowsTable => OutputTable + "_deleted";
+
+    /// <summary>
     /// Memory the DuckDB instance that reads the input and writes the output may use for its buffers, in DuckDB's notation
     /// (<c>256MB</c>, <c>2GB</c>). What does not fit spills to disk beside the output, so memory stays flat in the
     /// table size; more rarely helps, since the texts stream through.

@@ -80,26 +80,34 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
 
     /// <summary>
     /// Deletes, in a transaction of its own, the rows whose ids the input no longer has (or that are not this shard's):
-    /// a sync's first step. Returns how many.
+    /// a sync's first step. With <see cref="EmbeddingJob.KeepDeletedRows"/> they are first copied, with the time, into
+    /// <see cref="EmbeddingJob.DeletedRowsTable"/> in the same transaction. Returns how many.
     /// </summary>
     public long DeleteGone()
     {
         var id = SqlIdentifier.Quote(input.IdColumn);
+        var gone = $"NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND {input.RowsOfThisRun($"i.{id}")})";
         using var transaction = output.BeginTransaction();
-        using var command = output.CreateCommand();
-        command.CommandText = $"DELETE FROM {Table} AS o WHERE NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND {input.RowsOfThisRun($"i.{id}")})";
-        long deleted;
         try
         {
-            deleted = command.ExecuteNonQuery();
+            if (job.KeepDeletedRows)
+            {
+                var kept = SqlIdentifier.Quote(job.DeletedRowsTable);
+                Execute($"CREATE TABLE IF NOT EXISTS {kept} AS SELECT *, now() AS deleted_at FROM {Table} LIMIT 0", output);
+                Execute($"INSERT INTO {kept} BY NAME SELECT o.*, now() AS deleted_at FROM {Table} AS o WHERE {gone}", output);
+            }
+            using var command = output.CreateCommand();
+            command.CommandText = $"DELETE FROM {Table} AS o WHERE {gone}";
+            var deleted = command.ExecuteNonQuery();
             transaction.Commit();
+            return deleted;
         }
         catch (DuckDBException e)
         {
             throw table.WriteFailed(e);
         }
-        return deleted;
     }
+
 
     /// <summary>
     /// Deletes the stored rows that rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>

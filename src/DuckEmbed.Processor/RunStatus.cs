@@ -13,6 +13,12 @@ public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists,
     /// <summary>Rows still to embed.</summary>
     public long RowsLeft => Math.Max(0, InputRows - RowsDone);
 
+    /// <summary>Of <see cref="RowsDone"/>, rows whose text the input has changed since (<c>embed sync</c> embeds them again).</summary>
+    public long RowsChanged { get; init; }
+
+    /// <summary>Rows of the output whose ids the input no longer has (<c>embed sync</c> deletes them).</summary>
+    public long RowsGone { get; init; }
+
     /// <summary>Reads the status of <paramref name="job"/>'s output, both databases opened read-only.</summary>
     /// <exception cref="EmbeddingJobException">The input cannot be read.</exception>
     public static RunStatus Of(EmbeddingJob job)
@@ -37,7 +43,16 @@ public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists,
             return new RunStatus(inputRows, 0, true, false, new Dictionary<string, string>(), written);
         }
         var id = SqlIdentifier.Quote(input.IdColumn);
-        var done = JobDatabase.Count(database.Connection, $"SELECT count(*) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o SEMI JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}");
-        return new RunStatus(inputRows, done, true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written);
+        var text = SqlIdentifier.Quote(input.TextColumn);
+        using var command = database.Connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FILTER (WHERE i.{id} IS NOT NULL), count(*) FILTER (WHERE i.{id} IS NOT NULL AND o.{text} IS DISTINCT FROM i.{text}), " +
+            $"count(*) FILTER (WHERE i.{id} IS NULL) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o LEFT JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new RunStatus(inputRows, reader.GetInt64(0), true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written)
+        {
+            RowsChanged = reader.GetInt64(1),
+            RowsGone = reader.GetInt64(2),
+        };
     }
 }

@@ -11,7 +11,7 @@ public sealed class SyncCommandTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void After_an_edit_a_delete_and_an_insert_the_run_points_to_sync_and_sync_says_what_it_did_and_verifies()
+    public void After_an_edit_a_delete_and_an_insert_status_and_the_run_point_to_sync_and_sync_says_what_it_did_and_verifies()
     {
         var input = _folder.File("input.duckdb");
         CorpusInput.WriteFirstLines(input, 300);
@@ -32,6 +32,10 @@ public sealed class SyncCommandTests : IDisposable
         Assert.Equal(1, runExit);
         Assert.Contains("2 of its 300 ids are not in the input table 'texts'", runError, StringComparison.Ordinal);
         Assert.Contains("sync it (embed sync)", runError, StringComparison.Ordinal);
+
+        var (statusExit, statusOut, _) = CliProcess.RunCommand(config, "status");
+        Assert.Equal(0, statusExit);
+        Assert.Contains("the input changed since: 3 rows have another text, 2 ids are gone, 2 are new — embed sync brings the output up to date", statusOut, StringComparison.Ordinal);
 
         var (dryExit, dryOut, dryError) = CliProcess.RunCommand(config, "sync", "--dry-run");
         Assert.True(dryExit == 0, dryError);

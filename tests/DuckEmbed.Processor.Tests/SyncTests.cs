@@ -59,6 +59,31 @@ public sealed class SyncTests : IDisposable
     }
 
     [Fact]
+    public async Task Asked_to_keep_them_a_sync_moves_the_rows_of_ids_gone_into_the_deleted_table_with_the_time()
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 200);
+        await EmbeddingProcessor.ProcessAsync(Job(input, Output), new HashEmbeddingGenerator(), NullLogger.Instance);
+        var before = TestDatabase.Query(Output, "SELECT id, body, vector FROM embedded WHERE id % 40 = 1 ORDER BY id");
+        TestDatabase.Execute(input, "DELETE FROM docs WHERE id % 40 = 1", "UPDATE docs SET body = 'edited' WHERE id = 2");
+
+        var summary = await EmbeddingProcessor.ProcessAsync(Job(input, Output) with { Sync = true, KeepDeletedRows = true }, new HashEmbeddingGenerator(), NullLogger.Instance);
+
+        Assert.Equal((5L, 1L), (summary.RowsDeleted, summary.RowsReplaced));
+        var kept = TestDatabase.Query(Output, "SELECT id, body, vector, deleted_at IS NOT NULL FROM embedded_deleted ORDER BY id");
+        Assert.Equal(before.Select(r => r[0]), kept.Select(r => r[0]));
+        Assert.Equal(before.Select(r => r[2]), kept.Select(r => r[2]));
+        Assert.All(kept, r => Assert.Equal(true, r[3]));
+        var fresh = _folder.File("fresh.duckdb");
+        await EmbeddingProcessor.ProcessAsync(Job(input, fresh), new HashEmbeddingGenerator(), NullLogger.Instance);
+        AssertSameTable(fresh, Output);
+
+        // Later syncs add to it.
+        TestDatabase.Execute(input, "DELETE FROM docs WHERE id = 3");
+        await EmbeddingProcessor.ProcessAsync(Job(input, Output) with { Sync = true, KeepDeletedRows = true }, new HashEmbeddingGenerator(), NullLogger.Instance);
+        Assert.Equal(6L, TestDatabase.CountRows(Output, "embedded_deleted"));
+    }
+
+    [Fact]
     public async Task A_plain_run_on_a_changed_input_is_refused_pointing_to_sync()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 100);
