@@ -71,17 +71,14 @@ for rep in $(seq "${REPEATS:-3}"); do
     echo "rep=$rep percent=$p changed=$changed sync_seconds=$sync_seconds plain_seconds=$plain_seconds scan_seconds=$scan_seconds" | tee -a "$results"
   done
 done
-python3 - "$results" <<'PY'
-import re, statistics, sys
-groups = {}
-for line in open(sys.argv[1]):
-    fields = dict(re.findall(r"(\w+)=([\w.]+)", line))
-    groups.setdefault(fields["percent"], []).append(fields)
-for percent, runs in groups.items():
-    median = lambda name: statistics.median(float(r[name]) for r in runs)
-    bound = 2 * median("plain_seconds") + median("scan_seconds")
-    ratio = f" sync_over_bound={median('sync_seconds') / bound:.2f} (bound = 2 × plain + scan)" if percent != "0" else " (nothing changed: the scan and start-up alone)"
-    print(f"median percent={percent} changed={runs[0]['changed']} sync_seconds={median('sync_seconds'):.2f} plain_seconds={median('plain_seconds'):.2f} "
-          f"scan_seconds={median('scan_seconds'):.2f}{ratio} n={len(runs)}")
+PYTHONPATH="$root/bench" python3 - "$results" <<'PY'
+import sys
+from runs import grouped, median
+for percent, runs in grouped(sys.argv[1], lambda f: f["percent"]).items():
+    m = lambda name: median(runs, name)
+    bound = 2 * m("plain_seconds") + m("scan_seconds")
+    ratio = f" sync_over_bound={m('sync_seconds') / bound:.2f} (bound = 2 × plain + scan)" if percent != "0" else " (nothing changed: the scan and start-up alone)"
+    print(f"median percent={percent} changed={runs[0]['changed']} sync_seconds={m('sync_seconds'):.2f} plain_seconds={m('plain_seconds'):.2f} "
+          f"scan_seconds={m('scan_seconds'):.2f}{ratio} n={len(runs)}")
 PY
 echo "Raw lines: $results" >&2

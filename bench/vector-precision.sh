@@ -66,19 +66,18 @@ if [[ " $parts " == *" processor "* ]]; then
       bench processor "$rows" "$batch" "$shared/reference/reference.jsonl" array "$precision" | tee -a "$results" >&2
     done
   done
-  python3 - "$results" <<'PY'
-import re, statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    fields = dict(re.findall(r"(\w+)=(\S+)", line))
-    runs.setdefault(fields["precision"], []).append((float(fields["rows_per_s"]), float(fields["output_mb"]), int(fields["rows"])))
-base = statistics.median(r for r, _, _ in runs["float32"])
+  PYTHONPATH="$root/bench" python3 - "$results" <<'PY'
+import sys
+from runs import grouped, median
+runs = grouped(sys.argv[1], lambda f: f["precision"])
+base = median(runs["float32"], "rows_per_s")
 print("The processor alone (the write, no model), medians of alternating runs")
 print("| vector_precision | rows/s (each run) | median | × float32 | output MB |")
 print("|---|---|---:|---:|---:|")
 for precision, r in runs.items():
-    rates = [x for x, _, _ in r]
-    print(f"| {precision} | {' / '.join(f'{x:,.0f}' for x in rates)} | {statistics.median(rates):,.0f} | {statistics.median(rates) / base:.2f} | {statistics.median(m for _, m, _ in r):,.0f} |")
+    rate = median(r, "rows_per_s")
+    each = " / ".join(f"{float(x['rows_per_s']):,.0f}" for x in r)
+    print(f"| {precision} | {each} | {rate:,.0f} | {rate / base:.2f} | {median(r, 'output_mb'):,.0f} |")
 PY
 fi
 

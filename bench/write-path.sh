@@ -45,15 +45,12 @@ print(f"rep={rep} end-to-end texts={kind} writers={sys.argv[12]} small_seconds={
 PY
   done
 done
-python3 - "$results" <<'PY'
-import re, statistics, sys
-groups = {}
-for line in open(sys.argv[1]):
-    fields = dict(re.findall(r"(\w+)=([\w.]+)", line))
-    key = f"processor-alone writers={fields['writers']}" if "processor-alone" in line else f"end-to-end texts={fields['texts']}"
-    groups.setdefault(key, []).append(fields)
-for key, runs in groups.items():
-    median = lambda name: statistics.median(float(r[name]) for r in runs)
+PYTHONPATH="$root/bench" python3 - "$results" <<'PY'
+import sys
+from runs import grouped, median as median_of
+key = lambda f: f"processor-alone writers={f['writers']}" if "texts" not in f else f"end-to-end texts={f['texts']}"
+for key, runs in grouped(sys.argv[1], key).items():
+    median = lambda name: median_of(runs, name)
     if key.startswith("processor"):
         print(f"median {key}: rows_per_s={median('rows_per_s'):.0f} ratio_to_ctas={median('ratio_to_ctas'):.2f} peak_rss_mb={median('peak_rss_mb'):.0f} (n={len(runs)})")
     else:
