@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
-using DuckEmbed.Processor;
+using DuckEmbed.Processor.Database;
 
 namespace DuckEmbed.Bench;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
 using DuckEmbed.Processor;
+using DuckEmbed.Processor.Database;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DuckEmbed.Bench;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DuckEmbed.Onnx;
 using DuckEmbed.Processor;
+using DuckEmbed.Processor.Database;
 
 namespace DuckEmbed.Cli;
 

@@ -1,3 +1,4 @@
+using DuckEmbed.Processor.Database;
 namespace DuckEmbed.Processor;
 
 /// <summary>What a run needs beside its output, in bytes, and what is free there.</summary>

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
+using DuckEmbed.Processor.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace DuckEmbed.Processor;

@@ -1,4 +1,8 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
+using DuckEmbed.Processor.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 

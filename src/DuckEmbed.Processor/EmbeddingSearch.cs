@@ -1,5 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Output;
 using Microsoft.Extensions.AI;
 
 namespace DuckEmbed.Processor;

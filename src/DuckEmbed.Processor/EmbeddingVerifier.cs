@@ -1,5 +1,9 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
+using DuckEmbed.Processor.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace DuckEmbed.Processor;

@@ -1,3 +1,5 @@
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Output;
 namespace DuckEmbed.Processor;
 
 /// <summary>How far a run without shards is (<c>embed status</c>): rows done and left, what made them, when it last wrote.</summary>

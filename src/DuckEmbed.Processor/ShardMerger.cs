@@ -1,5 +1,8 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
 using Microsoft.Extensions.Logging;
 
 namespace DuckEmbed.Processor;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using DuckEmbed.Processor.Output;
 
 namespace DuckEmbed.Processor;
 

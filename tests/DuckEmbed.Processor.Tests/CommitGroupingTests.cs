@@ -1,3 +1,4 @@
+using DuckEmbed.Processor.Output;
 using DuckEmbed.Tests;
 
 namespace DuckEmbed.Processor.Tests;

@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
 using DuckEmbed.Tests;
 
 namespace DuckEmbed.Processor.Tests;

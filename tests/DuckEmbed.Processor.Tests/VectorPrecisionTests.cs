@@ -1,3 +1,4 @@
+using DuckEmbed.Processor.Output;
 using DuckEmbed.Tests;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Input;
 
 /// <summary>One window's ids, held in their own .NET type (no boxing per row).</summary>
 internal abstract class IdValues

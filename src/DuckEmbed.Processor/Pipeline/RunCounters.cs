@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>
 /// The run's tallies, written by the writer stage, and the stage it is in; the vectors' length from the embedding

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>
 /// Whether two paths name the same file: after following symbolic links (also dangling ones, which the writer

@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>"Did you mean" for names that were not found.</summary>
 internal static class NameSuggestions

@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// What an output table holds against the input: its rows, those whose ids the input no longer has (or that are not

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Pipeline;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// One writer of the output table, on a connection of its own: windows are appended to one open transaction and

@@ -1,8 +1,10 @@
 using System.Reflection;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
 using Microsoft.Extensions.AI;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// What produced an output table — model, settings, input — kept in the output database's

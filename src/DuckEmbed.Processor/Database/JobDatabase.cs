@@ -1,7 +1,8 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Input;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>
 /// One DuckDB instance for a run, with the input attached read-only and the output attached read-write. With both

@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>
 /// Checks on the two database paths made before DuckDB opens either: what kind of file each is, and that nothing

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>The design's SimpleTimer: total time since start, and time since the last lap.</summary>
 internal sealed class SimpleTimer

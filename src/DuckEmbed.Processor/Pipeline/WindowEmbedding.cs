@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>
 /// One window's trip through the generator, each distinct text embedded once. <see cref="Plan"/> runs in window

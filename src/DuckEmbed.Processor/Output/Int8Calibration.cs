@@ -1,9 +1,11 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// The encoding a run writes with: for int8, the ranges the table already has (a resume), or ranges found by embedding a

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>
 /// What every vector must be before it is written: as long as the first one, finite, and of unit length where the

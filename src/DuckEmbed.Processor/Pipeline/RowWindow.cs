@@ -1,4 +1,5 @@
-namespace DuckEmbed.Processor;
+using DuckEmbed.Processor.Input;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>Consecutive input rows, in id order, that are embedded and committed together.</summary>
 internal sealed class RowWindow(int capacity, IdColumn ids)

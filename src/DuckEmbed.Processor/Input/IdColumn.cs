@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Input;
 
 /// <summary>
 /// How ids of one DuckDB type are read into .NET and appended to the output, chosen once per column. Only types

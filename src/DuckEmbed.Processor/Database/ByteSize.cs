@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>A size as the settings write it (<c>256MB</c>, <c>8 GiB</c>), in DuckDB's units: KB, MB, GB and TB are 1024-based, as DuckDB reads them.</summary>
 internal static partial class ByteSize

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using DuckDB.NET.Data;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// How one output table stores its vectors: the <see cref="VectorPrecision"/>, with its int8 ranges, the column type

@@ -1,9 +1,10 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Input;
 
 /// <summary>The input table as found in the input database, checked against the job.</summary>
-internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmbed.Processor.IdColumn Ids, string TextColumn, long RowCount)
+internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmbed.Processor.Input.IdColumn Ids, string TextColumn, long RowCount)
 {
     /// <summary>The shard whose rows this run embeds; <c>null</c> for all rows.</summary>
     public ShardSelection? Shard { get; init; }
@@ -51,7 +52,7 @@ internal sealed record InputTable(string QualifiedName, string IdColumn, DuckEmb
                 $"'{text.Name}' is {text.Type}, not VARCHAR. Choose a text column, or add one (e.g. a view with CAST(... AS VARCHAR)).");
         }
 
-        var ids = DuckEmbed.Processor.IdColumn.For(id.Name, id.Type);
+        var ids = DuckEmbed.Processor.Input.IdColumn.For(id.Name, id.Type);
         var qualified = SqlIdentifier.Quote(JobDatabase.InputCatalog) + "." + SqlIdentifier.Quote(schema, table);
         var quotedId = SqlIdentifier.Quote(id.Name);
         if (!checkValues)

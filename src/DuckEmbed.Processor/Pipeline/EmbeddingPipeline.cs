@@ -1,10 +1,12 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>
 /// One run's stages — reading the input's windows, embedding them, writing them with one writer per connection —

@@ -1,6 +1,8 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Pipeline;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Input;
 
 /// <summary>
 /// Reads the input rows that are not in the output yet, in id order, with one streaming query: an anti-join on the

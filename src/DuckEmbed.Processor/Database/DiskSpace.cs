@@ -1,7 +1,9 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Output;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>
 /// Whether a run fits beside its output: what it will write (the rows left × their vector, text and id), DuckDB's

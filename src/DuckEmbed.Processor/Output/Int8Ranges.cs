@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// Each dimension's range for int8 vectors, as sentence-transformers' <c>quantize_embeddings(precision="int8",

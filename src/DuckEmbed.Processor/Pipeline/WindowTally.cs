@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>What windows add to the run's totals once committed; a sum of windows is one tally.</summary>
 internal readonly record struct WindowTally(long Rows, long NullTexts, long Tokens, long TruncatedTexts, long ReusedVectors, long Replaced = 0)

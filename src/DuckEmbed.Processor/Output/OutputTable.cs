@@ -1,6 +1,9 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Pipeline;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// The output table <c>(id, text VARCHAR, vector)</c>, the vector as <paramref name="encoding"/> stores it

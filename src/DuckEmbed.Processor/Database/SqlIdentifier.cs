@@ -1,4 +1,4 @@
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Database;
 
 /// <summary>The one place where names from the configuration become SQL.</summary>
 internal static class SqlIdentifier

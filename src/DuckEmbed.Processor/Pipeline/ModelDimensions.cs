@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>The length of a generator's vectors, from its metadata.</summary>
 internal static class ModelDimensions

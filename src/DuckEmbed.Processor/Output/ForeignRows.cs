@@ -1,6 +1,8 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>Rows of a table that are not the input's: ids the input does not have, or another text for an id.</summary>
 internal sealed record ForeignRows(long UnknownIds, long OtherTexts)

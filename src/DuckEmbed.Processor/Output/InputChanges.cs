@@ -1,6 +1,9 @@
 using DuckDB.NET.Data;
+using DuckEmbed.Processor.Database;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Pipeline;
 
-namespace DuckEmbed.Processor;
+namespace DuckEmbed.Processor.Output;
 
 /// <summary>
 /// An output table's rows against the input, compared by DuckDB on the id in its own type: the check a resume makes
