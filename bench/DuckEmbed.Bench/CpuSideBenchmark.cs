@@ -4,6 +4,7 @@ using DuckDB.NET.Data;
 using DuckEmbed.Onnx;
 using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Graph.Proto;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;

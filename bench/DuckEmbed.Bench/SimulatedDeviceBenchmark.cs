@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DuckEmbed.Onnx;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Processor;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,10 +1,12 @@
-using Microsoft.ML.OnnxRuntime;
+using DuckEmbed.Onnx.Devices;
 using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using Google.Protobuf;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx;
 

@@ -1,5 +1,6 @@
 using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Graph.Proto;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
 using Google.Protobuf;

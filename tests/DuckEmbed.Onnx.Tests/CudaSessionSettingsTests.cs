@@ -1,3 +1,4 @@
+using DuckEmbed.Onnx.Devices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx.Tests;

@@ -1,4 +1,6 @@
+using DuckEmbed.Onnx.Devices;
 using DuckEmbed.Tests;
+
 namespace DuckEmbed.Onnx.Tests;
 
 /// <summary>CUDA-or-CPU choice with fake session builders: no GPU is needed to pin the logic.</summary>

@@ -1,3 +1,4 @@
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
 

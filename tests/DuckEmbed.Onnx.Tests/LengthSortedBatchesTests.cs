@@ -1,3 +1,4 @@
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 
 namespace DuckEmbed.Onnx.Tests;

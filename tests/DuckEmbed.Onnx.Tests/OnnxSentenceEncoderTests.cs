@@ -1,3 +1,5 @@
+using DuckEmbed.Onnx.Devices;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Tests;
 using Microsoft.ML.OnnxRuntime;
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;

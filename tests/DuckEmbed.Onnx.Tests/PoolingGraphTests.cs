@@ -1,4 +1,5 @@
 using DuckEmbed.Onnx.Graph;
+using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Tests;
 using Microsoft.ML.OnnxRuntime;
 

@@ -1,3 +1,5 @@
+using DuckEmbed.Onnx.Inference;
+
 namespace DuckEmbed.Onnx.Tests;
 
 /// <summary>Each pooling on a hand-made sequence: three tokens of four dimensions, then a padding row.</summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>Which CUDA devices a generator runs on: the ones asked for, or every device CUDA shows this process.</summary>
 internal static class CudaDevices

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>
 /// Finds which of the libraries ONNX Runtime's CUDA provider needs cannot be loaded, so that the error names the

@@ -1,4 +1,4 @@
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>The CUDA execution provider cannot be used here; the message says what is missing.</summary>
 internal sealed class CudaUnavailableException : Exception

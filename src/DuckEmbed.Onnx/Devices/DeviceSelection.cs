@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>
 /// Chooses between CUDA and the CPU: <see cref="ExecutionDevice.Auto"/> tries CUDA and falls back with one log line

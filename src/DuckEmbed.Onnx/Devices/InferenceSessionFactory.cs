@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>Builds the ONNX Runtime session on the chosen <see cref="ExecutionDevice"/>.</summary>
 internal static class InferenceSessionFactory

@@ -1,8 +1,9 @@
+using DuckEmbed.Onnx.Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Devices;
 
 /// <summary>
 /// One run of a new session at the largest shape the generator will give it. On CUDA, what session creation does not

@@ -1,4 +1,5 @@
 using DuckEmbed.Onnx.Graph.Proto;
+using DuckEmbed.Onnx.Inference;
 using Google.Protobuf;
 
 namespace DuckEmbed.Onnx.Graph;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Model;
 
 /// <summary>
 /// What a sentence-transformers model folder says about running it: <c>modules.json</c> (which modules),

@@ -1,6 +1,6 @@
 using DuckEmbed.Onnx.Tokenization;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>Turns one batch of tokenized texts into unit-length embeddings, row i for text i.</summary>
 /// <remarks>

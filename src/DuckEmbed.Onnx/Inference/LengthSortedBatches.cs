@@ -1,6 +1,6 @@
 using DuckEmbed.Onnx.Tokenization;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>
 /// Cuts texts into inference batches after sorting them by token count, so that each batch, padded to its own

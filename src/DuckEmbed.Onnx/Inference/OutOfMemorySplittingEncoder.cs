@@ -2,7 +2,7 @@ using DuckEmbed.Onnx.Tokenization;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>
 /// Runs a batch, and when the device runs out of memory, runs its two halves instead (recursively, down to one

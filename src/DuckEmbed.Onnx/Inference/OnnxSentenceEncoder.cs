@@ -1,10 +1,11 @@
+using DuckEmbed.Onnx.Devices;
 using DuckEmbed.Onnx.Tokenization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>
 /// Runs a BERT-style ONNX model on batches of token ids, each batch padded to its own longest text, and returns

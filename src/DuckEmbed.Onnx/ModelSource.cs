@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Security.Cryptography;
+using DuckEmbed.Onnx.Model;
 using DuckEmbed.Onnx.Tokenization;
 
 namespace DuckEmbed.Onnx;

@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using DuckEmbed.Onnx.Tokenization;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>
 /// The encoders a generator runs on, one per device, and the loop that shares a call's batches among them: each

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace DuckEmbed.Onnx;
+namespace DuckEmbed.Onnx.Inference;
 
 /// <summary>
 /// sentence-transformers' pooling over one text's tokens, then (with <c>truncate_dim</c>) the cut to the first
