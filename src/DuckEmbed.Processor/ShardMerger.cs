@@ -109,7 +109,7 @@ public static class ShardMerger
         foreach (var shard in shards)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var copied = Execute(connection, $"INSERT INTO {target} SELECT s.* FROM {shard.Table} AS s ANTI JOIN {target} AS o ON o.{id} = s.{id}");
+            var copied = JobDatabase.Execute(connection, $"INSERT INTO {target} SELECT s.* FROM {shard.Table} AS s ANTI JOIN {target} AS o ON o.{id} = s.{id}");
             logger.LogInformation("Merged shard {Index}: {Rows} rows", shard.Status.Index, copied);
         }
         var rows = Count(connection, $"SELECT count(*) FROM {target}");
@@ -211,7 +211,7 @@ public static class ShardMerger
         {
             if (overwrite)
             {
-                Execute(connection, $"DROP TABLE {SqlIdentifier.Quote(name)}");
+                JobDatabase.Execute(connection, $"DROP TABLE {SqlIdentifier.Quote(name)}");
                 provenance.Delete();
             }
             else if (OutputProvenance.Differences(provenance.Read(), record) is { Count: > 0 } differences)
@@ -225,7 +225,7 @@ public static class ShardMerger
             {
                 var id = SqlIdentifier.Quote(input.IdColumn);
                 var text = SqlIdentifier.Quote(input.TextColumn);
-                Execute(connection, $"DELETE FROM {SqlIdentifier.Quote(name)} AS o WHERE NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND i.{text} IS NOT DISTINCT FROM o.{text})");
+                JobDatabase.Execute(connection, $"DELETE FROM {SqlIdentifier.Quote(name)} AS o WHERE NOT EXISTS (SELECT 1 FROM {input.QualifiedName} AS i WHERE i.{id} = o.{id} AND i.{text} IS NOT DISTINCT FROM o.{text})");
             }
             else if (ForeignRows.In(connection, SqlIdentifier.Quote(name), input) is { Count: > 0 } foreign)
             {
@@ -237,17 +237,10 @@ public static class ShardMerger
         }
         if (OutputTable.ReadColumns(connection, name).Count == 0)
         {
-            Execute(connection, $"CREATE TABLE {SqlIdentifier.Quote(name)} AS SELECT * FROM {firstShard} LIMIT 0");
+            JobDatabase.Execute(connection, $"CREATE TABLE {SqlIdentifier.Quote(name)} AS SELECT * FROM {firstShard} LIMIT 0");
             provenance.Write(record);
         }
     }
 
     private static long Count(DuckDBConnection connection, string sql) => JobDatabase.Count(connection, sql);
-
-    private static int Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteNonQuery();
-    }
 }

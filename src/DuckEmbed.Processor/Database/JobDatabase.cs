@@ -190,6 +190,14 @@ internal sealed class JobDatabase : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs a statement that returns no rows; returns the rows it changed.</summary>
+    public static int Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Another connection to the same instance, for reading while the writer commits.</summary>
     public DuckDBConnection OpenReader()
     {

@@ -96,12 +96,10 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
             if (job.KeepDeletedRows)
             {
                 var kept = SqlIdentifier.Quote(job.DeletedRowsTable);
-                Execute($"CREATE TABLE IF NOT EXISTS {kept} AS SELECT *, now() AS deleted_at FROM {Table} LIMIT 0", output);
-                Execute($"INSERT INTO {kept} BY NAME SELECT o.*, now() AS deleted_at FROM {Table} AS o WHERE {gone}", output);
+                JobDatabase.Execute(output, $"CREATE TABLE IF NOT EXISTS {kept} AS SELECT *, now() AS deleted_at FROM {Table} LIMIT 0");
+                JobDatabase.Execute(output, $"INSERT INTO {kept} BY NAME SELECT o.*, now() AS deleted_at FROM {Table} AS o WHERE {gone}");
             }
-            using var command = output.CreateCommand();
-            command.CommandText = $"DELETE FROM {Table} AS o WHERE {gone}";
-            var deleted = command.ExecuteNonQuery();
+            var deleted = JobDatabase.Execute(output, $"DELETE FROM {Table} AS o WHERE {gone}");
             transaction.Commit();
             return deleted;
         }
@@ -110,7 +108,6 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
             throw table.WriteFailed(e);
         }
     }
-
 
     /// <summary>
     /// Deletes the stored rows that rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>
@@ -130,7 +127,7 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
         {
             return;
         }
-        Execute($"CREATE TEMP TABLE IF NOT EXISTS {ReplacedIds} (id {input.IdType})", connection);
+        JobDatabase.Execute(connection, $"CREATE TEMP TABLE IF NOT EXISTS {ReplacedIds} (id {input.IdType})");
         using (var appender = connection.CreateAppender("temp", "main", ReplacedIds))
         {
             for (var i = start; i < start + count; i++)
@@ -142,21 +139,12 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
             }
             appender.Close();
         }
-        using var command = connection.CreateCommand();
-        command.CommandText = $"DELETE FROM {Table} WHERE {SqlIdentifier.Quote(input.IdColumn)} IN (SELECT id FROM temp.main.{ReplacedIds})";
-        var deleted = command.ExecuteNonQuery();
-        Execute($"DELETE FROM temp.main.{ReplacedIds}", connection);
+        var deleted = JobDatabase.Execute(connection, $"DELETE FROM {Table} WHERE {SqlIdentifier.Quote(input.IdColumn)} IN (SELECT id FROM temp.main.{ReplacedIds})");
+        JobDatabase.Execute(connection, $"DELETE FROM temp.main.{ReplacedIds}");
         if (deleted != replacing)
         {
             // Never two rows for an id, nor a row lost: a count that differs stops the run before its commit.
             throw new InvalidOperationException($"Replacing {replacing} changed rows of {table.Name} deleted {deleted} stored rows.");
         }
-    }
-
-    private static void Execute(string sql, DuckDBConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

@@ -136,10 +136,5 @@ internal sealed class OutputProvenance(DuckDBConnection output, string outputTab
     // A range of 384 floats named in a message is its first few.
     private static string? Short(string? value) => value is { Length: > 60 } ? $"{value[..40]}… ({value.Length:N0} characters)" : value;
 
-    private void Execute(string sql)
-    {
-        using var command = output.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => JobDatabase.Execute(output, sql);
 }

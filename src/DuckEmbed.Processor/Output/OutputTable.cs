@@ -318,12 +318,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
         return columns;
     }
 
-    private void Execute(string sql, DuckDBConnection? connection = null)
-    {
-        using var command = (connection ?? output).CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql, DuckDBConnection? connection = null) => JobDatabase.Execute(connection ?? output, sql);
 
     private static string Describe(IEnumerable<(string Name, string Type)> columns) =>
         string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"));
