@@ -25,7 +25,7 @@ lookup_run() { # KIND ROWS [EXTRA_JSON]
 JSON
   local start end
   start=$(date +%s.%N)
-  BATCH_SIZE=$batch /usr/bin/time -f "peak_kb=%M" -o "$work/$name.time" dotnet "$work/embed/embed.dll" --config "$work/$name-config.json" >"$work/$name.log" 2>&1
+  BATCH_SIZE=$batch /usr/bin/time -f "peak_kb=%M" -o "$work/$name.time" dotnet "${embed_dll:-$work/embed/embed.dll}" --config "$work/$name-config.json" >"$work/$name.log" 2>&1
   end=$(date +%s.%N)
   python3 - "$work/$name.log" "$work/$name.time" "$start" "$end" <<'PY'
 import re, sys

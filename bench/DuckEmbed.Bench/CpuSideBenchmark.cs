@@ -6,6 +6,8 @@ using DuckEmbed.Onnx.Graph;
 using DuckEmbed.Onnx.Graph.Proto;
 using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
+using DuckEmbed.Processor;
+using Microsoft.Extensions.Logging.Abstractions;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
@@ -150,6 +152,34 @@ internal static class CpuSideBenchmark
         }
         Print("model-call", texts.Count, modelSeconds, tokens);
         Print("pool", texts.Count, poolSeconds, tokens);
+        RunAllocation(inputPath, modelFolder, batchSize, texts).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// What a whole run allocates per row (the processor with the ONNX generator on this model, into a new output),
+    /// beside what the texts read from the input take themselves (a string per row, unavoidable): the rest is what
+    /// the pipeline allocates per row on the way from the reader through the model to the appender.
+    /// </summary>
+    private static async Task RunAllocation(string inputPath, string modelFolder, int batchSize, List<string> texts)
+    {
+        var output = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inputPath))!, $"allocation-{Guid.NewGuid():N}.duckdb");
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.FromDirectory(modelFolder),
+            new SentenceEmbeddingOptions { Device = ExecutionDevice.Cpu, MaxBatchSize = batchSize });
+        var job = new EmbeddingJob
+        {
+            InputDatabasePath = inputPath, OutputDatabasePath = output, InputTable = "texts", IdColumn = "id",
+            TextColumn = "text", OutputTable = "embedded", WindowSize = batchSize * 32,
+        };
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        File.Delete(output);
+        // A string is its UTF-16 characters, a length and an object header (22 bytes on 64-bit, rounded up to 8).
+        var textBytes = texts.Sum(t => (long)((22 + 2 * t.Length + 7) / 8 * 8));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cpu-stage-allocation stage=run rows={summary.RowsWritten} bytes_per_row={(double)allocated / summary.RowsWritten:F0} " +
+            $"text_bytes_per_row={(double)textBytes / texts.Count:F0} other_bytes_per_row={(double)(allocated - textBytes) / summary.RowsWritten:F0} " +
+            $"vector_bytes={Dimensions * sizeof(float)}"));
     }
 
     private static List<string> ReadAll(string inputPath)

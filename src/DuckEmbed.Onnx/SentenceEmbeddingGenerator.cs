@@ -295,9 +295,12 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
 
         var dimensions = _encoders.Dimensions;
-        // One block for the whole call; each embedding is a slice of it, so nothing is allocated per text.
+        // One block for the whole call, which the encoders write in their batches' order; each embedding is a slice of
+        // it, so nothing is allocated or copied per text.
         var vectors = new float[encoded.Length * dimensions];
-        _encoders.Run(encoded, [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)], vectors, cancellationToken);
+        ArraySegment<int>[] plan = [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)];
+        _encoders.Run(encoded, plan, vectors, cancellationToken);
+        var rows = EncoderPool.PlanRows(encoded.Length, plan);
 
         var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)
         {
@@ -310,7 +313,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         };
         for (var i = 0; i < encoded.Length; i++)
         {
-            result.Add(new Embedding<float>(vectors.AsMemory(i * dimensions, dimensions)) { ModelId = _metadata.DefaultModelId });
+            result.Add(new Embedding<float>(vectors.AsMemory(rows[i] * dimensions, dimensions)) { ModelId = _metadata.DefaultModelId });
         }
         return result;
     }

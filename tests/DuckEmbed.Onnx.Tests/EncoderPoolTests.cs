@@ -66,6 +66,26 @@ public sealed class EncoderPoolTests
         Assert.Equal(texts.Length, Enumerable.Range(0, texts.Length).Count(i => vectors[2 * i + 1] is 1 or 2));
     }
 
+    [Fact]
+    public void Each_batch_is_written_where_the_plan_puts_it_and_plan_rows_find_every_texts_vector()
+    {
+        FakeDevice[] devices = [new(1), new(2)];
+        using var pool = new EncoderPool(devices);
+        // Lengths in no order: the length-sorted plan puts the texts in another order than the call's.
+        var texts = Enumerable.Range(0, 60).Select(i => new EncodedText(new int[1 + (i * 37 % 60)], false)).ToArray();
+        var plan = Plan(texts, batchSize: 7);
+        var vectors = new float[texts.Length * 2];
+
+        pool.Run(texts, plan, vectors, CancellationToken.None);
+
+        var rows = EncoderPool.PlanRows(texts.Length, plan);
+        Assert.Equal(Enumerable.Range(0, texts.Length), rows.Order());
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(texts[i].Ids.Length, vectors[2 * rows[i]]);
+        }
+    }
+
     /// <summary>A device that records when it prepares and runs each batch, and holds each run until the next batch is prepared.</summary>
     private sealed class PrefetchingDevice : IBatchEncoder
     {

@@ -31,8 +31,10 @@ internal sealed class EncoderPool : IDisposable
     public int Dimensions => _encoders[0].Dimensions;
 
     /// <summary>
-    /// Embeds every batch of <paramref name="plan"/> (indices into <paramref name="texts"/>); text i's embedding is
-    /// written to row i of <paramref name="vectors"/>. The first failure stops the other encoders and is rethrown as it was.
+    /// Embeds every batch of <paramref name="plan"/> (indices into <paramref name="texts"/>) into
+    /// <paramref name="vectors"/> in the plan's order: a batch's row r at row (texts in the batches before it) + r, so
+    /// each encoder writes its batch where it stays, with no copy after (<see cref="PlanRows"/> says where text i's
+    /// went). The first failure stops the other encoders and is rethrown as it was.
     /// </summary>
     public void Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors, CancellationToken cancellationToken)
     {
@@ -44,6 +46,21 @@ internal sealed class EncoderPool : IDisposable
             return;
         }
         RunInParallel(workers, work, cancellationToken);
+    }
+
+    /// <summary>The row of the call's vectors each text's embedding goes to in <see cref="Run"/>.</summary>
+    public static int[] PlanRows(int texts, IReadOnlyList<ArraySegment<int>> plan)
+    {
+        var rows = new int[texts];
+        var row = 0;
+        foreach (var batch in plan)
+        {
+            foreach (var text in batch)
+            {
+                rows[text] = row++;
+            }
+        }
+        return rows;
     }
 
     private void EncodeUntilDone(int encoder, SharedBatches work, CancellationToken cancellationToken)
@@ -94,26 +111,35 @@ internal sealed class EncoderPool : IDisposable
     /// </summary>
     private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors)
     {
-        private readonly int _largestBatch = plan.Count == 0 ? 0 : plan.Max(b => b.Count);
+        private readonly int[] _firstRows = FirstRows(plan);
         private int _next = -1;
 
-        /// <summary>Takes batches until none are left, each encoded into the encoder's own buffer and copied to its texts' rows.</summary>
+        private static int[] FirstRows(IReadOnlyList<ArraySegment<int>> plan)
+        {
+            var first = new int[plan.Count];
+            for (var b = 1; b < first.Length; b++)
+            {
+                first[b] = first[b - 1] + plan[b - 1].Count;
+            }
+            return first;
+        }
+
+        /// <summary>Takes batches until none are left, each encoded straight into its rows of the call's vectors.</summary>
         public void EncodeUntilDone(IBatchEncoder encoder, CancellationToken cancellationToken)
         {
             var dimensions = encoder.Dimensions;
-            var batchVectors = new float[_largestBatch * dimensions];
             var next = PrepareNext(encoder);
             try
             {
                 while (next.Prepared is { } current)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var indices = next.Indices;
+                    var rows = vectors.AsSpan(_firstRows[next.Batch] * dimensions, current.Texts.Count * dimensions);
                     next = default; // current is disposed below, whatever happens
                     var following = Task.Run(() => PrepareNext(encoder), CancellationToken.None);
                     try
                     {
-                        encoder.Run(current, batchVectors, cancellationToken);
+                        encoder.Run(current, rows, cancellationToken);
                     }
                     catch
                     {
@@ -127,10 +153,6 @@ internal sealed class EncoderPool : IDisposable
                         current.Dispose();
                     }
                     next = following.GetAwaiter().GetResult();
-                    for (var row = 0; row < indices.Count; row++)
-                    {
-                        batchVectors.AsSpan(row * dimensions, dimensions).CopyTo(vectors.AsSpan(indices[row] * dimensions, dimensions));
-                    }
                 }
             }
             finally
@@ -139,12 +161,12 @@ internal sealed class EncoderPool : IDisposable
             }
         }
 
-        private (ArraySegment<int> Indices, PreparedBatch? Prepared) PrepareNext(IBatchEncoder encoder)
+        private (int Batch, PreparedBatch? Prepared) PrepareNext(IBatchEncoder encoder)
         {
             var b = Interlocked.Increment(ref _next);
             if (b >= plan.Count)
             {
-                return (default, null);
+                return (b, null);
             }
             var indices = plan[b];
             var batch = new EncodedText[indices.Count];
@@ -152,7 +174,7 @@ internal sealed class EncoderPool : IDisposable
             {
                 batch[row] = texts[indices[row]];
             }
-            return (indices, encoder.Prepare(batch));
+            return (b, encoder.Prepare(batch));
         }
     }
 

@@ -85,17 +85,23 @@ internal sealed class Int8Ranges
     /// <summary><paramref name="vector"/> in int8 codes.</summary>
     public sbyte[] Quantize(ReadOnlySpan<float> vector)
     {
+        var codes = new sbyte[vector.Length];
+        Quantize(vector, codes);
+        return codes;
+    }
+
+    /// <summary><paramref name="vector"/> in int8 codes, written to <paramref name="codes"/> (as long as the vector).</summary>
+    public void Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
+    {
         if (vector.Length != Dimensions)
         {
             throw new EmbeddingJobException(JobSetting.VectorPrecision, $"A vector of {vector.Length} dimensions cannot take int8 ranges of {Dimensions}.");
         }
-        var codes = new sbyte[vector.Length];
         for (var d = 0; d < vector.Length; d++)
         {
             var scaled = (vector[d] - _minimum[d]) / _steps[d] - 128f;
             codes[d] = (sbyte)Math.Clamp(MathF.Truncate(scaled), -128f, 127f);
         }
-        return codes;
     }
 
     /// <summary>The floats that int8 <paramref name="codes"/> stand for: <c>min + step × (code + 128)</c> in each dimension.</summary>

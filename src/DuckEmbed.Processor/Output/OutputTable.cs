@@ -251,6 +251,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     /// <summary>Appends <paramref name="count"/> of <paramref name="window"/>'s rows from <paramref name="start"/> with <paramref name="appender"/> (on this table).</summary>
     public void Append(RowWindow window, int start, int count, DuckDBAppender appender)
     {
+        var vectors = new VectorAppender(_encoding);
         for (var i = start; i < start + count; i++)
         {
             var row = appender.CreateRow();
@@ -258,7 +259,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             IdColumn.AppendText(row, window.Texts[i]);
             if (window.Vectors[i] is { } vector)
             {
-                _encoding.Append(row, vector);
+                vectors.Append(row, vector);
             }
             else
             {

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using DuckDB.NET.Data;
 
 namespace DuckEmbed.Processor.Output;
 
@@ -84,33 +82,6 @@ internal sealed class VectorEncoding
         _ => "UBIGINT[]",
     };
 
-    /// <summary>Appends <paramref name="vector"/> as this precision stores it (binary+int8: its bits, then its codes).</summary>
-    public void Append(IDuckDBAppenderRow row, ReadOnlyMemory<float> vector)
-    {
-        switch (Precision)
-        {
-            case VectorPrecision.Int8:
-                row.AppendValue(Ranges!.Quantize(vector.Span));
-                break;
-            case VectorPrecision.Binary:
-                row.AppendValue(PackSigns(vector.Span));
-                break;
-            case VectorPrecision.BinaryInt8:
-                row.AppendValue(PackSigns(vector.Span));
-                row.AppendValue(Ranges!.Quantize(vector.Span));
-                break;
-            default:
-                row.AppendValue(AsArray(vector));
-                break;
-        }
-    }
-
-    // DuckDB.NET's list writer takes arrays and lists, not slices; the codes are made from the slice itself.
-    private static float[] AsArray(ReadOnlyMemory<float> vector) =>
-        MemoryMarshal.TryGetArray(vector, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : vector.ToArray();
-
     /// <summary>
     /// One bit per dimension, set where the value is above zero (sentence-transformers' <c>embeddings &gt; 0</c>),
     /// packed as <c>numpy.packbits</c> does (the first dimension the highest bit) and read as big-endian words.
@@ -118,6 +89,14 @@ internal sealed class VectorEncoding
     public static ulong[] PackSigns(ReadOnlySpan<float> vector)
     {
         var words = new ulong[Words(vector.Length)];
+        PackSigns(vector, words);
+        return words;
+    }
+
+    /// <summary>The sign bits of <paramref name="vector"/> (as <c>PackSigns(vector)</c>) written into <paramref name="words"/> (<see cref="Words"/> of them).</summary>
+    public static void PackSigns(ReadOnlySpan<float> vector, Span<ulong> words)
+    {
+        words.Clear();
         for (var d = 0; d < vector.Length; d++)
         {
             if (vector[d] > 0)
@@ -125,10 +104,9 @@ internal sealed class VectorEncoding
                 words[d / 64] |= 1UL << (63 - (d % 64));
             }
         }
-        return words;
     }
 
-    /// <summary>Dimension <paramref name="d"/>'s bit in words packed by <see cref="PackSigns"/>.</summary>
+    /// <summary>Dimension <paramref name="d"/>'s bit in words packed by <see cref="PackSigns(ReadOnlySpan{float})"/>.</summary>
     public static bool Bit(IReadOnlyList<ulong> words, int d) => (words[d / 64] >> (63 - (d % 64)) & 1) == 1;
 
     /// <summary>The bytes of <paramref name="words"/> as sentence-transformers' <c>ubinary</c> has them.</summary>

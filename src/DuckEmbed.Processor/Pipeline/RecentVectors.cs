@@ -19,15 +19,20 @@ internal sealed class RecentVectors(int capacity)
     /// <summary>A text's vector, set by the window that embeds it before <see cref="Ready"/> completes.</summary>
     public sealed class Entry(Task ready)
     {
-        private float[]? _vector;
+        private ReadOnlyMemory<float>? _vector;
 
         /// <summary>Completes when <see cref="Vector"/> is set; faults or is cancelled if that window's embedding did.</summary>
         public Task Ready => ready;
 
-        public float[] Vector => _vector ?? throw new InvalidOperationException("The vector is not embedded yet; await Ready first.");
+        public ReadOnlyMemory<float> Vector => _vector ?? throw new InvalidOperationException("The vector is not embedded yet; await Ready first.");
 
-        /// <summary>Keeps a copy of <paramref name="vector"/> (the generator's own memory may be reused or large).</summary>
-        public void Set(ReadOnlyMemory<float> vector) => _vector = vector.ToArray();
+        /// <summary>
+        /// Keeps <paramref name="vector"/> itself, not a copy: an embedding a generator returned is its caller's (the
+        /// window holds it too until it is written). Where it is a slice of a call's block, the block stays while any of
+        /// its texts is here; every text of a call is an entry, and the entries are the last <c>capacity</c> ones, so
+        /// the blocks kept hold at most capacity + one call's vectors.
+        /// </summary>
+        public void Set(ReadOnlyMemory<float> vector) => _vector = vector;
     }
 
     public bool TryGet(UInt128 key, [NotNullWhen(true)] out Entry? entry)
