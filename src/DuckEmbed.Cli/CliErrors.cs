@@ -42,32 +42,32 @@ internal static class CliErrors
 
     private static string? ConfigKey(JobSetting setting) => setting switch
     {
-        JobSetting.InputDatabasePath => "input_db_path",
-        JobSetting.OutputDatabasePath => "output_db_path",
-        JobSetting.InputTable => "input_table",
-        JobSetting.IdColumn => "id_column",
-        JobSetting.TextColumn => "text_column",
-        JobSetting.OutputTable => "output_table",
-        JobSetting.VectorColumn => "vector_column",
-        JobSetting.VectorPrecision => "vector_precision",
-        JobSetting.WindowSize => "BATCH_SIZE × batches_per_window",
-        JobSetting.Writers => "writers",
-        JobSetting.CommitInterval => "commit_seconds",
-        JobSetting.GeneratorCalls => "generator_calls",
-        JobSetting.DuckDbMemoryLimit => "duckdb_memory_limit",
-        JobSetting.MaxRows => "max_rows",
+        JobSetting.InputDatabasePath => ConfigFile.Key(nameof(ConfigFile.InputDbPath)),
+        JobSetting.OutputDatabasePath => ConfigFile.Key(nameof(ConfigFile.OutputDbPath)),
+        JobSetting.InputTable => ConfigFile.Key(nameof(ConfigFile.InputTable)),
+        JobSetting.IdColumn => ConfigFile.Key(nameof(ConfigFile.IdColumn)),
+        JobSetting.TextColumn => ConfigFile.Key(nameof(ConfigFile.TextColumn)),
+        JobSetting.OutputTable => ConfigFile.Key(nameof(ConfigFile.OutputTable)),
+        JobSetting.VectorColumn => ConfigFile.Key(nameof(ConfigFile.VectorColumn)),
+        JobSetting.VectorPrecision => ConfigFile.Key(nameof(ConfigFile.VectorPrecision)),
+        JobSetting.WindowSize => $"BATCH_SIZE × {ConfigFile.Key(nameof(ConfigFile.BatchesPerWindow))}",
+        JobSetting.Writers => ConfigFile.Key(nameof(ConfigFile.Writers)),
+        JobSetting.CommitInterval => ConfigFile.Key(nameof(ConfigFile.CommitSeconds)),
+        JobSetting.GeneratorCalls => ConfigFile.Key(nameof(ConfigFile.GeneratorCalls)),
+        JobSetting.DuckDbMemoryLimit => ConfigFile.Key(nameof(ConfigFile.DuckdbMemoryLimit)),
+        JobSetting.MaxRows => ConfigFile.Key(nameof(ConfigFile.MaxRows)),
         JobSetting.Shard => "--shards",
         _ => null,
     };
 
     private static string? ConfigKey(ModelSetting setting) => setting switch
     {
-        ModelSetting.ModelPath => "model_path",
-        ModelSetting.Device => "device",
-        ModelSetting.CudaDevices => "cuda_devices",
-        ModelSetting.Precision => "precision",
-        ModelSetting.Prompt => "prompt",
-        ModelSetting.TruncateDimensions => "truncate_dim",
+        ModelSetting.ModelPath => ConfigFile.Key(nameof(ConfigFile.ModelPath)),
+        ModelSetting.Device => ConfigFile.Key(nameof(ConfigFile.Device)),
+        ModelSetting.CudaDevices => ConfigFile.Key(nameof(ConfigFile.CudaDevices)),
+        ModelSetting.Precision => ConfigFile.Key(nameof(ConfigFile.Precision)),
+        ModelSetting.Prompt => ConfigFile.Key(nameof(ConfigFile.Prompt)),
+        ModelSetting.TruncateDimensions => ConfigFile.Key(nameof(ConfigFile.TruncateDim)),
         _ => null,
     };
 

@@ -69,15 +69,61 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
     /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
-    internal static readonly string[] RequiredKeys =
-        ["input_db_path", "output_db_path", "input_table", "id_column", "text_column", "output_table"];
-
-    internal static readonly string[] OptionalKeys =
-        ["vector_column", "vector_type", "model_path", "device", "threads", "batches_per_window", "max_rows", "duckdb_memory_limit", "max_batch_tokens", "precision", "cuda_devices", "prompt", "truncate_dim", "model_cache", "cuda_memory_limit", "cuda_tf32", "writers", "generator_calls", "commit_seconds", "check_disk_space", "vector_precision"];
-
     public static RunSettings Load(string configPath, Func<string, string?> environment)
     {
         var fullPath = Path.GetFullPath(configPath);
+        var config = new ConfigValues(Read(configPath, fullPath), configPath);
+        var file = config.File;
+        var baseDirectory = Path.GetDirectoryName(fullPath)!;
+        string ResolvePath(string path) => Path.GetFullPath(path, baseDirectory);
+
+        var job = new EmbeddingJob
+        {
+            InputDatabasePath = ResolvePath(config.Text(file.InputDbPath, nameof(file.InputDbPath))!),
+            OutputDatabasePath = ResolvePath(config.Text(file.OutputDbPath, nameof(file.OutputDbPath))!),
+            InputTable = config.Text(file.InputTable, nameof(file.InputTable))!,
+            IdColumn = config.Text(file.IdColumn, nameof(file.IdColumn))!,
+            TextColumn = config.Text(file.TextColumn, nameof(file.TextColumn))!,
+            OutputTable = config.Text(file.OutputTable, nameof(file.OutputTable))!,
+            VectorColumn = config.Text(file.VectorColumn, nameof(file.VectorColumn)) ?? EmbeddingJob.DefaultVectorColumn,
+            VectorType = ParseVectorType(config.Text(file.VectorType, nameof(file.VectorType)) ?? "array"),
+            VectorPrecision = ParseVectorPrecision(config.Text(file.VectorPrecision, nameof(file.VectorPrecision)) ?? "float32"),
+            MaxRows = config.Whole(file.MaxRows, nameof(file.MaxRows), int.MaxValue),
+            Writers = config.Whole(file.Writers, nameof(file.Writers), EmbeddingJob.MaxWriters) ?? EmbeddingJob.DefaultWriters,
+            GeneratorCalls = config.Whole(file.GeneratorCalls, nameof(file.GeneratorCalls), EmbeddingJob.MaxGeneratorCalls) ?? EmbeddingJob.DefaultGeneratorCalls,
+            CommitInterval = config.Whole(file.CommitSeconds, nameof(file.CommitSeconds), MaxCommitSeconds) is { } seconds
+                ? TimeSpan.FromSeconds(seconds)
+                : EmbeddingJob.DefaultCommitInterval,
+            DuckDbMemoryLimit = config.Text(file.DuckdbMemoryLimit, nameof(file.DuckdbMemoryLimit)) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
+            CheckDiskSpace = file.CheckDiskSpace ?? true,
+        };
+        var modelPath = config.Text(file.ModelPath, nameof(file.ModelPath)) is { } model ? ResolvePath(model) : null;
+        var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment
+            ? (fromEnvironment, "DEVICE")
+            : (config.Text(file.Device, nameof(file.Device)) ?? "auto", ConfigFile.Key(nameof(file.Device))));
+        var precision = config.Text(file.Precision, nameof(file.Precision)) is { } named ? ParsePrecision(named) : (ModelPrecision?)null;
+        var batchSize = ParseBatchSize(environment("BATCH_SIZE"));
+        var settings = new RunSettings(job, batchSize, modelPath, device, precision,
+            config.Whole(file.Threads, nameof(file.Threads), MaxThreads, $" ({ThreadsPerCore} per core of this machine's {Environment.ProcessorCount} cores)"),
+            config.Whole(file.MaxBatchTokens, nameof(file.MaxBatchTokens), LargestMaxBatchTokens),
+            config.DeviceNumbers(file.CudaDevices, nameof(file.CudaDevices)))
+        {
+            BatchesPerWindow = config.Whole(file.BatchesPerWindow, nameof(file.BatchesPerWindow), MaxBatchesPerWindow) ?? DefaultBatchesPerWindow,
+            Prompt = config.Text(file.Prompt, nameof(file.Prompt)),
+            TruncateDimensions = config.Whole(file.TruncateDim, nameof(file.TruncateDim), MaxTruncateDimensions),
+            CudaMemoryLimitBytes = config.Size(file.CudaMemoryLimit, nameof(file.CudaMemoryLimit)),
+            CudaTf32 = file.CudaTf32 ?? false,
+            ModelCache = config.Text(file.ModelCache, nameof(file.ModelCache)) is { } cache
+                ? ResolvePath(cache)
+                : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),
+        };
+        // Provisional until the generator has chosen the batch size for its device (EmbedCommand sets the final one).
+        return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize ?? DefaultBatchSize) } };
+    }
+
+    /// <summary>The config file's settings, every key known, every required one there, each value of its key's JSON type.</summary>
+    private static (ConfigFile File, JsonElement Root) Read(string configPath, string fullPath)
+    {
         if (Directory.Exists(fullPath))
         {
             throw new CliUsageException($"--config: {fullPath} is a folder; pass the config file in it, e.g. --config {Path.Combine(configPath, "config.json")}.");
@@ -107,65 +153,35 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         {
             throw new CliUsageException($"{configPath} must hold one JSON object with the settings, not a {root.ValueKind}.");
         }
-
         foreach (var property in root.EnumerateObject())
         {
             // A misspelt setting is refused, not ignored: "precison": "int8" ignored would run in fp32 without a word.
-            if (!RequiredKeys.Contains(property.Name) && !OptionalKeys.Contains(property.Name))
+            if (!ConfigFile.Keys.Contains(property.Name))
             {
-                throw new CliUsageException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, [.. RequiredKeys, .. OptionalKeys])} " +
+                throw new CliUsageException($"{configPath}: '{property.Name}' is not a setting; {NameSuggestions.For(property.Name, ConfigFile.Keys)} " +
                     "Every setting is in docs/configuration.md.");
             }
         }
-        var baseDirectory = Path.GetDirectoryName(fullPath)!;
-        string Required(string key) => ReadString(root, key, configPath) is { } value
-            ? value
-            : throw new CliUsageException($"{configPath}: the setting '{key}' is missing. Required: {string.Join(", ", RequiredKeys)}.");
-        string ResolvePath(string path) => Path.GetFullPath(path, baseDirectory);
-
-        var job = new EmbeddingJob
+        foreach (var key in ConfigFile.RequiredKeys)
         {
-            InputDatabasePath = ResolvePath(Required("input_db_path")),
-            OutputDatabasePath = ResolvePath(Required("output_db_path")),
-            InputTable = Required("input_table"),
-            IdColumn = Required("id_column"),
-            TextColumn = Required("text_column"),
-            OutputTable = Required("output_table"),
-            VectorColumn = ReadString(root, "vector_column", configPath) ?? EmbeddingJob.DefaultVectorColumn,
-            VectorType = ParseVectorType(ReadString(root, "vector_type", configPath) ?? "array"),
-            VectorPrecision = ParseVectorPrecision(ReadString(root, "vector_precision", configPath) ?? "float32"),
-            MaxRows = ReadInt(root, "max_rows", configPath, int.MaxValue),
-            Writers = ReadInt(root, "writers", configPath, EmbeddingJob.MaxWriters) ?? EmbeddingJob.DefaultWriters,
-            GeneratorCalls = ReadInt(root, "generator_calls", configPath, EmbeddingJob.MaxGeneratorCalls) ?? EmbeddingJob.DefaultGeneratorCalls,
-            CommitInterval = ReadInt(root, "commit_seconds", configPath, MaxCommitSeconds) is { } seconds
-                ? TimeSpan.FromSeconds(seconds)
-                : EmbeddingJob.DefaultCommitInterval,
-            DuckDbMemoryLimit = ReadString(root, "duckdb_memory_limit", configPath) ?? EmbeddingJob.DefaultDuckDbMemoryLimit,
-            CheckDiskSpace = ReadBool(root, "check_disk_space", configPath) ?? true,
-        };
-        var modelPath = ReadString(root, "model_path", configPath) is { } model ? ResolvePath(model) : null;
-        var device = ParseDevice(environment("DEVICE") is { Length: > 0 } fromEnvironment
-            ? (fromEnvironment, "DEVICE")
-            : (ReadString(root, "device", configPath) ?? "auto", "device"));
-        var precision = ReadString(root, "precision", configPath) is { } named ? ParsePrecision(named) : (ModelPrecision?)null;
-        var batchSize = ParseBatchSize(environment("BATCH_SIZE"));
-        var settings = new RunSettings(job, batchSize, modelPath, device, precision,
-            ReadInt(root, "threads", configPath, MaxThreads, $" ({ThreadsPerCore} per core of this machine's {Environment.ProcessorCount} cores)"),
-            ReadInt(root, "max_batch_tokens", configPath, LargestMaxBatchTokens),
-            ReadDeviceNumbers(root, "cuda_devices", configPath))
+            if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                throw new CliUsageException($"{configPath}: the setting '{key}' is missing. Required: {string.Join(", ", ConfigFile.RequiredKeys)}.");
+            }
+        }
+        try
         {
-            BatchesPerWindow = ReadInt(root, "batches_per_window", configPath, MaxBatchesPerWindow) ?? DefaultBatchesPerWindow,
-            Prompt = ReadString(root, "prompt", configPath),
-            TruncateDimensions = ReadInt(root, "truncate_dim", configPath, MaxTruncateDimensions),
-            CudaMemoryLimitBytes = ReadString(root, "cuda_memory_limit", configPath) is { } limit ? ParseSize(limit, "cuda_memory_limit", configPath) : null,
-            CudaTf32 = ReadBool(root, "cuda_tf32", configPath) ?? false,
-            ModelCache = ReadString(root, "model_cache", configPath) is { } cache
-                ? ResolvePath(cache)
-                : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),
-        };
-        // Provisional until the generator has chosen the batch size for its device (EmbedCommand sets the final one).
-        return settings with { Job = job with { WindowSize = settings.WindowSizeFor(batchSize ?? DefaultBatchSize) } };
+            return (ConfigFile.Read(root), root);
+        }
+        catch (JsonException e) when (e.Path is { } path && KeyIn(path) is { } key && root.TryGetProperty(key, out var value))
+        {
+            throw new CliUsageException($"{configPath}: '{key}' must be {ConfigFile.Expected(key)}, not {ConfigValues.Describe(value)}.", e);
+        }
     }
+
+    // "$.cuda_devices[1]" names the key cuda_devices.
+    private static string? KeyIn(string path) =>
+        path.StartsWith("$.", StringComparison.Ordinal) ? new string([.. path[2..].TakeWhile(c => char.IsAsciiLetterOrDigit(c) || c == '_')]) : null;
 
     /// <summary><c>BATCH_SIZE</c>; <c>null</c> when unset, for the device's default.</summary>
     internal static int? ParseBatchSize(string? value)
@@ -210,72 +226,5 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
         "fp16" => ModelPrecision.Fp16,
         "int8" => ModelPrecision.Int8,
         _ => throw new CliUsageException($"precision must be fp32, fp16 or int8, not '{value}'."),
-    };
-
-    private static string? ReadString(JsonElement root, string key, string configPath)
-    {
-        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
-        {
-            throw new CliUsageException($"{configPath}: '{key}' must be a non-empty string, not {Describe(value)}.");
-        }
-        return value.GetString();
-    }
-
-    private static bool? ReadBool(JsonElement root, string key, string configPath)
-    {
-        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
-            ? value.GetBoolean()
-            : throw new CliUsageException($"{configPath}: '{key}' must be true or false, not {Describe(value)}.");
-    }
-
-    private static long ParseSize(string value, string key, string configPath)
-    {
-        var bytes = ByteSize.Parse(value) ?? 0;
-        return bytes >= 1L << 20 && bytes <= long.MaxValue / 2
-            ? (long)bytes
-            : throw new CliUsageException($"{configPath}: '{key}' must be a size such as 8GB or 512MB, not \"{value}\".");
-    }
-
-    private static int? ReadInt(JsonElement root, string key, string configPath, int max, string why = "")
-    {
-        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= 1 && number <= max
-            ? number
-            : throw new CliUsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{configPath}: '{key}' must be a whole number from 1 to {max:N0}{why}, not {Describe(value)}."));
-    }
-
-    private static int[]? ReadDeviceNumbers(JsonElement root, string key, string configPath)
-    {
-        if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        var numbers = value.ValueKind == JsonValueKind.Array
-            ? value.EnumerateArray().Select(n => n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var id) && id >= 0 ? id : -1).ToArray()
-            : [];
-        return numbers.Length > 0 && numbers.All(n => n >= 0) && numbers.Distinct().Count() == numbers.Length
-            ? numbers
-            : throw new CliUsageException(
-                $"{configPath}: '{key}' must be a list of distinct CUDA device numbers such as [0, 1], not {value.GetRawText()}. Leave it out to use every visible GPU.");
-    }
-
-    private static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => $"\"{value.GetString()}\"",
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        _ => value.GetRawText(),
     };
 }

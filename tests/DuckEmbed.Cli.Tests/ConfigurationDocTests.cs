@@ -13,7 +13,7 @@ public sealed partial class ConfigurationDocTests
     {
         var documented = Section("## config.json").Select(row => row.Trim('`')).ToHashSet();
 
-        Assert.Equal(RunSettings.RequiredKeys.Concat(RunSettings.OptionalKeys).Order(), documented.Order());
+        Assert.Equal(ConfigFile.Keys.Order(), documented.Order());
     }
 
     [Fact]
