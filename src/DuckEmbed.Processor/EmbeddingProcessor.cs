@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using DuckEmbed.Processor.Database;
 using DuckEmbed.Processor.Input;
 using DuckEmbed.Processor.Output;
@@ -115,24 +114,16 @@ public static class EmbeddingProcessor
         database.UseWritersThreadsOnly();
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors) { Deleted = deleted };
         using (var reader = database.OpenReader())
+        using (var writers = new OutputWriters(database, outputTable, job.Writers, job.CommitInterval))
         {
-            var writers = new List<DuckDBConnection> { database.Connection };
-            try
+            var pipeline = new EmbeddingPipeline(generator, counters, vectors, timer)
             {
-                writers.AddRange(Enumerable.Range(1, job.Writers - 1).Select(_ => database.OpenReader()));
-                var pipeline = new EmbeddingPipeline(generator, outputTable, counters, vectors, timer)
-                {
-                    Logger = logger,
-                    Progress = progress,
-                    GeneratorCalls = job.GeneratorCalls,
-                    CommitInterval = job.CommitInterval,
-                };
-                await pipeline.RunAsync(new InputRowReader.Source(reader, table, job.MaxRows, windowSize, job.Sync), writers, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                writers.Skip(1).ToList().ForEach(w => w.Dispose());
-            }
+                Logger = logger,
+                Progress = progress,
+                GeneratorCalls = job.GeneratorCalls,
+            };
+            var source = new InputRowReader.Source(reader, table, job.MaxRows, windowSize, job.Sync, outputTable.Exists ? outputTable.Name : null);
+            await pipeline.RunAsync(source, writers.All, cancellationToken).ConfigureAwait(false);
         }
 
         if (!outputTable.Exists)

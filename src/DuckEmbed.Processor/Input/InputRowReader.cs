@@ -17,12 +17,12 @@ internal static class InputRowReader
     /// What to read: the input table through a reader connection, at most this many rows, in windows of this size; with
     /// <paramref name="Sync"/>, also the rows whose stored text is not the input's.
     /// </summary>
-    public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize, bool Sync = false);
+    public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize, bool Sync, string? OutputTable);
 
     // outputTable: the table whose ids are skipped; null before it exists.
-    public static IEnumerable<RowWindow> ReadWindows(Source source, string? outputTable, CancellationToken cancellationToken)
+    public static IEnumerable<RowWindow> ReadWindows(Source source, CancellationToken cancellationToken)
     {
-        var (reader, table, maxRows, windowSize, sync) = source;
+        var (reader, table, maxRows, windowSize, sync, outputTable) = source;
         var id = SqlIdentifier.Quote(table.IdColumn);
         var text = SqlIdentifier.Quote(table.TextColumn);
         using var command = reader.CreateCommand();

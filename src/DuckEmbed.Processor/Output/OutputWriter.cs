@@ -15,13 +15,17 @@ namespace DuckEmbed.Processor.Output;
 /// <param name="table">The output table.</param>
 /// <param name="connection">This writer's own connection.</param>
 /// <param name="commitInterval">The longest a written window waits for its commit.</param>
-/// <param name="committing">Told <c>true</c> as a commit starts and <c>false</c> as it ends (a commit of a row group takes a second or so).</param>
-internal sealed class OutputWriter(OutputTable table, DuckDBConnection connection, TimeSpan commitInterval, Action<bool>? committing = null) : IDisposable
+internal sealed class OutputWriter(OutputTable table, DuckDBConnection connection, TimeSpan commitInterval) : IWindowWriter, IDisposable
 {
     /// <summary>DuckDB's row group: a commit of this many rows is written to the file as it is.</summary>
     public const int CommitRows = 122_880;
 
     private DuckDBTransaction? _transaction;
+
+    /// <inheritdoc />
+    /// <remarks>A commit of a row group takes a second or so.</remarks>
+    public event Action<bool>? Committing;
+
     private WindowTally _pending;
     private long _firstPendingAt;
 
@@ -92,7 +96,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
         {
             return default;
         }
-        committing?.Invoke(true);
+        Committing?.Invoke(true);
         try
         {
             _transaction.Commit();
@@ -104,7 +108,7 @@ internal sealed class OutputWriter(OutputTable table, DuckDBConnection connectio
         }
         finally
         {
-            committing?.Invoke(false);
+            Committing?.Invoke(false);
         }
         var committed = _pending;
         Rollback();

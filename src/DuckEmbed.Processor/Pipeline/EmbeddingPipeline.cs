@@ -1,8 +1,6 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using DuckDB.NET.Data;
 using DuckEmbed.Processor.Input;
-using DuckEmbed.Processor.Output;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -15,11 +13,10 @@ namespace DuckEmbed.Processor.Pipeline;
 /// committed all the same.
 /// </summary>
 /// <param name="generator">Turns each window's texts into vectors.</param>
-/// <param name="output">Where the windows go.</param>
 /// <param name="counters">The run's tallies and stage, changed by the stages under a lock on it.</param>
 /// <param name="vectors">Checks each vector before it is written.</param>
 /// <param name="timer">Since the run started.</param>
-internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<float>> generator, OutputTable output, RunCounters counters,
+internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<float>> generator, RunCounters counters,
     VectorCheck vectors, SimpleTimer timer)
 {
     // Two windows in flight per stage: enough to keep the generator busy, little enough to keep memory flat.
@@ -38,14 +35,11 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
     /// <summary>Windows with the generator at once (<see cref="EmbeddingJob.GeneratorCalls"/>).</summary>
     public int GeneratorCalls { get; init; } = 1;
 
-    /// <summary>The longest a written window waits for its commit (<see cref="EmbeddingJob.CommitInterval"/>).</summary>
-    public TimeSpan CommitInterval { get; init; } = EmbeddingJob.DefaultCommitInterval;
-
     /// <summary>
-    /// Reads, embeds and writes every window of <paramref name="source"/>, one writer per connection in
-    /// <paramref name="writers"/>; the first stage to fail stops the others, and its error is the one thrown.
+    /// Reads, embeds and writes every window of <paramref name="source"/>, each of <paramref name="writers"/> on a
+    /// thread of its own; the first stage to fail stops the others, and its error is the one thrown.
     /// </summary>
-    public async Task RunAsync(InputRowReader.Source source, IReadOnlyList<DuckDBConnection> writers, CancellationToken cancellationToken)
+    public async Task RunAsync(InputRowReader.Source source, IReadOnlyList<IWindowWriter> writers, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A window the generator holds besides the first is one fewer waiting to be embedded: as many windows in memory
@@ -73,7 +67,7 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
         var reading = RunStageAsync(read.Writer, async token =>
         {
             var first = true;
-            foreach (var window in InputRowReader.ReadWindows(source, output.Exists ? output.Name : null, token))
+            foreach (var window in InputRowReader.ReadWindows(source, token))
             {
                 if (first)
                 {
@@ -102,9 +96,10 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
                 }
             }
         }
-        var writing = writers.Select(connection => Task.Run(async () =>
+        void Committing(bool starts) => Tell(c => c.Committing(starts));
+        var writing = writers.Select(writer => Task.Run(async () =>
         {
-            using var writer = new OutputWriter(output, connection, CommitInterval, starts => Tell(c => c.Committing(starts)));
+            writer.Committing += Committing;
             try
             {
                 // Drained to the end even when the run stops or another stage fails (a stage that ends completes its
@@ -142,6 +137,10 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
                     await stop.CancelAsync().ConfigureAwait(false);
                 }
                 throw;
+            }
+            finally
+            {
+                writer.Committing -= Committing;
             }
         })).ToArray();
 
