@@ -1,5 +1,6 @@
 using DuckEmbed.Processor.Database;
 using DuckEmbed.Processor.Output;
+
 namespace DuckEmbed.Processor;
 
 /// <summary>How far a run without shards is (<c>embed status</c>): rows done and left, what made them, when it last wrote.</summary>
@@ -44,17 +45,11 @@ public sealed record RunStatus(long InputRows, long RowsDone, bool OutputExists,
         {
             return new RunStatus(inputRows, 0, true, false, new Dictionary<string, string>(), written);
         }
-        var id = SqlIdentifier.Quote(input.IdColumn);
-        var text = SqlIdentifier.Quote(input.TextColumn);
-        using var command = database.Connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FILTER (WHERE i.{id} IS NOT NULL), count(*) FILTER (WHERE i.{id} IS NOT NULL AND o.{text} IS DISTINCT FROM i.{text}), " +
-            $"count(*) FILTER (WHERE i.{id} IS NULL) FROM {catalog}.main.{SqlIdentifier.Quote(columns[0].Table)} AS o LEFT JOIN {input.QualifiedName} AS i ON o.{id} = i.{id}";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return new RunStatus(inputRows, reader.GetInt64(0), true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written)
+        var stored = InputChanges.Compare(database.Connection, $"{catalog}.main.{SqlIdentifier.Quote(columns[0].Table)}", input);
+        return new RunStatus(inputRows, stored.Rows - stored.Gone, true, false, new OutputProvenance(database.Connection, columns[0].Table, catalog).Read(), written)
         {
-            RowsChanged = reader.GetInt64(1),
-            RowsGone = reader.GetInt64(2),
+            RowsChanged = stored.Changed,
+            RowsGone = stored.Gone,
         };
     }
 }

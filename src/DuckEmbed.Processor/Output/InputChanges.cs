@@ -62,19 +62,21 @@ internal sealed class InputChanges(OutputTable table, DuckDBConnection output, E
     /// The table's rows against the input, compared by DuckDB on the id in its own type: ids the input no longer has
     /// (or are not this shard's), and ids whose text the input has changed.
     /// </summary>
-    public StoredRows CompareWithInput()
+    public StoredRows CompareWithInput() => table.CountRows() == 0 ? default : Compare(output, Table, input);
+
+    /// <summary>
+    /// <see cref="CompareWithInput"/> for any output table <paramref name="qualifiedTable"/> (quoted, with its catalog
+    /// if it is not the connection's own) that <paramref name="connection"/> reads beside the input.
+    /// </summary>
+    public static StoredRows Compare(DuckDBConnection connection, string qualifiedTable, InputTable input)
     {
-        if (table.CountRows() == 0)
-        {
-            return default;
-        }
         var id = SqlIdentifier.Quote(input.IdColumn);
         var text = SqlIdentifier.Quote(input.TextColumn);
         var changed = $"i.{id} IS NOT NULL AND o.{text} IS DISTINCT FROM i.{text}";
-        using var command = output.CreateCommand();
+        using var command = connection.CreateCommand();
         command.CommandText = $"SELECT count(*), count(*) FILTER (WHERE i.{id} IS NULL), min(o.{id}::VARCHAR) FILTER (WHERE i.{id} IS NULL), " +
             $"count(*) FILTER (WHERE {changed}), min(o.{id}::VARCHAR) FILTER (WHERE {changed}) " +
-            $"FROM {Table} AS o LEFT JOIN (SELECT * FROM {input.QualifiedName} WHERE {input.RowsOfThisRun(id)}) AS i ON o.{id} = i.{id}";
+            $"FROM {qualifiedTable} AS o LEFT JOIN (SELECT * FROM {input.QualifiedName} WHERE {input.RowsOfThisRun(id)}) AS i ON o.{id} = i.{id}";
         using var reader = command.ExecuteReader();
         reader.Read();
         return new StoredRows(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
