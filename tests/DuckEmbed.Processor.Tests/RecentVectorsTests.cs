@@ -74,23 +74,6 @@ public sealed class RecentVectorsTests
     }
 
     [Fact]
-    public void A_text_pushed_out_before_its_window_set_it_and_read_by_none_leaves_its_old_slot_to_the_text_now_there()
-    {
-        var recent = new RecentVectors(capacity: 1);
-        var late = recent.Reserve(Key(1), Task.CompletedTask)!;
-        Embedded(recent, 2);
-        Embedded(recent, 3); // takes the slot text 1 had
-
-        recent.Set(late, Vector(1));
-
-        Assert.True(recent.TryGet(Key(3), out var third));
-        var copy = new float[3];
-        recent.CopyTo(third, copy);
-        Assert.Equal(Vector(3), copy);
-        Assert.Equal(2, recent.SlotsMade);
-    }
-
-    [Fact]
     public void Without_capacity_nothing_is_kept()
     {
         var recent = new RecentVectors(capacity: 0);

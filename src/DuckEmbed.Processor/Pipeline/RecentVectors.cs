@@ -8,9 +8,9 @@ namespace DuckEmbed.Processor.Pipeline;
 /// The texts embedded most recently, by a 128-bit hash of the text, each with its vector once the window that embeds
 /// it has it, so that a text repeated across windows is embedded once, even when the earlier window is still with
 /// the generator. Bounded: the oldest entry goes when a new one comes in. The vectors live in slots of arrays made
-/// once and reused, not in an array per text: a slot is reused only once its entry is gone and no window that will
-/// copy from it is left (each such window pins the entry), so memory stays flat whatever the table's size and nothing
-/// is allocated per text. Safe to use from several threads.
+/// once and reused, not in an array per text: a slot is reused only once its entry is gone and no window still
+/// waits to copy from it (each window that will read an entry pins it, as does the window that fills it), so memory
+/// stays flat whatever the table's size and nothing is allocated per text. Safe to use from several threads.
 /// </summary>
 internal sealed class RecentVectors(int capacity)
 {
@@ -33,8 +33,8 @@ internal sealed class RecentVectors(int capacity)
 
         internal int Slot => slot;
 
-        // Windows that will still copy from the slot; guarded by the owner's lock.
-        internal int Pins { get; set; }
+        // Windows that will still read or write the slot; guarded by the owner's lock.
+        internal int Pins { get; set; } = 1;
 
         internal bool Evicted { get; set; }
     }
@@ -86,18 +86,17 @@ internal sealed class RecentVectors(int capacity)
         }
     }
 
-    /// <summary>Copies <paramref name="vector"/> into the slot of <paramref name="entry"/>, which this window reserved.</summary>
+    /// <summary>Copies <paramref name="vector"/> into the slot of <paramref name="entry"/> (which this window reserved) and unpins it.</summary>
     public void Set(Entry entry, ReadOnlySpan<float> vector)
     {
+        Span<float> slot;
         lock (_lock)
         {
-            // Gone before its window got here, with no window to read it: its slot may be another text's already.
-            if (entry.Evicted && entry.Pins == 0)
-            {
-                return;
-            }
-            vector.CopyTo(SlotOf(entry, vector.Length));
+            slot = SlotOf(entry, vector.Length);
         }
+        // The slot is this entry's while it is pinned, and nobody reads it before Ready completes.
+        vector.CopyTo(slot);
+        Release(entry);
     }
 
     /// <summary>Copies the vector of <paramref name="entry"/>, which must be <see cref="Entry.Ready"/>, and unpins it.</summary>
