@@ -12,7 +12,6 @@ namespace DuckEmbed.Processor.Pipeline;
 internal sealed class WindowEmbedding
 {
     private readonly RowWindow _window;
-    private readonly RecentVectors _recent;
     private readonly List<string> _texts;
     // Per text given to the generator: where later windows read its vector, if the recent texts took it.
     private readonly List<RecentVectors.Entry?> _entries;
@@ -21,10 +20,9 @@ internal sealed class WindowEmbedding
     private readonly List<(int Row, RecentVectors.Entry Entry)> _fromOtherWindows;
     private readonly TaskCompletionSource _embedded;
 
-    private WindowEmbedding(RowWindow window, RecentVectors recent)
+    private WindowEmbedding(RowWindow window)
     {
         _window = window;
-        _recent = recent;
         _texts = new List<string>(window.Count);
         _entries = new List<RecentVectors.Entry?>(window.Count);
         _textOfRow = new int[window.Count];
@@ -37,7 +35,7 @@ internal sealed class WindowEmbedding
     /// <summary>Plans <paramref name="window"/>; call in window order, so that a text's first window embeds it.</summary>
     public static WindowEmbedding Plan(RowWindow window, RecentVectors recent)
     {
-        var plan = new WindowEmbedding(window, recent);
+        var plan = new WindowEmbedding(window);
         var firstRow = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < window.Count; i++)
         {
@@ -90,22 +88,10 @@ internal sealed class WindowEmbedding
             _embedded.TrySetException(e);
             throw;
         }
-        if (_fromOtherWindows.Count == 0)
-        {
-            return;
-        }
-        foreach (var (_, entry) in _fromOtherWindows)
+        foreach (var (row, entry) in _fromOtherWindows)
         {
             await entry.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        // One block for the rows whose vector another window embedded: the recent texts' slots are reused later.
-        var dimensions = _recent.Dimensions;
-        var copies = new float[_fromOtherWindows.Count * dimensions];
-        for (var k = 0; k < _fromOtherWindows.Count; k++)
-        {
-            var (row, entry) = _fromOtherWindows[k];
-            _recent.CopyTo(entry, copies.AsSpan(k * dimensions, dimensions));
-            _window.Vectors[row] = copies.AsMemory(k * dimensions, dimensions);
+            _window.Vectors[row] = entry.Vector;
         }
     }
 
@@ -118,10 +104,7 @@ internal sealed class WindowEmbedding
         for (var j = 0; j < _texts.Count; j++)
         {
             vectors.Check(embeddings[j].Vector.Span, _texts[j]);
-            if (_entries[j] is { } entry)
-            {
-                _recent.Set(entry, embeddings[j].Vector.Span);
-            }
+            _entries[j]?.Set(embeddings[j].Vector);
         }
         for (var i = 0; i < _window.Count; i++)
         {
