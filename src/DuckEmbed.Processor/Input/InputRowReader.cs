@@ -14,12 +14,12 @@ namespace DuckEmbed.Processor.Input;
 internal static class InputRowReader
 {
     /// <summary>
-    /// What to read: the input table through a reader connection, at most this many rows, in windows of this size; with
-    /// <paramref name="Sync"/>, also the rows whose stored text is not the input's.
+    /// What to read: the input table through a reader connection, at most this many rows, in windows of this size,
+    /// skipping the ids already in <paramref name="OutputTable"/> (<c>null</c> before it exists); with
+    /// <paramref name="Sync"/>, also taking the rows whose stored text is not the input's.
     /// </summary>
     public sealed record Source(DuckDBConnection Reader, InputTable Table, long? MaxRows, int WindowSize, bool Sync, string? OutputTable);
 
-    // outputTable: the table whose ids are skipped; null before it exists.
     public static IEnumerable<RowWindow> ReadWindows(Source source, CancellationToken cancellationToken)
     {
         var (reader, table, maxRows, windowSize, sync, outputTable) = source;
