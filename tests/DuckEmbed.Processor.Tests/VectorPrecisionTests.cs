@@ -235,6 +235,28 @@ public sealed class VectorPrecisionTests : IDisposable
     [Theory]
     [InlineData(VectorPrecision.Int8)]
     [InlineData(VectorPrecision.Binary)]
+    [InlineData(VectorPrecision.BinaryInt8)]
+    public async Task A_null_text_is_written_with_null_in_every_vector_column_and_search_and_verify_pass_over_it(VectorPrecision precision)
+    {
+        var input = TestDatabase.CreateDocs(_folder.Path, 50);
+        TestDatabase.Execute(input, "UPDATE docs SET body = NULL WHERE id IN (5, 17)");
+        var job = TestDatabase.Job(input, Output) with { VectorPrecision = precision };
+        var generator = new HashEmbeddingGenerator { VectorLength = 64 };
+
+        var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance);
+
+        Assert.Equal(50, summary.RowsWritten);
+        var nullColumns = precision == VectorPrecision.BinaryInt8 ? "vector IS NULL AND vector_int8 IS NULL" : "vector IS NULL";
+        Assert.Equal([5L, 17L], TestDatabase.Query(Output, $"SELECT id FROM embedded WHERE {nullColumns} ORDER BY id").Select(r => Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture)));
+        var text = (string)TestDatabase.Query(input, "SELECT body FROM docs WHERE id = 23").Single()[0]!;
+        Assert.Equal("23", (await EmbeddingSearch.SearchAsync(job, generator, text, count: 3))[0].Id);
+        var report = await EmbeddingVerifier.VerifyAsync(job, generator, sampleRows: 50);
+        Assert.True(report.Passed, string.Join("; ", report.Problems));
+    }
+
+    [Theory]
+    [InlineData(VectorPrecision.Int8)]
+    [InlineData(VectorPrecision.Binary)]
     public async Task A_quantized_precision_with_list_vectors_is_refused_before_the_output_exists(VectorPrecision precision)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 10);

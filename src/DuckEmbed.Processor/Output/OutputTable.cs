@@ -263,7 +263,7 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
             }
             else
             {
-                row.AppendNullValue();
+                vectors.AppendNull(row);
             }
             row.EndRow();
         }

@@ -38,6 +38,16 @@ internal sealed class VectorAppender(VectorEncoding encoding)
         }
     }
 
+    /// <summary>Appends a row's missing vector (its text is NULL): a NULL in each vector column (binary+int8 has two).</summary>
+    public void AppendNull(IDuckDBAppenderRow row)
+    {
+        row.AppendNullValue();
+        if (encoding.Precision == VectorPrecision.BinaryInt8)
+        {
+            row.AppendNullValue();
+        }
+    }
+
     private AppendableValues<sbyte> Codes(ReadOnlySpan<float> vector)
     {
         if (_codeBuffer.Length != vector.Length)
