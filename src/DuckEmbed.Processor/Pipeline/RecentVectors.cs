@@ -19,12 +19,12 @@ internal sealed class RecentVectors(int capacity)
     /// <summary>A text's vector, set by the window that embeds it before <see cref="Ready"/> completes.</summary>
     public sealed class Entry(Task ready)
     {
-        private ReadOnlyMemory<float>? _vector;
+        private float[]? _vector;
 
         /// <summary>Completes when <see cref="Vector"/> is set; faults or is cancelled if that window's embedding did.</summary>
         public Task Ready => ready;
 
-        public ReadOnlyMemory<float> Vector => _vector ?? throw new InvalidOperationException("The vector is not embedded yet; await Ready first.");
+        public float[] Vector => _vector ?? throw new InvalidOperationException("The vector is not embedded yet; await Ready first.");
 
         /// <summary>
         /// Keeps a copy of <paramref name="vector"/>, not the generator's memory: a slice would keep its whole call's
