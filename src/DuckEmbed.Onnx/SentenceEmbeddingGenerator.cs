@@ -137,8 +137,7 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
         // it, so nothing is allocated or copied per text.
         var vectors = new float[encoded.Length * dimensions];
         ArraySegment<int>[] plan = [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)];
-        _encoders.Run(encoded, plan, vectors, cancellationToken);
-        var rows = EncoderPool.PlanRows(encoded.Length, plan);
+        var rows = _encoders.Run(encoded, plan, vectors, cancellationToken);
 
         var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)
         {

@@ -67,7 +67,7 @@ public sealed class EncoderPoolTests
     }
 
     [Fact]
-    public void Each_batch_is_written_where_the_plan_puts_it_and_plan_rows_find_every_texts_vector()
+    public void Each_batch_is_written_where_the_plan_puts_it_and_the_rows_returned_find_every_texts_vector()
     {
         FakeDevice[] devices = [new(1), new(2)];
         using var pool = new EncoderPool(devices);
@@ -76,9 +76,8 @@ public sealed class EncoderPoolTests
         var plan = Plan(texts, batchSize: 7);
         var vectors = new float[texts.Length * 2];
 
-        pool.Run(texts, plan, vectors, CancellationToken.None);
+        var rows = pool.Run(texts, plan, vectors, CancellationToken.None);
 
-        var rows = EncoderPool.PlanRows(texts.Length, plan);
         Assert.Equal(Enumerable.Range(0, texts.Length), rows.Order());
         for (var i = 0; i < texts.Length; i++)
         {

@@ -33,23 +33,26 @@ internal sealed class EncoderPool : IDisposable
     /// <summary>
     /// Embeds every batch of <paramref name="plan"/> (indices into <paramref name="texts"/>) into
     /// <paramref name="vectors"/> in the plan's order: a batch's row r at row (texts in the batches before it) + r, so
-    /// each encoder writes its batch where it stays, with no copy after (<see cref="PlanRows"/> says where text i's
-    /// went). The first failure stops the other encoders and is rethrown as it was.
+    /// each encoder writes its batch where it stays, with no copy after. Returns the row of each text's vector. The
+    /// first failure stops the other encoders and is rethrown as it was.
     /// </summary>
-    public void Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors, CancellationToken cancellationToken)
+    public int[] Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors, CancellationToken cancellationToken)
     {
-        var work = new SharedBatches(texts, plan, vectors);
+        var rows = PlanRows(texts.Count, plan);
+        var work = new SharedBatches(texts, plan, rows, vectors);
         var workers = Math.Min(_encoders.Count, plan.Count);
         if (workers <= 1)
         {
             EncodeUntilDone(0, work, cancellationToken);
-            return;
         }
-        RunInParallel(workers, work, cancellationToken);
+        else
+        {
+            RunInParallel(workers, work, cancellationToken);
+        }
+        return rows;
     }
 
-    /// <summary>The row of the call's vectors each text's embedding goes to in <see cref="Run"/>.</summary>
-    public static int[] PlanRows(int texts, IReadOnlyList<ArraySegment<int>> plan)
+    private static int[] PlanRows(int texts, IReadOnlyList<ArraySegment<int>> plan)
     {
         var rows = new int[texts];
         var row = 0;
@@ -109,20 +112,9 @@ internal sealed class EncoderPool : IDisposable
     /// batch (the inputs written into its buffers) on another thread while the device runs the current one, so that
     /// the device does not wait for the host between two runs.
     /// </summary>
-    private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors)
+    private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, int[] rows, float[] vectors)
     {
-        private readonly int[] _firstRows = FirstRows(plan);
         private int _next = -1;
-
-        private static int[] FirstRows(IReadOnlyList<ArraySegment<int>> plan)
-        {
-            var first = new int[plan.Count];
-            for (var b = 1; b < first.Length; b++)
-            {
-                first[b] = first[b - 1] + plan[b - 1].Count;
-            }
-            return first;
-        }
 
         /// <summary>Takes batches until none are left, each encoded straight into its rows of the call's vectors.</summary>
         public void EncodeUntilDone(IBatchEncoder encoder, CancellationToken cancellationToken)
@@ -134,12 +126,13 @@ internal sealed class EncoderPool : IDisposable
                 while (next.Prepared is { } current)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var rows = vectors.AsSpan(_firstRows[next.Batch] * dimensions, current.Texts.Count * dimensions);
+                    // A batch's texts have consecutive rows, from its first text's.
+                    var batchRows = vectors.AsSpan(rows[plan[next.Batch][0]] * dimensions, current.Texts.Count * dimensions);
                     next = default; // current is disposed below, whatever happens
                     var following = Task.Run(() => PrepareNext(encoder), CancellationToken.None);
                     try
                     {
-                        encoder.Run(current, rows, cancellationToken);
+                        encoder.Run(current, batchRows, cancellationToken);
                     }
                     catch
                     {
