@@ -95,16 +95,40 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
     /// <summary>The key of <see cref="Settings"/> naming the prompt (and, with <c>_text</c>, its text).</summary>
     public const string PromptSetting = "prompt";
 
+    /// <summary>
+    /// The key in <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> of a <see cref="Memory{T}"/> of floats
+    /// the caller owns, at least texts × <see cref="Dimensions"/> long, into which a call writes its vectors (each
+    /// embedding is then a slice of it) instead of a block of its own: the DuckEmbed processor's convention (its
+    /// <c>EmbeddingJob.VectorDestinationKey</c>), so that it can reuse one block per window and allocate nothing per text.
+    /// </summary>
+    public const string VectorDestinationKey = "duckembed.vector_destination";
+
     /// <inheritdoc />
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         var texts = values as IReadOnlyList<string> ?? values.ToArray();
-        return Task.Run(() => Generate(texts, cancellationToken), cancellationToken);
+        var destination = Destination(options, texts.Count);
+        return Task.Run(() => Generate(texts, destination, cancellationToken), cancellationToken);
     }
 
-    private GeneratedEmbeddings<Embedding<float>> Generate(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    private Memory<float> Destination(EmbeddingGenerationOptions? options, int texts)
+    {
+        if (options?.AdditionalProperties?.TryGetValue(VectorDestinationKey, out var value) != true)
+        {
+            return new float[texts * Dimensions];
+        }
+        if (value is not Memory<float> destination || destination.Length < texts * Dimensions)
+        {
+            throw new ArgumentException(
+                $"{VectorDestinationKey} must be a Memory<float> of at least {texts} × {Dimensions} floats; it is {(value is Memory<float> m ? $"{m.Length} floats" : value?.GetType().Name ?? "null")}.",
+                nameof(options));
+        }
+        return destination[..(texts * Dimensions)];
+    }
+
+    private GeneratedEmbeddings<Embedding<float>> Generate(IReadOnlyList<string> texts, Memory<float> vectors, CancellationToken cancellationToken)
     {
         for (var i = 0; i < texts.Count; i++)
         {
@@ -133,9 +157,8 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
         }
 
         var dimensions = _encoders.Dimensions;
-        // One block for the whole call, which the encoders write in their batches' order; each embedding is a slice of
-        // it, so nothing is allocated or copied per text.
-        var vectors = new float[encoded.Length * dimensions];
+        // One block for the whole call (the caller's, or one of its own), which the encoders write in their batches'
+        // order; each embedding is a slice of it, so nothing is copied per text.
         ArraySegment<int>[] plan = [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)];
         var rows = _encoders.Run(encoded, plan, vectors, cancellationToken);
 
@@ -150,7 +173,7 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
         };
         for (var i = 0; i < encoded.Length; i++)
         {
-            result.Add(new Embedding<float>(vectors.AsMemory(rows[i] * dimensions, dimensions)) { ModelId = _metadata.DefaultModelId });
+            result.Add(new Embedding<float>(vectors.Slice(rows[i] * dimensions, dimensions)) { ModelId = _metadata.DefaultModelId });
         }
         return result;
     }

@@ -124,6 +124,14 @@ public sealed record EmbeddingJob
     /// </summary>
     public const string GeneratorSettingsKey = "duckembed.generator_settings";
 
+    /// <summary>
+    /// The key in <see cref="Microsoft.Extensions.AI.EmbeddingGenerationOptions.AdditionalProperties"/> under which the
+    /// processor gives a generator a <see cref="Memory{T}"/> of floats, texts × dimensions long and reused window after
+    /// window, to write its vectors into (each embedding a slice of it) instead of allocating them. A generator may
+    /// ignore it; one that writes there must not keep or touch the memory after its call returns.
+    /// </summary>
+    public const string VectorDestinationKey = "duckembed.vector_destination";
+
     /// <summary>The settings that describe <paramref name="generator"/>: <see cref="GeneratorSettings"/>, or the generator's own.</summary>
     internal IReadOnlyDictionary<string, string> GeneratorSettingsOf(Microsoft.Extensions.AI.IEmbeddingGenerator generator) =>
         GeneratorSettings.Count > 0 ? GeneratorSettings

@@ -30,6 +30,36 @@ public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) :
     }
 
     [Fact]
+    public async Task Vectors_are_written_into_the_callers_destination_and_are_the_same_as_without_one()
+    {
+        var texts = ReferenceRow.All.Take(20).Select(r => r.Text).ToList();
+        var destination = new float[25 * 384];
+        var options = new EmbeddingGenerationOptions { AdditionalProperties = new() { [SentenceEmbeddingGenerator.VectorDestinationKey] = destination.AsMemory() } };
+
+        var written = await model.Generator.GenerateAsync(texts, options);
+        var own = await model.Generator.GenerateAsync(texts);
+
+        var rows = new HashSet<int>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(written[i].Vector, out var slice));
+            Assert.Same(destination, slice.Array);
+            Assert.True(rows.Add(slice.Offset / 384) && slice.Offset % 384 == 0 && slice.Offset < 20 * 384, $"text {i} at {slice.Offset}");
+            Assert.Equal(own[i].Vector.ToArray(), written[i].Vector.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_destination_too_short_for_the_texts_is_refused_naming_the_key_and_the_length()
+    {
+        var options = new EmbeddingGenerationOptions { AdditionalProperties = new() { [SentenceEmbeddingGenerator.VectorDestinationKey] = new float[384].AsMemory() } };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => model.Generator.GenerateAsync(["one", "two"], options));
+
+        Assert.Contains($"{SentenceEmbeddingGenerator.VectorDestinationKey} must be a Memory<float> of at least 2 × 384 floats; it is 384 floats", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Describes_itself_through_metadata()
     {
         var metadata = model.Generator.GetService<EmbeddingGeneratorMetadata>();

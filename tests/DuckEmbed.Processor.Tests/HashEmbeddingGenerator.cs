@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -30,14 +31,31 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     public static float[] VectorOf(string text, int length)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
         var vector = new float[length];
-        for (var i = 0; i < length; i++)
+        Write(text, vector);
+        return vector;
+    }
+
+    private static void Write(string text, Span<float> vector)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes.AsSpan(0, Encoding.UTF8.GetBytes(text, bytes)), hash);
+        ArrayPool<byte>.Shared.Return(bytes);
+        for (var i = 0; i < vector.Length; i++)
         {
             vector[i] = hash[i % hash.Length] - 127.5f + i / 1000f;
         }
-        return vector;
     }
+
+    /// <summary>
+    /// Says its <see cref="VectorLength"/> in its metadata and writes the vectors into the memory the processor gives
+    /// (<see cref="EmbeddingJob.VectorDestinationKey"/>), as the ONNX generator does; otherwise each is an array of its own.
+    /// </summary>
+    public bool WritesIntoDestination { get; init; }
+
+    /// <summary>The destinations the processor gave, one per call that had one.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<Memory<float>> Destinations { get; } = new();
 
     /// <summary>Awaited inside the n-th call, after <see cref="BeforeCall"/>: a test holds a call open with it.</summary>
     public Func<int, CancellationToken, Task>? DuringCall { get; init; }
@@ -66,12 +84,26 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
                 await DuringCall(call, cancellationToken);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            var texts = values.ToList();
+            var texts = values as IReadOnlyList<string> ?? values.ToList();
             Interlocked.Add(ref _texts, texts.Count);
-            return new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(VectorOf(t, VectorLength))))
+            Memory<float> vectors = WritesIntoDestination && options?.AdditionalProperties?.TryGetValue(EmbeddingJob.VectorDestinationKey, out var given) == true
+                ? (Memory<float>)given!
+                : new float[texts.Count * VectorLength];
+            if (WritesIntoDestination && options?.AdditionalProperties is not null)
             {
-                Usage = new UsageDetails { InputTokenCount = texts.Sum(t => t.Length) },
-            };
+                Destinations.Enqueue(vectors);
+            }
+            var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+            long tokens = 0;
+            for (var i = 0; i < texts.Count; i++)
+            {
+                var vector = vectors.Slice(i * VectorLength, VectorLength);
+                Write(texts[i], vector.Span);
+                result.Add(new Embedding<float>(vector));
+                tokens += texts[i].Length;
+            }
+            result.Usage = new UsageDetails { InputTokenCount = tokens };
+            return result;
         }
         finally
         {
@@ -83,7 +115,9 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public IReadOnlyDictionary<string, string>? Settings { get; init; }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceType == typeof(IReadOnlyDictionary<string, string>) && Equals(serviceKey, EmbeddingJob.GeneratorSettingsKey) ? Settings : null;
+        serviceType == typeof(IReadOnlyDictionary<string, string>) && Equals(serviceKey, EmbeddingJob.GeneratorSettingsKey) ? Settings
+        : serviceType == typeof(EmbeddingGeneratorMetadata) && serviceKey is null && WritesIntoDestination ? new EmbeddingGeneratorMetadata(defaultModelDimensions: VectorLength)
+        : null;
 
     public void Dispose() { }
 }

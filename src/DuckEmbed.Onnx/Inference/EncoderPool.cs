@@ -36,7 +36,7 @@ internal sealed class EncoderPool : IDisposable
     /// each encoder writes its batch where it stays, with no copy after. Returns the row of each text's vector. The
     /// first failure stops the other encoders and is rethrown as it was.
     /// </summary>
-    public int[] Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, float[] vectors, CancellationToken cancellationToken)
+    public int[] Run(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, Memory<float> vectors, CancellationToken cancellationToken)
     {
         var rows = PlanRows(texts.Count, plan);
         var work = new SharedBatches(texts, plan, rows, vectors);
@@ -112,7 +112,7 @@ internal sealed class EncoderPool : IDisposable
     /// batch (the inputs written into its buffers) on another thread while the device runs the current one, so that
     /// the device does not wait for the host between two runs.
     /// </summary>
-    private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, int[] rows, float[] vectors)
+    private sealed class SharedBatches(IReadOnlyList<EncodedText> texts, IReadOnlyList<ArraySegment<int>> plan, int[] rows, Memory<float> vectors)
     {
         private int _next = -1;
 
@@ -127,7 +127,7 @@ internal sealed class EncoderPool : IDisposable
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     // A batch's texts have consecutive rows, from its first text's.
-                    var batchRows = vectors.AsSpan(rows[plan[next.Batch][0]] * dimensions, current.Texts.Count * dimensions);
+                    var batchRows = vectors.Span.Slice(rows[plan[next.Batch][0]] * dimensions, current.Texts.Count * dimensions);
                     next = default; // current is disposed below, whatever happens
                     var following = Task.Run(() => PrepareNext(encoder), CancellationToken.None);
                     try

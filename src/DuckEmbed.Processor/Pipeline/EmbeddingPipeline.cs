@@ -47,6 +47,7 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
         var readAhead = Math.Max(1, WindowsInFlight + 1 - GeneratorCalls);
         var read = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(readAhead) { SingleReader = true, SingleWriter = true });
         var recent = new RecentVectors(RecentTexts);
+        var blocks = new VectorBlocks(ModelDimensions.Of(generator), vectors);
         var embedded = Channel.CreateBounded<RowWindow>(new BoundedChannelOptions(WindowsInFlight + writers.Count - 1)
         {
             SingleReader = writers.Count == 1,
@@ -78,7 +79,7 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
             }
         }, stop);
         var embedding = RunStageAsync(embedded.Writer,
-            token => EmbedWindowsAsync(read.Reader, embedded.Writer, recent, stop, token), stop);
+            token => EmbedWindowsAsync(read.Reader, embedded.Writer, recent, blocks, stop, token), stop);
 
         void Report(RowWindow? written, WindowTally committed)
         {
@@ -108,7 +109,9 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
                 {
                     if (embedded.Reader.TryRead(out var window))
                     {
-                        Report(window, writer.Add(window));
+                        var committed = writer.Add(window);
+                        blocks.Return(window);
+                        Report(window, committed);
                         continue;
                     }
                     // No window yet: the ones written are committed when due even if the next is slow to come.
@@ -169,14 +172,14 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
     /// A failing call stops the stage, and its own error, not the cancellation it caused, is the one that comes out.
     /// </summary>
     private async Task EmbedWindowsAsync(ChannelReader<RowWindow> windows, ChannelWriter<RowWindow> embedded, RecentVectors recent,
-        CancellationTokenSource stop, CancellationToken cancellationToken)
+        VectorBlocks blocks, CancellationTokenSource stop, CancellationToken cancellationToken)
     {
         var calls = new List<Task>(GeneratorCalls);
         async Task EmbedAndPassOnAsync(WindowEmbedding plan)
         {
             try
             {
-                await plan.EmbedAsync(generator, vectors, cancellationToken).ConfigureAwait(false);
+                await plan.EmbedAsync(generator, vectors, blocks, cancellationToken).ConfigureAwait(false);
                 await embedded.WriteAsync(plan.Window, cancellationToken).ConfigureAwait(false);
             }
             catch

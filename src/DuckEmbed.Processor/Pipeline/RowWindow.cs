@@ -13,6 +13,9 @@ internal sealed class RowWindow(int capacity, IdColumn ids)
 
     /// <summary>One vector per row; <c>null</c> where the text was NULL. Set by the embedding stage.</summary>
     public ReadOnlyMemory<float>?[] Vectors { get; } = new ReadOnlyMemory<float>?[capacity];
+
+    /// <summary>Where <see cref="Vectors"/> are, when the generator wrote them into the processor's block (<see cref="VectorBlocks"/>).</summary>
+    public float[]? VectorBlock { get; set; }
     public long Tokens { get; set; }
     public long TruncatedTexts { get; set; }
 

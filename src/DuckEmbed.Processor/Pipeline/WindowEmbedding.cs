@@ -12,17 +12,20 @@ namespace DuckEmbed.Processor.Pipeline;
 internal sealed class WindowEmbedding
 {
     private readonly RowWindow _window;
+    private readonly RecentVectors _recent;
     private readonly List<string> _texts;
     // Per text given to the generator: where later windows read its vector, if the recent texts took it.
     private readonly List<RecentVectors.Entry?> _entries;
     // Per row: the text it takes its vector from (-1: none, its text is NULL or another window's).
     private readonly int[] _textOfRow;
+    // Rows whose vector is a recent window's, each held in the recent texts until it is copied here.
     private readonly List<(int Row, RecentVectors.Entry Entry)> _fromOtherWindows;
     private readonly TaskCompletionSource _embedded;
 
-    private WindowEmbedding(RowWindow window)
+    private WindowEmbedding(RowWindow window, RecentVectors recent)
     {
         _window = window;
+        _recent = recent;
         _texts = new List<string>(window.Count);
         _entries = new List<RecentVectors.Entry?>(window.Count);
         _textOfRow = new int[window.Count];
@@ -35,7 +38,7 @@ internal sealed class WindowEmbedding
     /// <summary>Plans <paramref name="window"/>; call in window order, so that a text's first window embeds it.</summary>
     public static WindowEmbedding Plan(RowWindow window, RecentVectors recent)
     {
-        var plan = new WindowEmbedding(window);
+        var plan = new WindowEmbedding(window, recent);
         var firstRow = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < window.Count; i++)
         {
@@ -65,33 +68,67 @@ internal sealed class WindowEmbedding
     }
 
     /// <summary>
-    /// Embeds the window's texts and gives every row its vector, waiting for the windows it shares texts with.
+    /// Embeds the window's texts and gives every row its vector, waiting for the windows it shares texts with. The
+    /// vectors go into a block of <paramref name="blocks"/>: the generator's rows first (if it takes the block, see
+    /// <see cref="EmbeddingJob.VectorDestinationKey"/>), then those copied from other windows.
     /// </summary>
     /// <param name="generator">The model.</param>
     /// <param name="vectors">What each vector must be before it is used.</param>
+    /// <param name="blocks">Where the window's vectors are written.</param>
     /// <param name="cancellationToken">Stops the embedding.</param>
-    public async Task EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, VectorCheck vectors,
+    public async Task EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, VectorCheck vectors, VectorBlocks blocks,
         CancellationToken cancellationToken)
     {
+        var block = blocks.Rent(_window);
+        var dimensions = blocks.Dimensions;
+        var taken = 0;
         try
         {
-            if (_texts.Count > 0)
+            try
             {
-                var embeddings = await generator.GenerateAsync(_texts, cancellationToken: cancellationToken).ConfigureAwait(false);
-                Take(embeddings, vectors);
+                if (_texts.Count > 0)
+                {
+                    var options = block is null ? null : new EmbeddingGenerationOptions
+                    {
+                        AdditionalProperties = new() { [EmbeddingJob.VectorDestinationKey] = block.AsMemory(0, _texts.Count * dimensions) },
+                    };
+                    var embeddings = await generator.GenerateAsync(_texts, options, cancellationToken).ConfigureAwait(false);
+                    Take(embeddings, vectors);
+                }
+                _embedded.SetResult();
             }
-            _embedded.SetResult();
+            catch (Exception e)
+            {
+                // Later windows waiting for these texts stop with it rather than wait forever.
+                _embedded.TrySetException(e);
+                foreach (var entry in _entries)
+                {
+                    if (entry is not null)
+                    {
+                        _recent.Release(entry);
+                    }
+                }
+                throw;
+            }
+            for (; taken < _fromOtherWindows.Count; taken++)
+            {
+                var (row, entry) = _fromOtherWindows[taken];
+                await entry.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // The block's rows after the generator's; a vector of another length than the block's is refused by
+                // the check before it is written, from a row of its own.
+                Memory<float> vector = block is not null && _recent.Dimensions == dimensions
+                    ? block.AsMemory((_texts.Count + taken) * dimensions, dimensions)
+                    : new float[_recent.Dimensions];
+                _recent.CopyTo(entry, vector.Span);
+                _window.Vectors[row] = vector;
+            }
         }
-        catch (Exception e)
+        finally
         {
-            // Later windows waiting for these texts stop with it rather than wait forever.
-            _embedded.TrySetException(e);
-            throw;
-        }
-        foreach (var (row, entry) in _fromOtherWindows)
-        {
-            await entry.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _window.Vectors[row] = entry.Vector;
+            for (; taken < _fromOtherWindows.Count; taken++)
+            {
+                _recent.Release(_fromOtherWindows[taken].Entry);
+            }
         }
     }
 
@@ -104,7 +141,15 @@ internal sealed class WindowEmbedding
         for (var j = 0; j < _texts.Count; j++)
         {
             vectors.Check(embeddings[j].Vector.Span, _texts[j]);
-            _entries[j]?.Set(embeddings[j].Vector);
+        }
+        // Checked first: a window whose vectors are refused writes none of them into the recent texts.
+        for (var j = 0; j < _texts.Count; j++)
+        {
+            if (_entries[j] is { } entry)
+            {
+                _entries[j] = null;
+                _recent.Set(entry, embeddings[j].Vector.Span);
+            }
         }
         for (var i = 0; i < _window.Count; i++)
         {
