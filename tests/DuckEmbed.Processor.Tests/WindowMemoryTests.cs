@@ -15,11 +15,13 @@ public sealed class WindowMemoryTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
-    public async Task The_largest_window_size_on_a_20_row_table_allocates_for_20_rows()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_largest_window_size_on_a_20_row_table_allocates_for_20_rows(bool generatorWritesIntoTheProcessorsBlock)
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 20);
-        var generator = new HashEmbeddingGenerator();
+        var generator = new HashEmbeddingGenerator { VectorLength = 384, WritesIntoDestination = generatorWritesIntoTheProcessorsBlock };
         var before = GC.GetTotalAllocatedBytes(precise: true);
 
         var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, _folder.File("o.duckdb")) with { WindowSize = EmbeddingJob.MaxWindowSize },
@@ -28,7 +30,8 @@ public sealed class WindowMemoryTests : IDisposable
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.Equal(20, summary.RowsWritten);
         Assert.Equal(1, generator.Calls);
-        // A window sized by the setting (1,048,576 rows) would take over 32 MB of row arrays alone.
+        // A window sized by the setting (1,048,576 rows) would take over 32 MB of row arrays alone, and a block of
+        // vectors for it 1.6 GB.
         Assert.InRange(allocated, 0, 16L << 20);
     }
 

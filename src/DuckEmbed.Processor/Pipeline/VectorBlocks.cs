@@ -19,17 +19,20 @@ internal sealed class VectorBlocks(int? dimensions, VectorCheck vectors)
     /// <summary>The vector length the blocks are made for; 0 while not known.</summary>
     public int Dimensions => dimensions ?? vectors.Dimensions;
 
-    /// <summary>A block for every row of <paramref name="window"/>, kept on it until <see cref="Return"/>; <c>null</c> while the vector length is not known.</summary>
+    /// <summary>
+    /// A block for every row of <paramref name="window"/>, kept on it until <see cref="Return"/>; <c>null</c> while the
+    /// vector length is not known. A block given back is reused by any window it can hold (the last, shorter one too).
+    /// </summary>
     public float[]? Rent(RowWindow window)
     {
-        var length = window.Texts.Length * Dimensions;
-        if (length == 0)
+        var length = (long)window.Count * Dimensions;
+        if (length == 0 || length > Array.MaxLength)
         {
             return null;
         }
         while (_free.TryDequeue(out var block))
         {
-            if (block.Length == length)
+            if (block.Length >= length)
             {
                 return window.VectorBlock = block;
             }

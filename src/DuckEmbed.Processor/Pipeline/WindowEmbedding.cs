@@ -114,8 +114,8 @@ internal sealed class WindowEmbedding
             {
                 var (row, entry) = _fromOtherWindows[taken];
                 await entry.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-                // The block's rows after the generator's; a vector of another length than the block's is refused by
-                // the check before it is written, from a row of its own.
+                // The block's rows after the generator's; a generator whose metadata gives another length than its
+                // vectors have gets a row of its own.
                 Memory<float> vector = block is not null && _recent.Dimensions == dimensions
                     ? block.AsMemory((_texts.Count + taken) * dimensions, dimensions)
                     : new float[_recent.Dimensions];
