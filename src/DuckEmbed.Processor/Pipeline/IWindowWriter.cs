@@ -1,12 +1,15 @@
 namespace DuckEmbed.Processor.Pipeline;
 
 /// <summary>
-/// Where the pipeline hands embedded windows: one writer per writing thread. A writer may hold windows back to commit
-/// them together; what it has not committed is never in the output, so the next run embeds it again.
+/// Where the pipeline hands embedded windows: one writer per writing thread. A writer may hold windows' rows back to
+/// commit them together; what it has not committed is never in the output, so the next run embeds it again.
 /// </summary>
 internal interface IWindowWriter
 {
-    /// <summary>Writes <paramref name="window"/>; returns what this call committed (nothing while it holds it back).</summary>
+    /// <summary>
+    /// Writes <paramref name="window"/>; returns what this call committed (nothing while it holds its rows back). The
+    /// window's vectors are read here or never: once this returns, their memory goes to a later window.
+    /// </summary>
     WindowTally Add(RowWindow window);
 
     /// <summary>How long until the windows held back are due (zero: now); <c>null</c> when there are none.</summary>
