@@ -115,17 +115,21 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
 
     private Memory<float> Destination(EmbeddingGenerationOptions? options, int texts)
     {
+        var length = texts * Dimensions;
         if (options?.AdditionalProperties?.TryGetValue(VectorDestinationKey, out var value) != true)
         {
-            return new float[texts * Dimensions];
+            return new float[length];
         }
-        if (value is not Memory<float> destination || destination.Length < texts * Dimensions)
+        if (value is not Memory<float> destination)
+        {
+            throw new ArgumentException($"{VectorDestinationKey} must be a Memory<float>; it is {value?.GetType().Name ?? "null"}.", nameof(options));
+        }
+        if (destination.Length < length)
         {
             throw new ArgumentException(
-                $"{VectorDestinationKey} must be a Memory<float> of at least {texts} × {Dimensions} floats; it is {(value is Memory<float> m ? $"{m.Length} floats" : value?.GetType().Name ?? "null")}.",
-                nameof(options));
+                $"{VectorDestinationKey} must be a Memory<float> of at least {texts} × {Dimensions} floats; it is {destination.Length} floats.", nameof(options));
         }
-        return destination[..(texts * Dimensions)];
+        return destination[..length];
     }
 
     private GeneratedEmbeddings<Embedding<float>> Generate(IReadOnlyList<string> texts, Memory<float> vectors, CancellationToken cancellationToken)

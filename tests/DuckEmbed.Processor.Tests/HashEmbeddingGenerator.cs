@@ -86,12 +86,15 @@ internal sealed class HashEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             cancellationToken.ThrowIfCancellationRequested();
             var texts = values as IReadOnlyList<string> ?? values.ToList();
             Interlocked.Add(ref _texts, texts.Count);
-            Memory<float> vectors = WritesIntoDestination && options?.AdditionalProperties?.TryGetValue(EmbeddingJob.VectorDestinationKey, out var given) == true
-                ? (Memory<float>)given!
-                : new float[texts.Count * VectorLength];
-            if (WritesIntoDestination && options?.AdditionalProperties is not null)
+            Memory<float> vectors;
+            if (WritesIntoDestination && options?.AdditionalProperties?.TryGetValue(EmbeddingJob.VectorDestinationKey, out var given) == true)
             {
+                vectors = (Memory<float>)given!;
                 Destinations.Enqueue(vectors);
+            }
+            else
+            {
+                vectors = new float[texts.Count * VectorLength];
             }
             var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
             long tokens = 0;

@@ -48,6 +48,5 @@ internal sealed class VectorBlocks(int? dimensions, VectorCheck vectors)
             _free.Enqueue(block);
         }
         window.VectorBlock = null;
-        Array.Clear(window.Vectors, 0, window.Count);
     }
 }

@@ -84,32 +84,16 @@ internal sealed class WindowEmbedding
         var taken = 0;
         try
         {
-            try
+            if (_texts.Count > 0)
             {
-                if (_texts.Count > 0)
+                var options = block is null ? null : new EmbeddingGenerationOptions
                 {
-                    var options = block is null ? null : new EmbeddingGenerationOptions
-                    {
-                        AdditionalProperties = new() { [EmbeddingJob.VectorDestinationKey] = block.AsMemory(0, _texts.Count * dimensions) },
-                    };
-                    var embeddings = await generator.GenerateAsync(_texts, options, cancellationToken).ConfigureAwait(false);
-                    Take(embeddings, vectors);
-                }
-                _embedded.SetResult();
+                    AdditionalProperties = new() { [EmbeddingJob.VectorDestinationKey] = block.AsMemory(0, _texts.Count * dimensions) },
+                };
+                var embeddings = await generator.GenerateAsync(_texts, options, cancellationToken).ConfigureAwait(false);
+                Take(embeddings, vectors);
             }
-            catch (Exception e)
-            {
-                // Later windows waiting for these texts stop with it rather than wait forever.
-                _embedded.TrySetException(e);
-                foreach (var entry in _entries)
-                {
-                    if (entry is not null)
-                    {
-                        _recent.Release(entry);
-                    }
-                }
-                throw;
-            }
+            _embedded.SetResult();
             for (; taken < _fromOtherWindows.Count; taken++)
             {
                 var (row, entry) = _fromOtherWindows[taken];
@@ -122,6 +106,20 @@ internal sealed class WindowEmbedding
                 _recent.CopyTo(entry, vector.Span);
                 _window.Vectors[row] = vector;
             }
+        }
+        catch (Exception e)
+        {
+            // Later windows waiting for these texts stop with it rather than wait forever (a no-op once they are
+            // embedded), and the recent texts' slots Take has not filled are let go.
+            _embedded.TrySetException(e);
+            foreach (var entry in _entries)
+            {
+                if (entry is not null)
+                {
+                    _recent.Release(entry);
+                }
+            }
+            throw;
         }
         finally
         {
