@@ -111,10 +111,9 @@ public static class EmbeddingProcessor
             DiskSpace.Check(database.Connection, job, table, remaining, dimensions, JobDatabase.WalLimitBytes);
         }
         var vectors = VectorCheck.For(job, generator);
-        database.UseWritersThreadsOnly();
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors) { Deleted = deleted };
         using (var reader = database.OpenReader())
-        using (var writers = new OutputWriters(database, outputTable, job.Writers, job.CommitInterval))
+        using (var writers = new OutputWriters(database, outputTable, job))
         {
             var pipeline = new EmbeddingPipeline(generator, counters, vectors, timer)
             {

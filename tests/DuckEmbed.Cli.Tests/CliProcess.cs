@@ -91,10 +91,14 @@ internal sealed class CliProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string configPath, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments) =>
+        Run(configPath, TimeSpan.FromMinutes(3), environment, extraArguments);
+
+    /// <summary>Runs <c>embed --config CONFIG</c> to the end, failing it if it takes longer than <paramref name="timeout"/>.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string configPath, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
     {
         using var cli = new CliProcess(configPath, environment, extraArguments);
-        var exitCode = cli.WaitForExit(TimeSpan.FromMinutes(3));
+        var exitCode = cli.WaitForExit(timeout);
         return (exitCode, cli.Stdout, cli.Stderr);
     }
 

@@ -87,6 +87,36 @@ public sealed class CommitGroupingTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_writers_commit_two_whole_row_groups_at_a_time_taking_windows_across_statements_and_write_every_row_once()
+    {
+        var rows = 2 * OutputWriter.CommitRows + 7000;
+        var input = TestDatabase.CreateDocs(_folder.Path, rows);
+        var output = _folder.File("out.duckdb");
+        var logger = new RecordingLogger();
+
+        await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, output) with
+        {
+            WindowSize = 50_000, Writers = 2, CommitInterval = TimeSpan.FromHours(1),
+        }, new HashEmbeddingGenerator(), logger);
+
+        Assert.Equal([2L * OutputWriter.CommitRows, 7000L], logger.Lines.Where(l => l.StartsWith("Committed ", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)));
+        // Each of DuckDB's two threads filled one whole row group; the last 7,000 rows are the only partial ones.
+        var groups = TestDatabase.Query(output,
+            "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info('embedded') WHERE column_name = 'id' GROUP BY ALL ORDER BY 1")
+            .Select(g => Convert.ToInt64(g[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([(long)OutputWriter.CommitRows, OutputWriter.CommitRows], groups.Take(2));
+        Assert.Equal(7000L, groups.Skip(2).Sum());
+        Assert.InRange(groups.Count, 3, 4);
+        Assert.Equal([(long)rows, rows, 0L], TestDatabase.Query(output,
+            "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE NOT starts_with(body, 'text number ' || id)) FROM embedded")[0].Select(Convert.ToInt64));
+        foreach (var row in TestDatabase.Query(output, "SELECT body, vector FROM embedded USING SAMPLE 200 ROWS"))
+        {
+            Assert.Equal(HashEmbeddingGenerator.VectorOf((string)row[0]!), ((List<float>)row[1]!).ToArray());
+        }
+    }
+
+    [Fact]
     public async Task A_generator_failing_after_windows_that_wait_for_their_commit_still_gets_them_committed()
     {
         var input = TestDatabase.CreateDocs(_folder.Path, 200);

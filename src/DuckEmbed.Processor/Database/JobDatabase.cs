@@ -260,12 +260,14 @@ internal sealed class JobDatabase : IDisposable
     /// threads only busy-wait beside them while the read streams (1M rows, two writers: 61k rows/s with one thread,
     /// 54k with two). Set once the output is prepared, so that the checks before it keep both threads.
     /// </summary>
-    public void UseWritersThreadsOnly()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SET threads = 1";
-        command.ExecuteNonQuery();
-    }
+    public void UseWritersThreadsOnly() => Execute(_connection, "SET threads = 1");
+
+    /// <summary>
+    /// Gives DuckDB <paramref name="threads"/> threads for a parallel insert, and lets it insert rows in any order
+    /// (DuckDB inserts from a table function in one thread while it keeps the order; the output's order is its ids').
+    /// </summary>
+    public void UseThreadsForParallelInsert(int threads) =>
+        Execute(_connection, $"SET threads = {threads.ToString(CultureInfo.InvariantCulture)}; SET preserve_insertion_order = false");
 
     /// <summary>Moves the output's write-ahead log into its file (DuckDB would do it as the database closes).</summary>
     public void Checkpoint()

@@ -24,6 +24,17 @@ internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, Inp
     private readonly Lock _creating = new();
     private volatile bool _committed;
 
+    /// <summary>How the table stores its vectors.</summary>
+    public VectorEncoding Encoding => _encoding;
+
+    /// <summary>The id column's DuckDB type.</summary>
+    public string IdType => input.IdType;
+
+    /// <summary>Whether the vectors are (or will be) in fixed-size arrays rather than lists.</summary>
+    public bool VectorsAreArrays => Exists
+        ? !ReadColumns(output, _name)[2].Type.EndsWith("[]", StringComparison.Ordinal)
+        : job.VectorType == VectorColumnType.Array || _encoding.Precision != VectorPrecision.Float32;
+
     /// <summary>The table's name as the database has it (DuckDB matches names regardless of case).</summary>
     public string Name => _name;
 

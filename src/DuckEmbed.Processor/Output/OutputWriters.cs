@@ -5,23 +5,33 @@ using DuckEmbed.Processor.Pipeline;
 namespace DuckEmbed.Processor.Output;
 
 /// <summary>
-/// A run's writers of the output table, each on a connection of its own (the first on the job's own connection, the
-/// others opened here and closed with them). Disposing drops what a writer has not committed.
+/// A run's writers of the output table. Where the table function can give the table's columns exactly (ids of an
+/// integer, floating-point or text type, vectors in arrays) and rows are only added (not a sync), one
+/// <see cref="ParallelInsertWriter"/> with <see cref="EmbeddingJob.Writers"/> DuckDB threads; otherwise that many
+/// <see cref="OutputWriter"/>s, each on a connection of its own (the first on the job's own connection, the others
+/// opened here and closed with them). Disposing drops what a writer has not committed.
 /// </summary>
 internal sealed class OutputWriters : IDisposable
 {
     private readonly List<DuckDBConnection> _opened = [];
-    private readonly List<OutputWriter> _writers = [];
+    private readonly List<IWindowWriter> _writers = [];
 
-    public OutputWriters(JobDatabase database, OutputTable table, int count, TimeSpan commitInterval)
+    public OutputWriters(JobDatabase database, OutputTable table, EmbeddingJob job)
     {
+        if (!job.Sync && table.VectorsAreArrays && ParallelInsertWriter.CanWrite(table.IdType))
+        {
+            database.UseThreadsForParallelInsert(job.Writers);
+            _writers.Add(new ParallelInsertWriter(table, database.Connection, job.CommitInterval, job.Writers));
+            return;
+        }
+        database.UseWritersThreadsOnly();
         try
         {
-            _writers.Add(new OutputWriter(table, database.Connection, commitInterval));
-            for (var i = 1; i < count; i++)
+            _writers.Add(new OutputWriter(table, database.Connection, job.CommitInterval));
+            for (var i = 1; i < job.Writers; i++)
             {
                 _opened.Add(database.OpenReader());
-                _writers.Add(new OutputWriter(table, _opened[^1], commitInterval));
+                _writers.Add(new OutputWriter(table, _opened[^1], job.CommitInterval));
             }
         }
         catch
@@ -35,7 +45,10 @@ internal sealed class OutputWriters : IDisposable
 
     public void Dispose()
     {
-        _writers.ForEach(w => w.Dispose());
+        foreach (var writer in _writers)
+        {
+            ((IDisposable)writer).Dispose();
+        }
         _opened.ForEach(c => c.Dispose());
     }
 }

@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using DuckEmbed.Processor.Input;
+using DuckEmbed.Processor.Pipeline;
+using static DuckEmbed.Processor.Output.DuckDbTableFunctionApi;
+
+namespace DuckEmbed.Processor.Output;
+
+/// <summary>
+/// The output table's columns as <see cref="ParallelInsertWriter"/>'s table function gives them, and the filling of
+/// one of its data chunks from a window's rows: ids of a fixed width copied as they are, texts in UTF-8, vectors
+/// written (as floats, int8 codes or sign bits) straight into the array column's memory, NULL texts marked invalid.
+/// Only the types where that is exact are here (<see cref="For"/>); the others take <see cref="OutputWriter"/>'s appender.
+/// </summary>
+internal sealed unsafe class ChunkLayout
+{
+    private readonly TypeId _idType;
+    private readonly int _idWidth;
+    private readonly VectorEncoding _encoding;
+    private readonly int _dimensions;
+
+    private ChunkLayout(TypeId idType, int idWidth, VectorEncoding encoding, int dimensions)
+    {
+        _idType = idType;
+        _idWidth = idWidth;
+        _encoding = encoding;
+        _dimensions = dimensions;
+    }
+
+    /// <summary>
+    /// The layout for an output of <paramref name="idType"/> ids and <paramref name="vectorColumnType"/> vectors of
+    /// <paramref name="encoding"/>, or <c>null</c> where the table function cannot give them exactly (lists, and ids
+    /// other than integers, floats and text).
+    /// </summary>
+    public static ChunkLayout? For(string idType, VectorEncoding encoding, string vectorColumnType)
+    {
+        (TypeId Type, int Width)? id = idType switch
+        {
+            "TINYINT" => (TypeId.TinyInt, 1),
+            "SMALLINT" => (TypeId.SmallInt, 2),
+            "INTEGER" => (TypeId.Integer, 4),
+            "BIGINT" => (TypeId.BigInt, 8),
+            "UTINYINT" => (TypeId.UTinyInt, 1),
+            "USMALLINT" => (TypeId.USmallInt, 2),
+            "UINTEGER" => (TypeId.UInteger, 4),
+            "UBIGINT" => (TypeId.UBigInt, 8),
+            "FLOAT" => (TypeId.Float, 4),
+            "DOUBLE" => (TypeId.Double, 8),
+            "VARCHAR" => (TypeId.Varchar, 0),
+            _ => null,
+        };
+        var open = vectorColumnType.LastIndexOf('[');
+        if (id is null || open < 0 || !int.TryParse(vectorColumnType.AsSpan(open + 1, vectorColumnType.Length - open - 2),
+                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+        {
+            return null;
+        }
+        var dimensions = encoding.HasBits ? encoding.Ranges?.Dimensions ?? length * 64 : length;
+        if (encoding.HasBits && VectorEncoding.Words(dimensions) != length)
+        {
+            return null;
+        }
+        return new ChunkLayout(id.Value.Type, id.Value.Width, encoding, dimensions);
+    }
+
+    /// <summary>Whether the layout was made for vectors of <paramref name="dimensions"/>.</summary>
+    public bool Fits(int dimensions) => dimensions == _dimensions;
+
+    /// <summary>Adds the table's columns to the table function's result, in the table's order.</summary>
+    public void Bind(IntPtr info)
+    {
+        AddColumn(info, "id", duckdb_create_logical_type(_idType));
+        AddColumn(info, "text", duckdb_create_logical_type(TypeId.Varchar));
+        foreach (var (name, element, length) in VectorColumns())
+        {
+            var child = duckdb_create_logical_type(element);
+            AddColumn(info, name, duckdb_create_array_type(child, (ulong)length));
+            duckdb_destroy_logical_type(ref child);
+        }
+    }
+
+    private IEnumerable<(string Name, TypeId Element, int Length)> VectorColumns()
+    {
+        switch (_encoding.Precision)
+        {
+            case VectorPrecision.Int8:
+                yield return ("vector", TypeId.TinyInt, _dimensions);
+                break;
+            case VectorPrecision.Binary:
+                yield return ("vector", TypeId.UBigInt, VectorEncoding.Words(_dimensions));
+                break;
+            case VectorPrecision.BinaryInt8:
+                yield return ("vector", TypeId.UBigInt, VectorEncoding.Words(_dimensions));
+                yield return ("codes", TypeId.TinyInt, _dimensions);
+                break;
+            default:
+                yield return ("vector", TypeId.Float, _dimensions);
+                break;
+        }
+    }
+
+    private static void AddColumn(IntPtr info, string name, IntPtr type)
+    {
+        duckdb_bind_add_result_column(info, name, type);
+        duckdb_destroy_logical_type(ref type);
+    }
+
+    // A text's UTF-8 bytes, one buffer per DuckDB thread.
+    [ThreadStatic] private static byte[]? _utf8;
+
+    /// <summary>Writes <paramref name="count"/> rows of <paramref name="window"/> from <paramref name="start"/> into <paramref name="chunk"/>.</summary>
+    public void Fill(IntPtr chunk, RowWindow window, int start, int count)
+    {
+        var ids = duckdb_data_chunk_get_vector(chunk, 0);
+        var texts = duckdb_data_chunk_get_vector(chunk, 1);
+        var vector = duckdb_data_chunk_get_vector(chunk, 2);
+        var codes = _encoding.Precision == VectorPrecision.BinaryInt8 ? duckdb_data_chunk_get_vector(chunk, 3) : IntPtr.Zero;
+        WriteIds(ids, window.Ids, start, count);
+        for (var r = 0; r < count; r++)
+        {
+            var row = start + r;
+            if (window.Texts[row] is not { } text)
+            {
+                SetNull(texts, r);
+                SetNull(vector, r);
+                if (codes != IntPtr.Zero)
+                {
+                    SetNull(codes, r);
+                }
+                continue;
+            }
+            WriteText(texts, r, text);
+            var floats = window.Vectors[row]!.Value.Span;
+            switch (_encoding.Precision)
+            {
+                case VectorPrecision.Int8:
+                    _encoding.Ranges!.Quantize(floats, Row<sbyte>(vector, r, _dimensions));
+                    break;
+                case VectorPrecision.Binary:
+                    VectorEncoding.PackSigns(floats, Row<ulong>(vector, r, VectorEncoding.Words(_dimensions)));
+                    break;
+                case VectorPrecision.BinaryInt8:
+                    VectorEncoding.PackSigns(floats, Row<ulong>(vector, r, VectorEncoding.Words(_dimensions)));
+                    _encoding.Ranges!.Quantize(floats, Row<sbyte>(codes, r, _dimensions));
+                    break;
+                default:
+                    floats.CopyTo(Row<float>(vector, r, _dimensions));
+                    break;
+            }
+        }
+        duckdb_data_chunk_set_size(chunk, (ulong)count);
+    }
+
+    private void WriteIds(IntPtr vector, IdValues ids, int start, int count)
+    {
+        if (_idType == TypeId.Varchar)
+        {
+            var values = ((IdValues<string>)ids).Values;
+            for (var r = 0; r < count; r++)
+            {
+                WriteText(vector, r, values[start + r]);
+            }
+            return;
+        }
+        ids.CopyBytes(start, count, new Span<byte>(duckdb_vector_get_data(vector), count * _idWidth));
+    }
+
+    private static void WriteText(IntPtr vector, int row, string text)
+    {
+        var most = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_utf8 is null || _utf8.Length < most)
+        {
+            _utf8 = new byte[Math.Max(most, 4096)];
+        }
+        var length = Encoding.UTF8.GetBytes(text, _utf8);
+        fixed (byte* bytes = _utf8)
+        {
+            duckdb_vector_assign_string_element_len(vector, (ulong)row, bytes, (ulong)length);
+        }
+    }
+
+    private static Span<T> Row<T>(IntPtr arrayVector, int row, int length) where T : unmanaged =>
+        new((T*)duckdb_vector_get_data(duckdb_array_vector_get_child(arrayVector)) + (long)row * length, length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetNull(IntPtr vector, int row)
+    {
+        duckdb_vector_ensure_validity_writable(vector);
+        var validity = duckdb_vector_get_validity(vector);
+        validity[row / 64] &= ~(1UL << (row % 64));
+    }
+}
