@@ -17,7 +17,6 @@ using DuckEmbed.Processor;
 //   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
 //   search-quality CORPUS_JSONL QUERIES WORK   top-10 overlap of int8 and binary outputs (WORK/quality-*.duckdb) with float32's
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
-//   parallel-insert ROWS GROUP_ROWS THREADS [REFERENCE_JSONL]   an experiment: rows through a C API table function, DuckDB's parallel insert; its CTAS
 //   sql DB STATEMENT…                     the statements on DB (read-write), timed together: inputs changed for bench/sync.sh, its scan
 var mode = args.Length > 0 ? args[0] : "";
 // The real embeddings the output-side benchmarks write: the argument at ARGUMENT, or the reference set's.
@@ -58,11 +57,6 @@ switch (mode)
         AppendProbe.Run(int.Parse(args[1], CultureInfo.InvariantCulture), args[2],
             Vectors(3),
             Path.Combine(Path.GetTempPath(), "duckembed-bench"));
-        break;
-    case "parallel-insert":
-        // ROWS GROUP_ROWS THREADS: rows through a C API table function, DuckDB's parallel insert, a group per statement
-        ParallelInsertProbe.Run(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture),
-            int.Parse(args[3], CultureInfo.InvariantCulture), Vectors(4), Path.Combine(Path.GetTempPath(), "duckembed-bench"));
         break;
     case "ctas":
         Console.WriteLine($"ctas seconds={ProcessorBenchmark.CtasSeconds(Path.GetFullPath(args[1]), args[2], Path.GetDirectoryName(Path.GetFullPath(args[1]))!):F2}");

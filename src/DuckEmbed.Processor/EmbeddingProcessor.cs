@@ -113,7 +113,7 @@ public static class EmbeddingProcessor
         var vectors = VectorCheck.For(job, generator);
         var counters = new RunCounters(rowsPresent, rowsPresent + remaining, table.RowCount, vectors) { Deleted = deleted };
         using (var reader = database.OpenReader())
-        using (var writers = new OutputWriters(database, outputTable, job))
+        using (var writers = new OutputWriters(database, outputTable, job, logger))
         {
             var pipeline = new EmbeddingPipeline(generator, counters, vectors, timer)
             {

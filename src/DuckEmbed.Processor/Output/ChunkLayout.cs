@@ -14,15 +14,13 @@ namespace DuckEmbed.Processor.Output;
 /// </summary>
 internal sealed unsafe class ChunkLayout
 {
-    private readonly TypeId _idType;
-    private readonly int _idWidth;
+    private readonly IdLayout _id;
     private readonly VectorEncoding _encoding;
     private readonly int _dimensions;
 
-    private ChunkLayout(TypeId idType, int idWidth, VectorEncoding encoding, int dimensions)
+    private ChunkLayout(IdLayout id, VectorEncoding encoding, int dimensions)
     {
-        _idType = idType;
-        _idWidth = idWidth;
+        _id = id;
         _encoding = encoding;
         _dimensions = dimensions;
     }
@@ -34,23 +32,8 @@ internal sealed unsafe class ChunkLayout
     /// </summary>
     public static ChunkLayout? For(string idType, VectorEncoding encoding, string vectorColumnType)
     {
-        (TypeId Type, int Width)? id = idType switch
-        {
-            "TINYINT" => (TypeId.TinyInt, 1),
-            "SMALLINT" => (TypeId.SmallInt, 2),
-            "INTEGER" => (TypeId.Integer, 4),
-            "BIGINT" => (TypeId.BigInt, 8),
-            "UTINYINT" => (TypeId.UTinyInt, 1),
-            "USMALLINT" => (TypeId.USmallInt, 2),
-            "UINTEGER" => (TypeId.UInteger, 4),
-            "UBIGINT" => (TypeId.UBigInt, 8),
-            "FLOAT" => (TypeId.Float, 4),
-            "DOUBLE" => (TypeId.Double, 8),
-            "VARCHAR" => (TypeId.Varchar, 0),
-            _ => null,
-        };
         var open = vectorColumnType.LastIndexOf('[');
-        if (id is null || open < 0 || !int.TryParse(vectorColumnType.AsSpan(open + 1, vectorColumnType.Length - open - 2),
+        if (IdOf(idType) is not { } id || open < 0 || !int.TryParse(vectorColumnType.AsSpan(open + 1, vectorColumnType.Length - open - 2),
                 System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
         {
             return null;
@@ -60,8 +43,46 @@ internal sealed unsafe class ChunkLayout
         {
             return null;
         }
-        return new ChunkLayout(id.Value.Type, id.Value.Width, encoding, dimensions);
+        return new ChunkLayout(id, encoding, dimensions);
     }
+
+    // How ids of a DuckDB type go into the function's id column: integers and floats as they are in memory; text,
+    // JSON and ENUM values as their text, and UUIDs, huge integers, decimals, dates, timestamps and times as the text
+    // DuckDB reads back exactly (the insert casts them to the output's id type); BLOBs as their bytes. Timestamps with
+    // a time zone take the appender (their text would depend on the session's time zone).
+    private static IdLayout? IdOf(string idType) => idType switch
+    {
+        "TINYINT" => new(TypeId.TinyInt, 1),
+        "SMALLINT" => new(TypeId.SmallInt, 2),
+        "INTEGER" => new(TypeId.Integer, 4),
+        "BIGINT" => new(TypeId.BigInt, 8),
+        "UTINYINT" => new(TypeId.UTinyInt, 1),
+        "USMALLINT" => new(TypeId.USmallInt, 2),
+        "UINTEGER" => new(TypeId.UInteger, 4),
+        "UBIGINT" => new(TypeId.UBigInt, 8),
+        "FLOAT" => new(TypeId.Float, 4),
+        "DOUBLE" => new(TypeId.Double, 8),
+        "VARCHAR" or "JSON" => new(TypeId.Varchar, 0),
+        "BLOB" => new(TypeId.Blob, 0),
+        "UUID" => new(TypeId.Varchar, 0, Utf8<Guid>("D")),
+        "HUGEINT" or "UHUGEINT" => new(TypeId.Varchar, 0, Utf8<System.Numerics.BigInteger>("D")),
+        "DATE" => new(TypeId.Varchar, 0, Utf8<DateOnly>("yyyy-MM-dd")),
+        "TIMESTAMP" or "TIMESTAMP_S" or "TIMESTAMP_MS" => new(TypeId.Varchar, 0, Utf8<DateTime>("yyyy-MM-dd HH:mm:ss.ffffff")),
+        "TIME" => new(TypeId.Varchar, 0, Utf8<TimeOnly>("HH:mm:ss.ffffff")),
+        _ when idType.StartsWith("ENUM(", StringComparison.Ordinal) => new(TypeId.Varchar, 0),
+        _ when idType.StartsWith("DECIMAL(", StringComparison.Ordinal) => new(TypeId.Varchar, 0, Utf8<decimal>(null)),
+        _ => null,
+    };
+
+    private sealed record IdLayout(TypeId Type, int Width, IdText? Text = null);
+
+    /// <summary>Writes the id in slot <c>index</c> as UTF-8 text; returns its length.</summary>
+    private delegate int IdText(IdValues ids, int index, Span<byte> utf8);
+
+    private static IdText Utf8<T>(string? format) where T : IUtf8SpanFormattable => (ids, index, utf8) =>
+        ((IdValues<T>)ids).Values[index].TryFormat(utf8, out var written, format, System.Globalization.CultureInfo.InvariantCulture)
+            ? written
+            : throw new InvalidOperationException($"An id of {typeof(T).Name} does not fit {utf8.Length} bytes of text.");
 
     /// <summary>Whether the layout was made for vectors of <paramref name="dimensions"/>.</summary>
     public bool Fits(int dimensions) => dimensions == _dimensions;
@@ -69,7 +90,7 @@ internal sealed unsafe class ChunkLayout
     /// <summary>Adds the table's columns to the table function's result, in the table's order.</summary>
     public void Bind(IntPtr info)
     {
-        AddColumn(info, "id", duckdb_create_logical_type(_idType));
+        AddColumn(info, "id", duckdb_create_logical_type(_id.Type));
         AddColumn(info, "text", duckdb_create_logical_type(TypeId.Varchar));
         foreach (var (name, element, length) in VectorColumns())
         {
@@ -104,6 +125,8 @@ internal sealed unsafe class ChunkLayout
         duckdb_bind_add_result_column(info, name, type);
         duckdb_destroy_logical_type(ref type);
     }
+
+    private static readonly byte[] NoBytes = [0];
 
     // A text's UTF-8 bytes, one buffer per DuckDB thread.
     [ThreadStatic] private static byte[]? _utf8;
@@ -153,16 +176,42 @@ internal sealed unsafe class ChunkLayout
 
     private void WriteIds(IntPtr vector, IdValues ids, int start, int count)
     {
-        if (_idType == TypeId.Varchar)
+        if (_id.Text is { } text)
+        {
+            Span<byte> utf8 = stackalloc byte[80];
+            for (var r = 0; r < count; r++)
+            {
+                var length = text(ids, start + r, utf8);
+                fixed (byte* bytes = utf8)
+                {
+                    duckdb_vector_assign_string_element_len(vector, (ulong)r, bytes, (ulong)length);
+                }
+            }
+        }
+        else if (_id.Type == TypeId.Blob)
+        {
+            var values = ((IdValues<byte[]>)ids).Values;
+            for (var r = 0; r < count; r++)
+            {
+                // An empty array pins as a null pointer.
+                fixed (byte* bytes = values[start + r].Length > 0 ? values[start + r] : NoBytes)
+                {
+                    duckdb_vector_assign_string_element_len(vector, (ulong)r, bytes, (ulong)values[start + r].Length);
+                }
+            }
+        }
+        else if (_id.Type == TypeId.Varchar)
         {
             var values = ((IdValues<string>)ids).Values;
             for (var r = 0; r < count; r++)
             {
                 WriteText(vector, r, values[start + r]);
             }
-            return;
         }
-        ids.CopyBytes(start, count, new Span<byte>(duckdb_vector_get_data(vector), count * _idWidth));
+        else
+        {
+            ids.CopyBytes(start, count, new Span<byte>(duckdb_vector_get_data(vector), count * _id.Width));
+        }
     }
 
     private static void WriteText(IntPtr vector, int row, string text)

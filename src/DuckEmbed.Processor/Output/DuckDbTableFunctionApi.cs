@@ -24,6 +24,7 @@ internal static unsafe partial class DuckDbTableFunctionApi
         Float = 10,
         Double = 11,
         Varchar = 17,
+        Blob = 18,
     }
 
     [LibraryImport(Library)] public static partial IntPtr duckdb_create_table_function();

@@ -1,12 +1,13 @@
 using DuckDB.NET.Data;
 using DuckEmbed.Processor.Database;
 using DuckEmbed.Processor.Pipeline;
+using Microsoft.Extensions.Logging;
 
 namespace DuckEmbed.Processor.Output;
 
 /// <summary>
-/// A run's writers of the output table. Where the table function can give the table's columns exactly (ids of an
-/// integer, floating-point or text type, vectors in arrays) and rows are only added (not a sync), one
+/// A run's writers of the output table. Where the table function can give the table's columns exactly (ids of any
+/// type but timestamps with a time zone, vectors in arrays) and rows are only added (not a sync), one
 /// <see cref="ParallelInsertWriter"/> with <see cref="EmbeddingJob.Writers"/> DuckDB threads; otherwise that many
 /// <see cref="OutputWriter"/>s, each on a connection of its own (the first on the job's own connection, the others
 /// opened here and closed with them). Disposing drops what a writer has not committed.
@@ -16,14 +17,16 @@ internal sealed class OutputWriters : IDisposable
     private readonly List<DuckDBConnection> _opened = [];
     private readonly List<IWindowWriter> _writers = [];
 
-    public OutputWriters(JobDatabase database, OutputTable table, EmbeddingJob job)
+    public OutputWriters(JobDatabase database, OutputTable table, EmbeddingJob job, ILogger logger)
     {
         if (!job.Sync && table.VectorsAreArrays && ParallelInsertWriter.CanWrite(table.IdType))
         {
+            logger.LogDebug("Writing through DuckDB's parallel insert, {Threads} threads", job.Writers);
             database.UseThreadsForParallelInsert(job.Writers);
             _writers.Add(new ParallelInsertWriter(table, database.Connection, job.CommitInterval, job.Writers));
             return;
         }
+        logger.LogDebug("Writing with {Writers} appenders", job.Writers);
         database.UseWritersThreadsOnly();
         try
         {
