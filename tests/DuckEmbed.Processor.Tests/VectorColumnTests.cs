@@ -44,6 +44,25 @@ public sealed class VectorColumnTests : IDisposable
     }
 
     [Fact]
+    public async Task A_first_window_of_null_texts_from_a_generator_that_does_not_state_its_dimensions_makes_a_list_column_and_every_row_is_written()
+    {
+        // The table is made by the first window; with no vector in it the length is not known, and a list it is.
+        var input = _folder.File("input.duckdb");
+        TestDatabase.Execute(input, "CREATE TABLE docs (id INTEGER, body VARCHAR)",
+            "INSERT INTO docs SELECT i, CASE WHEN i < 10 THEN NULL ELSE 'text ' || i END FROM range(30) t(i)");
+
+        var summary = await EmbeddingProcessor.ProcessAsync(TestDatabase.Job(input, Output) with { WindowSize = 10 }, new HashEmbeddingGenerator(), NullLogger.Instance);
+
+        Assert.Equal("FLOAT[]", VectorType(Output));
+        Assert.Equal(30, summary.RowsWritten);
+        Assert.Equal([30L, 10L], TestDatabase.Query(Output, "SELECT count(*), count(*) FILTER (WHERE vector IS NULL) FROM embedded")[0].Select(Convert.ToInt64));
+        foreach (var row in TestDatabase.Query(Output, "SELECT body, vector FROM embedded WHERE body IS NOT NULL"))
+        {
+            Assert.Equal(HashEmbeddingGenerator.VectorOf((string)row[0]!), ((System.Collections.IEnumerable)row[1]!).Cast<float>().ToArray());
+        }
+    }
+
+    [Fact]
     public async Task A_generator_that_states_its_dimensions_gets_its_array_type_before_the_first_vector()
     {
         var input = _folder.File("input.duckdb");

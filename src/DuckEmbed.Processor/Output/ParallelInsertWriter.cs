@@ -27,6 +27,10 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
     private const int ChunkRows = 2048;
 
     private readonly StagedRows _rows = new();
+
+    // Where the first window made the table with a list column (its vectors' length unknown: every text NULL), the
+    // appender writes instead.
+    private OutputWriter? _appender;
     private readonly ulong _lanes = (ulong)lanes;
     private string? _function;
     private ChunkLayout? _layout;
@@ -47,11 +51,18 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
     /// </summary>
     public WindowTally Add(RowWindow window)
     {
+        if (_appender is not null)
+        {
+            return _appender.Add(window);
+        }
         var committed = default(WindowTally);
         StagedRows.Part? part = null;
         while (true)
         {
-            Start(window);
+            if (!Start(window))
+            {
+                return _appender!.Add(window);
+            }
             part ??= _rows.Queue(window);
             if (_rows.WaitCopied(part, _statement!))
             {
@@ -63,16 +74,23 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
         return TimeToCommit == TimeSpan.Zero ? committed + Commit() : committed;
     }
 
-    private void Start(RowWindow window)
+    // Starts a statement unless one runs; false if the table has a list column, which the appender writes.
+    private bool Start(RowWindow window)
     {
         if (_statement is not null)
         {
-            return;
+            return true;
         }
         try
         {
             table.EnsureCreated(window, connection);
             _layout ??= Layout();
+            if (_layout is null)
+            {
+                _appender = new OutputWriter(table, connection, commitInterval);
+                _appender.Committing += starts => Committing?.Invoke(starts);
+                return false;
+            }
             _function ??= Register();
             _transaction = connection.BeginTransaction();
         }
@@ -91,25 +109,29 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
             command.ExecuteNonQuery();
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _statement.ContinueWith(_ => _rows.Wake(), TaskScheduler.Default);
+        return true;
     }
 
-    private ChunkLayout Layout()
+    private ChunkLayout? Layout()
     {
         var columns = OutputTable.ReadColumns(connection, table.Name);
-        return ChunkLayout.For(columns[0].Type, table.Encoding, columns[2].Type)
-            ?? throw new InvalidOperationException($"The parallel insert cannot write ({string.Join(", ", columns.Select(c => c.Type))}).");
+        return ChunkLayout.For(columns[0].Type, table.Encoding, columns[2].Type);
     }
 
     /// <summary>How long until the running statement is due to end (zero: now); <c>null</c> when none runs.</summary>
-    public TimeSpan? TimeToCommit => _statement is null
-        ? null
-        : _statement.IsCompleted
-            ? TimeSpan.Zero
-            : TimeSpan.FromTicks(Math.Max(0, (commitInterval - Stopwatch.GetElapsedTime(_startedAt)).Ticks));
+    public TimeSpan? TimeToCommit =>
+        _appender is not null ? _appender.TimeToCommit
+        : _statement is null ? null
+        : _statement.IsCompleted ? TimeSpan.Zero
+        : TimeSpan.FromTicks(Math.Max(0, (commitInterval - Stopwatch.GetElapsedTime(_startedAt)).Ticks));
 
     /// <summary>Ends the running statement once it has what is queued, and commits it; returns what it wrote.</summary>
     public WindowTally Commit()
     {
+        if (_appender is not null)
+        {
+            return _appender.Commit();
+        }
         if (_statement is null)
         {
             return default;
@@ -147,6 +169,7 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
     /// <summary>Ends a running statement without committing it.</summary>
     public void Dispose()
     {
+        _appender?.Dispose();
         _rows.Stop();
         try
         {
