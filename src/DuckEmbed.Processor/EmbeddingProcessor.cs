@@ -10,9 +10,9 @@ namespace DuckEmbed.Processor;
 /// <summary>
 /// Embeds the texts of a DuckDB table into a new DuckDB table with any embedding generator. Reading, embedding
 /// and writing run as stages joined by bounded channels, so the generator never waits on DuckDB; it is given the
-/// next window while it still embeds one, and several writers commit windows side by side. Each window of rows is
-/// committed in one transaction, and a run resumes with the input rows whose ids are not in the output, so a run
-/// that stops for any reason, whatever order its windows committed in, loses and repeats no row.
+/// next window while it still embeds one, and DuckDB writes the windows on several threads. Every row of a window is
+/// committed in exactly one transaction, and a run resumes with the input rows whose ids are not in the output, so a
+/// run that stops for any reason, whatever order its windows committed in, loses and repeats no row.
 /// </summary>
 public static class EmbeddingProcessor
 {

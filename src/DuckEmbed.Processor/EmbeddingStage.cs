@@ -18,7 +18,7 @@ public enum EmbeddingStage
     /// </summary>
     Reading,
 
-    /// <summary>A writer commits its rows (a DuckDB row group's, or what it held for <see cref="EmbeddingJob.CommitInterval"/>).</summary>
+    /// <summary>Rows are committed (a DuckDB row group per writer, or what was held for <see cref="EmbeddingJob.CommitInterval"/>).</summary>
     Committing,
 
     /// <summary>Every row is committed; DuckDB moves its write-ahead log into the output file.</summary>

@@ -41,8 +41,8 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         var rows = Corpus.Read(20_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0])).ToList();
         var input = WriteInput(rows);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
-        // Two writers: windows commit side by side and out of id order, so a kill can leave any of them; each commits
-        // the windows it holds every second, so a kill can also come between a window's write and its commit.
+        // Two writers: DuckDB's insert on two threads, each taking windows as they come (out of id order once
+        // generator calls overlap); a commit every second, so a kill can come while a statement holds copied rows.
         var config = WriteConfig(", \"batches_per_window\": 2, \"writers\": 2, \"commit_seconds\": 1");
         var environment = new Dictionary<string, string> { ["BATCH_SIZE"] = "32" };
         var random = new Random(7);
