@@ -84,9 +84,6 @@ internal sealed unsafe class ChunkLayout
             ? written
             : throw new InvalidOperationException($"An id of {typeof(T).Name} does not fit {utf8.Length} bytes of text.");
 
-    /// <summary>Whether the layout was made for vectors of <paramref name="dimensions"/>.</summary>
-    public bool Fits(int dimensions) => dimensions == _dimensions;
-
     /// <summary>Adds the table's columns to the table function's result, in the table's order.</summary>
     public void Bind(IntPtr info)
     {

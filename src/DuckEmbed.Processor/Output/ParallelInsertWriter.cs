@@ -27,11 +27,11 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
     private const int ChunkRows = 2048;
 
     private readonly StagedRows _rows = new();
+    private readonly ulong _lanes = (ulong)lanes;
 
     // Where the first window made the table with a list column (its vectors' length unknown: every text NULL), the
     // appender writes instead.
     private OutputWriter? _appender;
-    private readonly ulong _lanes = (ulong)lanes;
     private string? _function;
     private ChunkLayout? _layout;
     private DuckDBTransaction? _transaction;
