@@ -15,36 +15,48 @@ namespace DuckEmbed.Processor.Output;
 internal sealed unsafe class ChunkLayout
 {
     private readonly IdLayout _id;
-    private readonly VectorEncoding _encoding;
-    private readonly int _dimensions;
+    private readonly (TypeId Element, int Length)[] _vectors;
+    private readonly Int8Ranges? _ranges;
 
-    private ChunkLayout(IdLayout id, VectorEncoding encoding, int dimensions)
+    private ChunkLayout(IdLayout id, (TypeId, int)[] vectors, Int8Ranges? ranges)
     {
         _id = id;
-        _encoding = encoding;
-        _dimensions = dimensions;
+        _vectors = vectors;
+        _ranges = ranges;
     }
 
     /// <summary>
-    /// The layout for an output of <paramref name="idType"/> ids and <paramref name="vectorColumnType"/> vectors of
-    /// <paramref name="encoding"/>, or <c>null</c> where the table function cannot give them exactly (lists, and ids
-    /// other than integers, floats and text).
+    /// The layout for the output table whose columns have <paramref name="columnTypes"/> (id, text, then the vector
+    /// columns: <c>FLOAT[N]</c>, int8's <c>TINYINT[N]</c> quantized with <paramref name="ranges"/>, binary's
+    /// <c>UBIGINT[W]</c>), or <c>null</c> where the table function cannot give them exactly (a list column, a
+    /// TIMESTAMPTZ id).
     /// </summary>
-    public static ChunkLayout? For(string idType, VectorEncoding encoding, string vectorColumnType)
+    public static ChunkLayout? For(IReadOnlyList<string> columnTypes, Int8Ranges? ranges)
     {
-        var open = vectorColumnType.LastIndexOf('[');
-        if (IdOf(idType) is not { } id || open < 0 || !int.TryParse(vectorColumnType.AsSpan(open + 1, vectorColumnType.Length - open - 2),
-                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+        if (IdOf(columnTypes[0]) is not { } id)
         {
             return null;
         }
-        var dimensions = encoding.HasBits ? encoding.Ranges?.Dimensions ?? length * 64 : length;
-        if (encoding.HasBits && VectorEncoding.Words(dimensions) != length)
+        var vectors = new (TypeId, int)[columnTypes.Count - 2];
+        for (var i = 0; i < vectors.Length; i++)
         {
-            return null;
+            if (OutputTable.ArrayType.Match(columnTypes[i + 2]) is not { Success: true } array)
+            {
+                return null;
+            }
+            var element = array.Groups[1].Value switch
+            {
+                "FLOAT" => TypeId.Float,
+                "TINYINT" => TypeId.TinyInt,
+                _ => TypeId.UBigInt,
+            };
+            vectors[i] = (element, int.Parse(array.Groups[2].ValueSpan, System.Globalization.CultureInfo.InvariantCulture));
         }
-        return new ChunkLayout(id, encoding, dimensions);
+        return new ChunkLayout(id, vectors, ranges);
     }
+
+    /// <summary>Whether ids of <paramref name="idType"/> can be given by the table function.</summary>
+    public static bool CanCopyIds(string idType) => IdOf(idType) is not null;
 
     // How ids of a DuckDB type go into the function's id column: integers and floats as they are in memory; text,
     // JSON and ENUM values as their text, and UUIDs, huge integers, decimals, dates, timestamps and times as the text
@@ -89,31 +101,11 @@ internal sealed unsafe class ChunkLayout
     {
         AddColumn(info, "id", duckdb_create_logical_type(_id.Type));
         AddColumn(info, "text", duckdb_create_logical_type(TypeId.Varchar));
-        foreach (var (name, element, length) in VectorColumns())
+        for (var i = 0; i < _vectors.Length; i++)
         {
-            var child = duckdb_create_logical_type(element);
-            AddColumn(info, name, duckdb_create_array_type(child, (ulong)length));
+            var child = duckdb_create_logical_type(_vectors[i].Element);
+            AddColumn(info, $"vector{i}", duckdb_create_array_type(child, (ulong)_vectors[i].Length));
             duckdb_destroy_logical_type(ref child);
-        }
-    }
-
-    private IEnumerable<(string Name, TypeId Element, int Length)> VectorColumns()
-    {
-        switch (_encoding.Precision)
-        {
-            case VectorPrecision.Int8:
-                yield return ("vector", TypeId.TinyInt, _dimensions);
-                break;
-            case VectorPrecision.Binary:
-                yield return ("vector", TypeId.UBigInt, VectorEncoding.Words(_dimensions));
-                break;
-            case VectorPrecision.BinaryInt8:
-                yield return ("vector", TypeId.UBigInt, VectorEncoding.Words(_dimensions));
-                yield return ("codes", TypeId.TinyInt, _dimensions);
-                break;
-            default:
-                yield return ("vector", TypeId.Float, _dimensions);
-                break;
         }
     }
 
@@ -128,44 +120,48 @@ internal sealed unsafe class ChunkLayout
     // A text's UTF-8 bytes, one buffer per DuckDB thread.
     [ThreadStatic] private static byte[]? _utf8;
 
-    /// <summary>Writes <paramref name="count"/> rows of <paramref name="window"/> from <paramref name="start"/> into <paramref name="chunk"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="count"/> rows of <paramref name="window"/> from <paramref name="start"/> into
+    /// <paramref name="chunk"/>: each vector column as its element type stores the vector (floats, int8 codes, sign bits).
+    /// </summary>
     public void Fill(IntPtr chunk, RowWindow window, int start, int count)
     {
-        var ids = duckdb_data_chunk_get_vector(chunk, 0);
+        WriteIds(duckdb_data_chunk_get_vector(chunk, 0), window.Ids, start, count);
         var texts = duckdb_data_chunk_get_vector(chunk, 1);
-        var vector = duckdb_data_chunk_get_vector(chunk, 2);
-        var codes = _encoding.Precision == VectorPrecision.BinaryInt8 ? duckdb_data_chunk_get_vector(chunk, 3) : IntPtr.Zero;
-        WriteIds(ids, window.Ids, start, count);
+        Span<IntPtr> vectors = stackalloc IntPtr[_vectors.Length];
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            vectors[i] = duckdb_data_chunk_get_vector(chunk, (ulong)i + 2);
+        }
         for (var r = 0; r < count; r++)
         {
             var row = start + r;
             if (window.Texts[row] is not { } text)
             {
                 SetNull(texts, r);
-                SetNull(vector, r);
-                if (codes != IntPtr.Zero)
+                foreach (var vector in vectors)
                 {
-                    SetNull(codes, r);
+                    SetNull(vector, r);
                 }
                 continue;
             }
             WriteText(texts, r, text);
             var floats = window.Vectors[row]!.Value.Span;
-            switch (_encoding.Precision)
+            for (var i = 0; i < vectors.Length; i++)
             {
-                case VectorPrecision.Int8:
-                    _encoding.Ranges!.Quantize(floats, Row<sbyte>(vector, r, _dimensions));
-                    break;
-                case VectorPrecision.Binary:
-                    VectorEncoding.PackSigns(floats, Row<ulong>(vector, r, VectorEncoding.Words(_dimensions)));
-                    break;
-                case VectorPrecision.BinaryInt8:
-                    VectorEncoding.PackSigns(floats, Row<ulong>(vector, r, VectorEncoding.Words(_dimensions)));
-                    _encoding.Ranges!.Quantize(floats, Row<sbyte>(codes, r, _dimensions));
-                    break;
-                default:
-                    floats.CopyTo(Row<float>(vector, r, _dimensions));
-                    break;
+                var (element, length) = _vectors[i];
+                switch (element)
+                {
+                    case TypeId.TinyInt:
+                        _ranges!.Quantize(floats, Row<sbyte>(vectors[i], r, length));
+                        break;
+                    case TypeId.UBigInt:
+                        VectorEncoding.PackSigns(floats, Row<ulong>(vectors[i], r, length));
+                        break;
+                    default:
+                        floats.CopyTo(Row<float>(vectors[i], r, length));
+                        break;
+                }
             }
         }
         duckdb_data_chunk_set_size(chunk, (ulong)count);

@@ -12,7 +12,8 @@ namespace DuckEmbed.Processor.Output;
 /// </summary>
 internal sealed class OutputTable(DuckDBConnection output, EmbeddingJob job, InputTable input, VectorEncoding? encoding = null)
 {
-    private static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^(FLOAT|TINYINT|UBIGINT)\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    /// <summary>A vector column's array type: its element type and length.</summary>
+    internal static readonly System.Text.RegularExpressions.Regex ArrayType = new(@"^(FLOAT|TINYINT|UBIGINT)\[(\d+)\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private readonly VectorEncoding _encoding = encoding ?? VectorEncoding.Float32;
 

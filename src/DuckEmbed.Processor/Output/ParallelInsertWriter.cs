@@ -43,7 +43,7 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
     public event Action<bool>? Committing;
 
     /// <summary>Whether the table function can give ids of <paramref name="idType"/> (its vectors must be in arrays).</summary>
-    public static bool CanWrite(string idType) => ChunkLayout.For(idType, VectorEncoding.Float32, "FLOAT[1]") is not null;
+    public static bool CanWrite(string idType) => ChunkLayout.CanCopyIds(idType);
 
     /// <summary>
     /// Queues <paramref name="window"/> for the running statement (starting one if none runs) and returns once
@@ -112,11 +112,8 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
         return true;
     }
 
-    private ChunkLayout? Layout()
-    {
-        var columns = OutputTable.ReadColumns(connection, table.Name);
-        return ChunkLayout.For(columns[0].Type, table.Encoding, columns[2].Type);
-    }
+    private ChunkLayout? Layout() =>
+        ChunkLayout.For([.. OutputTable.ReadColumns(connection, table.Name).Select(c => c.Type)], table.Encoding.Ranges);
 
     /// <summary>How long until the running statement is due to end (zero: now); <c>null</c> when none runs.</summary>
     public TimeSpan? TimeToCommit =>
@@ -145,7 +142,12 @@ internal sealed unsafe class ParallelInsertWriter(OutputTable table, DuckDBConne
         {
             _rows.Stop();
             Rollback();
-            throw _failure ?? table.WriteFailed(e);
+            if (_failure is not null)
+            {
+                // The callback's own error, with its stack, rather than DuckDB's message of it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+            }
+            throw table.WriteFailed(e);
         }
         Committing?.Invoke(true);
         try
