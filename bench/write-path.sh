@@ -5,9 +5,13 @@
 #   1. the processor alone (real vectors recycled, no tokenizer, no model) at the larger size, 1 and 2 writers;
 #   2. the real CLI with the lookup model (the model made nearly free) on short texts (the corpus' first lines,
 #      distinct) and on full descriptions, at both sizes: the steady rate from the two (start-up removed), tokens/s
-#      and peak RSS.
+#      and peak RSS;
+#   3. full descriptions with the model off the CPU, as on a GPU box ("full-free"): the processor, the generator and
+#      the tokenizer around a simulated device that costs no CPU (`DuckEmbed.Bench simulated-device`: the ids and mask
+#      written as for a real device, random unit vectors copied out), at both sizes. The lookup model's Gather of
+#      1.5 KB a token and its pooling are CPU work a GPU box's CPU never does (~0.4 µs a token, BENCHMARKS "Write path").
 # Prints every run, then the medians.
-#   SIZES="200000 1000000" BATCH=256 WRITERS=2 REPEATS=3 bench/write-path.sh
+#   SIZES="200000 1000000" BATCH=256 WRITERS=2 REPEATS=3 [KINDS="short full full-free"] bench/write-path.sh
 set -euo pipefail
 read -r small large <<<"${SIZES:-200000 1000000}"
 batch=${BATCH:-256}
@@ -25,15 +29,30 @@ cli() { # KIND ROWS -> prints "seconds tokens peak_kb ctas_seconds": lookup_run,
   echo "$run $ctas"
 }
 
+free() { # ROWS -> prints "seconds tokens peak_kb ctas_seconds" for full descriptions around the free device
+  local name="full-$1" out line ctas
+  out="$work/$name-free-output.duckdb"
+  rm -rf "$out" "$out.wal"
+  line=$(WRITERS=$writers /usr/bin/time -f "peak_kb=%M" -o "$work/$name-free.time" \
+    dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" simulated-device "$work/$name-input.duckdb" 1e12 2 "$batch" "$out")
+  ctas=$(bench ctas "$out" embedded | sed 's/.*seconds=//')
+  rm -rf "$out" "$out.wal"
+  echo "$(sed -E 's/.* seconds=([0-9.]+) .* tokens=([0-9]+) .*/\1 \2/' <<<"$line") $(sed 's/peak_kb=//' "$work/$name-free.time") $ctas"
+}
+
+measure() { # KIND ROWS
+  if [[ $1 == full-free ]]; then free "$2"; else cli "$1" "$2"; fi
+}
+
 results="$work/write-path.txt"
 : >"$results"
 for rep in $(seq "${REPEATS:-3}"); do
   for w in 1 2; do
     WRITERS=$w bench processor "$large" "$batch" | sed "s/^/rep=$rep /" | tee -a "$results"
   done
-  for kind in short full; do
-    read -r t_small k_small rss_small _ < <(cli "$kind" "$small")
-    read -r t_large k_large rss_large c_large < <(cli "$kind" "$large")
+  for kind in ${KINDS:-short full full-free}; do
+    read -r t_small k_small rss_small _ < <(measure "$kind" "$small")
+    read -r t_large k_large rss_large c_large < <(measure "$kind" "$large")
     python3 - "$rep" "$kind" "$small" "$large" "$t_small" "$t_large" "$k_small" "$k_large" "$rss_small" "$rss_large" "$c_large" "$writers" <<'PY' | tee -a "$results"
 import sys
 rep, kind = sys.argv[1:3]

@@ -14,7 +14,7 @@ using DuckEmbed.Processor;
 //   ctas DB TABLE                         the yardstick: DuckDB's own CREATE TABLE … AS SELECT of TABLE into a new file
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
-//   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH   the host's side around a simulated GPU (no CPU): its busy share
+//   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH [KEPT_OUTPUT_DB]   the host's side around a simulated GPU (no CPU): its busy share
 //   search-quality CORPUS_JSONL QUERIES WORK   top-10 overlap of int8 and binary outputs (WORK/quality-*.duckdb) with float32's
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 //   sql DB STATEMENT…                     the statements on DB (read-write), timed together: inputs changed for bench/sync.sh, its scan
@@ -78,7 +78,7 @@ switch (mode)
         break;
     case "simulated-device":
         await SimulatedDeviceBenchmark.RunAsync(args[1], double.Parse(args[2], CultureInfo.InvariantCulture),
-            int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+            int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), args.Length > 5 ? Path.GetFullPath(args[5]) : null);
         break;
     case "search-quality":
         await SearchQualityBenchmark.RunAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);

@@ -16,13 +16,14 @@ namespace DuckEmbed.Bench;
 /// </summary>
 internal static class SimulatedDeviceBenchmark
 {
-    public static async Task RunAsync(string inputPath, double cellsPerSecond, int generatorCalls, int batchSize)
+    /// <summary>Runs it; the output is deleted unless <paramref name="keptOutputPath"/> says where to keep it.</summary>
+    public static async Task RunAsync(string inputPath, double cellsPerSecond, int generatorCalls, int batchSize, string? keptOutputPath = null)
     {
         var source = ModelSource.Bundled();
         var tokenizer = new BertTokenizer(source.ReadVocabulary(), source.Settings.MaxSequenceLength);
         var device = new SimulatedDevice(cellsPerSecond, 384);
         using var generator = SentenceEmbeddingGenerator.ForEncoders(tokenizer, [device], new SentenceEmbeddingOptions { MaxBatchSize = batchSize });
-        var output = Path.Combine(Path.GetTempPath(), $"duckembed-simulated-device-{Environment.ProcessId}.duckdb");
+        var output = keptOutputPath ?? Path.Combine(Path.GetTempPath(), $"duckembed-simulated-device-{Environment.ProcessId}.duckdb");
         var job = new EmbeddingJob
         {
             InputDatabasePath = inputPath,
@@ -34,21 +35,27 @@ internal static class SimulatedDeviceBenchmark
             // As the CLI sets it: BATCH_SIZE × batches_per_window.
             WindowSize = batchSize * 32,
             GeneratorCalls = generatorCalls,
+            Writers = int.TryParse(Environment.GetEnvironmentVariable("WRITERS"), out var writers) ? writers : EmbeddingJob.DefaultWriters,
         };
         var timer = Stopwatch.StartNew();
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance);
         timer.Stop();
-        File.Delete(output);
-        File.Delete(output + ".wal");
+        if (keptOutputPath is null)
+        {
+            File.Delete(output);
+            File.Delete(output + ".wal");
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"simulated-device generator_calls={generatorCalls} rows={summary.RowsWritten} batch={batchSize} device_cells_per_s={cellsPerSecond:F0} " +
             $"seconds={timer.Elapsed.TotalSeconds:F2} rows_per_s={summary.RowsWritten / timer.Elapsed.TotalSeconds:F0} " +
+            $"tokens={summary.Tokens} tokens_per_s={summary.Tokens / timer.Elapsed.TotalSeconds:F0} " +
             $"device_busy_share={device.BusyShare:F3} device_rows_per_s_if_never_idle={summary.RowsWritten / device.BusySeconds:F0}"));
     }
 
     /// <summary>
-    /// A device whose batch takes (rows × longest text) ÷ its rate, asleep; every embedding the first unit vector. Its
-    /// host part is the real one's: the ids and mask written, padded, into int64 buffers (<see cref="Prepare"/>).
+    /// A device whose batch takes (rows × longest text) ÷ its rate, asleep. Its host part is the real one's: the ids
+    /// and mask written, padded, into int64 buffers (<see cref="Prepare"/>), and the embeddings copied out — random unit
+    /// vectors picked by a hash of each text's ids, so DuckDB writes (and cannot compress) what a real model's would be.
     /// </summary>
     private sealed class SimulatedDevice(double cellsPerSecond, int dimensions) : IBatchEncoder
     {
@@ -79,6 +86,8 @@ internal static class SimulatedDeviceBenchmark
             Run(prepared, embeddings, cancellationToken);
         }
 
+        private const int VectorCount = 4096;
+        private readonly float[] _vectors = RandomUnitVectors(VectorCount, dimensions);
         private long _busyTicks;
         private long _firstStart = -1;
         private long _lastEnd;
@@ -103,13 +112,34 @@ internal static class SimulatedDeviceBenchmark
                 longest = Math.Max(longest, text.Ids.Length);
             }
             Thread.Sleep(TimeSpan.FromSeconds(batch.Count * longest / cellsPerSecond));
-            embeddings[..(batch.Count * dimensions)].Clear();
             for (var row = 0; row < batch.Count; row++)
             {
-                embeddings[row * dimensions] = 1;
+                var hash = 17;
+                foreach (var id in batch[row].Ids.Span)
+                {
+                    hash = hash * 31 + id;
+                }
+                _vectors.AsSpan((int)((uint)hash % VectorCount) * dimensions, dimensions).CopyTo(embeddings.Slice(row * dimensions, dimensions));
             }
             _lastEnd = Stopwatch.GetTimestamp();
             _busyTicks += _lastEnd - start;
+        }
+
+        private static float[] RandomUnitVectors(int count, int dimensions)
+        {
+            var random = new Random(20261207);
+            var vectors = new float[count * dimensions];
+            for (var v = 0; v < count; v++)
+            {
+                var vector = vectors.AsSpan(v * dimensions, dimensions);
+                for (var d = 0; d < dimensions; d++)
+                {
+                    vector[d] = (float)(random.NextDouble() * 2 - 1);
+                }
+                var norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vector));
+                System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
+            }
+            return vectors;
         }
 
         public void Dispose() { }
