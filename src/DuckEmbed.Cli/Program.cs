@@ -59,7 +59,7 @@ var countOption = new Option<int>("-k") { Description = "How many rows to show."
 var jsonOption = new Option<bool>("--json") { Description = "Print the rows as JSON." };
 var rescoreOption = new Option<int>("--rescore-multiplier")
 {
-    Description = "Binary outputs: rows kept by the bit search for rescoring with the float query, as a multiple of -k.",
+    Description = "Binary outputs: rows kept by the bit search for rescoring, as a multiple of -k (binary alone: their texts are embedded again).",
     DefaultValueFactory = _ => DuckEmbed.Processor.EmbeddingSearch.DefaultRescoreMultiplier,
     CustomParser = WholeNumberParser.One,
 };

@@ -121,8 +121,8 @@ internal sealed class VectorEncoding
     }
 
     /// <summary>
-    /// A float query against a binary vector: the cosine of the query with the vector of ±1 the bits stand for
-    /// (sentence-transformers' rescoring ranks by the same dot product).
+    /// A float vector against a binary one: its cosine with the vector of ±1 the bits stand for (sentence-transformers'
+    /// rescoring against stored bits ranks by the same dot product). Verify reports it as a binary output's floor.
     /// </summary>
     public static double BinaryScore(ReadOnlySpan<float> query, IReadOnlyList<ulong> words)
     {
