@@ -8,7 +8,10 @@
 #     float32, an int8, a binary and a binary+int8 output through the CLI, then QUERIES queries from the corpus searched in each
 #     with embed search's own path (DuckEmbed.Bench search-quality): top-10 overlap with float32, median search time.
 #  3. (PARTS=processor) the write alone: the processor with no model at all, per precision, alternating.
-# Usage: SMALL=200000 ROWS=1000000 REPEATS=3 QUERIES=200 BATCH=256 bench/vector-precision.sh   (PARTS="write quality" by default)
+#  4. (PARTS=free) as 1., with the model off the CPU: the processor, generator and tokenizer around a device that costs
+#     no CPU (DuckEmbed.Bench simulated-device, random unit vectors), since the lookup model's own work caps short
+#     texts on 2 cores: steady rows/s per precision.
+# Usage: SMALL=200000 ROWS=1000000 REPEATS=3 QUERIES=200 BATCH=256 bench/vector-precision.sh   (PARTS="write processor quality" by default; free on demand)
 set -euo pipefail
 work=${WORK:-/tmp/duckembed-vector-precision}
 rows=${ROWS:-1000000}
@@ -56,6 +59,39 @@ for precision, repeats in runs.items():
 PY
 fi
 
+if [[ " $parts " == *" free "* ]]; then
+  results="$work/free.txt"
+  : >"$results"
+  for size in $small "$rows"; do
+    [[ -f "$work/short-$size-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$size" short "$work/short-$size-input.duckdb"
+  done
+  for repeat in $(seq 1 "$repeats"); do
+    for precision in float32 int8 binary binary+int8; do
+      for size in $small "$rows"; do
+        seconds=$(VECTOR_PRECISION=$precision bench simulated-device "$work/short-$size-input.duckdb" 1e12 2 "$batch" | sed -E 's/.* seconds=([0-9.]+) .*/\1/')
+        echo "$repeat $precision $size $seconds" | tee -a "$results" >&2
+      done
+    done
+  done
+  python3 - "$results" "$small" "$rows" <<'PY'
+import statistics, sys
+small, rows = int(sys.argv[2]), int(sys.argv[3])
+runs = {}
+for line in open(sys.argv[1]):
+    repeat, precision, size, seconds = line.split()
+    runs.setdefault(precision, {}).setdefault(int(repeat), {})[int(size)] = float(seconds)
+steady = lambda r: (rows - small) / (r[rows] - r[small])
+base = statistics.median(steady(r) for r in runs["float32"].values())
+print(f"{rows:,} short texts, the model off the CPU (simulated device), {len(runs['float32'])} alternating repeats")
+print("| vector_precision | steady rows/s (each repeat) | median | × float32 | each repeat's own × float32 |")
+print("|---|---|---:|---:|---|")
+for precision, repeats in runs.items():
+    rates = [steady(r) for r in repeats.values()]
+    own = [steady(r) / steady(runs["float32"][k]) for k, r in repeats.items()]
+    print(f"| {precision} | {' / '.join(f'{x:,.0f}' for x in rates)} | {statistics.median(rates):,.0f} | "
+          f"{statistics.median(rates) / base:.2f} | {' / '.join(f'{x:.2f}' for x in own)} |")
+PY
+fi
 if [[ " $parts " == *" processor "* ]]; then
   # The write alone: the processor with a generator that hands out the reference set's real embeddings (no model, no
   # tokenizer), ROWS rows per run, alternating.

@@ -14,7 +14,7 @@ using DuckEmbed.Processor;
 //   ctas DB TABLE                         the yardstick: DuckDB's own CREATE TABLE … AS SELECT of TABLE into a new file
 //   export-model PATH                     the bundled model.onnx, for peers
 //   make-input TEXTS_JSONL N DB           an input DuckDB: texts(id, text)
-//   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH [KEPT_OUTPUT_DB]   the host's side around a simulated GPU (no CPU): its busy share
+//   simulated-device INPUT_DB CELLS_PER_S GENERATOR_CALLS BATCH [KEPT_OUTPUT_DB]   the host's side around a simulated GPU (no CPU): its busy share (env WRITERS, VECTOR_PRECISION)
 //   search-quality CORPUS_JSONL QUERIES WORK   top-10 overlap of int8 and binary outputs (WORK/quality-*.duckdb) with float32's
 //   check NAME REFERENCE_JSONL OUT        lowest cosine to the reference (OUT: JSONL or a DuckEmbed output .duckdb)
 //   sql DB STATEMENT…                     the statements on DB (read-write), timed together: inputs changed for bench/sync.sh, its scan

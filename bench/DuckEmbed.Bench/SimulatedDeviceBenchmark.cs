@@ -36,6 +36,9 @@ internal static class SimulatedDeviceBenchmark
             WindowSize = batchSize * 32,
             GeneratorCalls = generatorCalls,
             Writers = int.TryParse(Environment.GetEnvironmentVariable("WRITERS"), out var writers) ? writers : EmbeddingJob.DefaultWriters,
+            VectorPrecision = Environment.GetEnvironmentVariable("VECTOR_PRECISION") is { } precision
+                ? VectorPrecisionNames.Parse(precision) ?? throw new ArgumentException($"no vector precision {precision}")
+                : VectorPrecision.Float32,
         };
         var timer = Stopwatch.StartNew();
         var summary = await EmbeddingProcessor.ProcessAsync(job, generator, NullLogger.Instance);
