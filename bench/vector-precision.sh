@@ -24,19 +24,37 @@ mkdir -p "$work"
 # shellcheck source=bench/lookup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lookup.sh"
 
-if [[ " $parts " == *" write "* ]]; then
-  results="$work/write.txt"
+# One run of PRECISION at SIZE short texts: with the lookup model through the real CLI (MODE write), or around the
+# device that costs no CPU (MODE free; seconds of the processor's run, start-up excluded). Prints "seconds bytes peak_kb".
+precision_run() { # MODE PRECISION SIZE
+  local mode=$1 precision=$2 size=$3 seconds peak out line
+  if [[ $mode == write ]]; then
+    read -r seconds _ peak < <(lookup_run short "$size" ", \"vector_precision\": \"$precision\"")
+    echo "$seconds $(stat -c %s "$work/short-$size-output.duckdb") $peak"
+    return
+  fi
+  [[ -f "$work/short-$size-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$size" short "$work/short-$size-input.duckdb"
+  out="$work/short-$size-free-output.duckdb"
+  rm -rf "$out" "$out.wal"
+  line=$(VECTOR_PRECISION=$precision /usr/bin/time -f "peak_kb=%M" -o "$work/free.time" \
+    dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" simulated-device "$work/short-$size-input.duckdb" 1e12 2 "$batch" "$out")
+  echo "$(sed -E 's/.* seconds=([0-9.]+) .*/\1/' <<<"$line") $(stat -c %s "$out") $(sed 's/peak_kb=//' "$work/free.time")"
+  rm -rf "$out" "$out.wal"
+}
+
+for mode in write free; do
+  [[ " $parts " == *" $mode "* ]] || continue
+  results="$work/$mode.txt"
   : >"$results"
   for repeat in $(seq 1 "$repeats"); do
     for precision in float32 int8 binary binary+int8; do
       for size in $small "$rows"; do
-        read -r seconds _ peak < <(lookup_run short "$size" ", \"vector_precision\": \"$precision\"")
-        bytes=$(stat -c %s "$work/short-$size-output.duckdb")
+        read -r seconds bytes peak < <(precision_run "$mode" "$precision" "$size")
         echo "$repeat $precision $size $seconds $bytes $peak" | tee -a "$results" >&2
       done
     done
   done
-  python3 - "$results" "$small" "$rows" <<'PY'
+  python3 - "$results" "$small" "$rows" "$mode" <<'PY'
 import statistics, sys
 small, rows = int(sys.argv[2]), int(sys.argv[3])
 runs = {}
@@ -47,51 +65,20 @@ def steady(r):  # rows/s once started: the rows between the two sizes over the t
     return (rows - small) / (r[rows][0] - r[small][0])
 base = statistics.median(steady(r) for r in runs["float32"].values())
 base_whole = statistics.median(rows / r[rows][0] for r in runs["float32"].values())
-print(f"{rows:,} short texts, lookup model, {len(runs['float32'])} alternating repeats; steady = ({rows:,} - {small:,}) rows / the time between the two runs")
-print("| vector_precision | bytes on disk per row | steady rows/s (each repeat) | median | × float32 | whole process, 1M rows | × float32 | peak RSS at 1M |")
-print("|---|---:|---|---:|---:|---:|---:|---:|")
-for precision, repeats in runs.items():
-    rates = [steady(r) for r in repeats.values()]
-    whole = statistics.median(rows / r[rows][0] for r in repeats.values())
-    print(f"| {precision} | {statistics.median(r[rows][1] for r in repeats.values()) / rows:,.0f} | {' / '.join(f'{x:,.0f}' for x in rates)} | "
-          f"{statistics.median(rates):,.0f} | {statistics.median(rates) / base:.2f} | {whole:,.0f} rows/s | {whole / base_whole:.2f} | "
-          f"{statistics.median(r[rows][2] for r in repeats.values()) / 1024:,.0f} MB |")
-PY
-fi
-
-if [[ " $parts " == *" free "* ]]; then
-  results="$work/free.txt"
-  : >"$results"
-  for size in $small "$rows"; do
-    [[ -f "$work/short-$size-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$size" short "$work/short-$size-input.duckdb"
-  done
-  for repeat in $(seq 1 "$repeats"); do
-    for precision in float32 int8 binary binary+int8; do
-      for size in $small "$rows"; do
-        seconds=$(VECTOR_PRECISION=$precision bench simulated-device "$work/short-$size-input.duckdb" 1e12 2 "$batch" | sed -E 's/.* seconds=([0-9.]+) .*/\1/')
-        echo "$repeat $precision $size $seconds" | tee -a "$results" >&2
-      done
-    done
-  done
-  python3 - "$results" "$small" "$rows" <<'PY'
-import statistics, sys
-small, rows = int(sys.argv[2]), int(sys.argv[3])
-runs = {}
-for line in open(sys.argv[1]):
-    repeat, precision, size, seconds = line.split()
-    runs.setdefault(precision, {}).setdefault(int(repeat), {})[int(size)] = float(seconds)
-steady = lambda r: (rows - small) / (r[rows] - r[small])
-base = statistics.median(steady(r) for r in runs["float32"].values())
-print(f"{rows:,} short texts, the model off the CPU (simulated device), {len(runs['float32'])} alternating repeats")
-print("| vector_precision | steady rows/s (each repeat) | median | × float32 | each repeat's own × float32 |")
-print("|---|---|---:|---:|---|")
+model = "lookup model" if sys.argv[4] == "write" else "the model off the CPU (simulated device; whole = the processor's run)"
+print(f"{rows:,} short texts, {model}, {len(runs['float32'])} alternating repeats; steady = ({rows:,} - {small:,}) rows / the time between the two runs")
+print("| vector_precision | bytes on disk per row | steady rows/s (each repeat) | median | × float32 | each repeat's own × float32 | whole, 1M rows | × float32 | peak RSS at 1M |")
+print("|---|---:|---|---:|---:|---|---:|---:|---:|")
 for precision, repeats in runs.items():
     rates = [steady(r) for r in repeats.values()]
     own = [steady(r) / steady(runs["float32"][k]) for k, r in repeats.items()]
-    print(f"| {precision} | {' / '.join(f'{x:,.0f}' for x in rates)} | {statistics.median(rates):,.0f} | "
-          f"{statistics.median(rates) / base:.2f} | {' / '.join(f'{x:.2f}' for x in own)} |")
+    whole = statistics.median(rows / r[rows][0] for r in repeats.values())
+    print(f"| {precision} | {statistics.median(r[rows][1] for r in repeats.values()) / rows:,.0f} | {' / '.join(f'{x:,.0f}' for x in rates)} | "
+          f"{statistics.median(rates):,.0f} | {statistics.median(rates) / base:.2f} | {' / '.join(f'{x:.2f}' for x in own)} | "
+          f"{whole:,.0f} rows/s | {whole / base_whole:.2f} | {statistics.median(r[rows][2] for r in repeats.values()) / 1024:,.0f} MB |")
 PY
-fi
+done
+
 if [[ " $parts " == *" processor "* ]]; then
   # The write alone: the processor with a generator that hands out the reference set's real embeddings (no model, no
   # tokenizer), ROWS rows per run, alternating.

@@ -64,11 +64,17 @@ public sealed partial class LiveTerminalTests : IDisposable
 
         reporter.Report(new EmbeddingProgress(10, 100, 10, TimeSpan.FromSeconds(5)));
         var first = ElapsedShown();
-        Thread.Sleep(TimeSpan.FromSeconds(1.6));
-        var later = ElapsedShown();
+        // The redraw is a thread-pool timer every 0.5 s, whose ticks come late when the pool is busy (the suite runs
+        // in parallel): wait until the line shows a second more, for up to 10 s, rather than for a fixed time.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        double later;
+        while ((later = ElapsedShown()) < first + 1 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            Thread.Sleep(100);
+        }
 
         Assert.Equal(5.0, first, 1);
-        Assert.InRange(later, 6.0, 9.0);
+        Assert.InRange(later, 6.0, 5.0 + waited.Elapsed.TotalSeconds + 0.5);
         Assert.Contains(" 10 / 100 rows", Screen()[^1], StringComparison.Ordinal);
     }
 
