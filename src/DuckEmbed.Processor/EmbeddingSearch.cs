@@ -76,7 +76,7 @@ public static class EmbeddingSearch
                 $"{from} ORDER BY distance, o.{id} LIMIT {candidateRows}",
                 reader => (Id: reader.GetString(0), Text: reader.GetString(2)), cancellationToken);
             var again = await generator.GenerateAsync([.. candidates.Select(c => c.Text)], cancellationToken: cancellationToken).ConfigureAwait(false);
-            return [.. candidates.Select((c, i) => (c.Id, c.Text, Score: Cosine(vector, again[i].Vector.Span)))
+            return [.. candidates.Select((c, i) => (c.Id, c.Text, Score: VectorEncoding.Cosine(again[i].Vector.Span, vector)))
                 .OrderByDescending(c => c.Score).Take(count).Select((c, i) => new SearchHit(i + 1, c.Id, c.Score, c.Text))];
         }
         string similarity;
@@ -106,16 +106,6 @@ public static class EmbeddingSearch
     /// is the search's cost, not the rescoring of a hundred rows).
     /// </summary>
     public const int DefaultRescoreMultiplier = 10;
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, aa = 0, bb = 0;
-        for (var d = 0; d < a.Length; d++)
-        {
-            (dot, aa, bb) = (dot + (double)a[d] * b[d], aa + (double)a[d] * a[d], bb + (double)b[d] * b[d]);
-        }
-        return dot / Math.Max(Math.Sqrt(aa * bb), 1e-12);
-    }
 
     // The query as a one-row temporary table: a vector of floats is not a parameter DuckDB.NET can bind.
     private static void AddQuery(DuckDBConnection connection, float[] vector)

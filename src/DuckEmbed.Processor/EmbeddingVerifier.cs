@@ -133,7 +133,7 @@ public static class EmbeddingVerifier
             return (0, double.NaN);
         }
         var again = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var cosines = again.Select((embedding, i) => Cosine(embedding.Vector.Span, vectors[i])).ToList();
+        var cosines = again.Select((embedding, i) => VectorEncoding.Cosine(embedding.Vector.Span, vectors[i])).ToList();
         var below = cosines.Count(c => c < minimumSampleCosine);
         Problem(problems, below, $"of {texts.Count} sampled rows embed again to a vector below cosine {minimumSampleCosine} of the stored one (lowest {cosines.Min():F6})");
         return (texts.Count, cosines.Min());
@@ -185,7 +185,7 @@ public static class EmbeddingVerifier
                 var ranges = encoding.Ranges!;
                 var expected = ranges.Quantize(fresh);
                 wrong |= expected.Length != codes.Count || expected.Where((code, d) => Math.Abs(code - codes[d]) > 1).Any();
-                lowest = Math.Min(lowest, Cosine(fresh, ranges.StandsFor(codes)));
+                lowest = Math.Min(lowest, VectorEncoding.Cosine(fresh, ranges.StandsFor(codes)));
             }
             if (words is not null)
             {
@@ -221,21 +221,5 @@ public static class EmbeddingVerifier
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1));
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, float[] b)
-    {
-        if (a.Length != b.Length)
-        {
-            return double.NaN;
-        }
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
     }
 }

@@ -120,6 +120,23 @@ internal sealed class VectorEncoding
         return bytes[..((dimensions + 7) / 8)];
     }
 
+    /// <summary>The cosine of two float vectors, in doubles; NaN when their lengths differ.</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return double.NaN;
+        }
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+
     /// <summary>
     /// A float vector against a binary one: its cosine with the vector of ±1 the bits stand for (sentence-transformers'
     /// rescoring against stored bits ranks by the same dot product). Verify reports it as a binary output's floor.
