@@ -72,12 +72,9 @@ public static class EmbeddingSearch
             // are embedded again and ranked by their exact cosine — float32's own score, at the price of
             // rescoreMultiplier × count texts through the model per search.
             AddQuery(connection, []);
-            var candidates = Read(connection, $"SELECT o.{id}::VARCHAR, {VectorEncoding.HammingDistance($"o.{vectorColumn}", VectorEncoding.PackSigns(vector))} AS distance, o.{text} " +
-                $"{from} ORDER BY distance, o.{id} LIMIT {candidateRows}",
-                reader => (Id: reader.GetString(0), Text: reader.GetString(2)), cancellationToken);
-            var again = await generator.GenerateAsync([.. candidates.Select(c => c.Text)], cancellationToken: cancellationToken).ConfigureAwait(false);
-            return [.. candidates.Select((c, i) => (c.Id, c.Text, Score: VectorEncoding.Cosine(again[i].Vector.Span, vector)))
-                .OrderByDescending(c => c.Score).Take(count).Select((c, i) => new SearchHit(i + 1, c.Id, c.Score, c.Text))];
+            return await RescoreByTextsAsync(connection, generator, vector, count,
+                $"SELECT o.{id}::VARCHAR, {VectorEncoding.HammingDistance($"o.{vectorColumn}", VectorEncoding.PackSigns(vector))} AS distance, o.{text} " +
+                $"{from} ORDER BY distance, o.{id} LIMIT {candidateRows}", cancellationToken).ConfigureAwait(false);
         }
         string similarity;
         var comparable = "";
@@ -106,6 +103,57 @@ public static class EmbeddingSearch
     /// is the search's cost, not the rescoring of a hundred rows).
     /// </summary>
     public const int DefaultRescoreMultiplier = 10;
+
+    // Texts go to the model a window at a time and only the best count are kept, so memory stays flat however many
+    // candidates are asked for (the CLI allows 10,000 × 1,000). Ties keep the bit search's order.
+    private static async Task<IReadOnlyList<SearchHit>> RescoreByTextsAsync(DuckDBConnection connection, IEmbeddingGenerator<string, Embedding<float>> generator,
+        float[] query, int count, string candidatesSql, CancellationToken cancellationToken)
+    {
+        var best = new PriorityQueue<(string Id, string Text), (double Score, long Order)>(
+            Comparer<(double Score, long Order)>.Create((a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Order.CompareTo(a.Order)));
+        using var command = connection.CreateCommand();
+        command.CommandText = candidatesSql;
+        using var registration = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        var window = new List<(string Id, string Text)>(RescoreWindow);
+        var order = 0L;
+        var more = true;
+        while (more)
+        {
+            window.Clear();
+            while (window.Count < RescoreWindow && (more = reader.Read()))
+            {
+                window.Add((reader.GetString(0), reader.GetString(2)));
+            }
+            if (window.Count == 0)
+            {
+                break;
+            }
+            var again = await generator.GenerateAsync([.. window.Select(c => c.Text)], cancellationToken: cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < window.Count; i++, order++)
+            {
+                var priority = (VectorEncoding.Cosine(again[i].Vector.Span, query), order);
+                if (best.Count < count)
+                {
+                    best.Enqueue(window[i], priority);
+                }
+                else
+                {
+                    best.EnqueueDequeue(window[i], priority);
+                }
+            }
+        }
+        var ranked = new List<(string Id, string Text, double Score)>(best.Count);
+        while (best.TryDequeue(out var hit, out var priority))
+        {
+            ranked.Add((hit.Id, hit.Text, priority.Score));
+        }
+        ranked.Reverse();
+        return [.. ranked.Select((h, i) => new SearchHit(i + 1, h.Id, h.Score, h.Text))];
+    }
+
+    /// <summary>How many candidate texts a binary search embeds again in one call.</summary>
+    private const int RescoreWindow = 1024;
 
     // The query as a one-row temporary table: a vector of floats is not a parameter DuckDB.NET can bind.
     private static void AddQuery(DuckDBConnection connection, float[] vector)

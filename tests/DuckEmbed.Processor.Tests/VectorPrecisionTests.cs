@@ -233,23 +233,27 @@ public sealed class VectorPrecisionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_binary_search_ranks_its_candidates_by_their_texts_embedded_again_exactly_as_a_float32_search_ranks_them()
+    public async Task A_binary_search_ranks_its_candidates_by_their_texts_embedded_again_a_window_at_a_time_exactly_as_a_float32_search_ranks_them()
     {
-        var input = TestDatabase.CreateDocs(_folder.Path, 200);
+        var input = TestDatabase.CreateDocs(_folder.Path, 2_500);
         var generator = new HashEmbeddingGenerator { VectorLength = 64 };
-        var floats = TestDatabase.Job(input, _folder.File("float32.duckdb"));
-        var binary = TestDatabase.Job(input, Output) with { VectorPrecision = VectorPrecision.Binary };
+        var floats = TestDatabase.Job(input, _folder.File("float32.duckdb")) with { WindowSize = 512 };
+        var binary = TestDatabase.Job(input, Output) with { VectorPrecision = VectorPrecision.Binary, WindowSize = 512 };
         await EmbeddingProcessor.ProcessAsync(floats, generator, NullLogger.Instance);
         await EmbeddingProcessor.ProcessAsync(binary, generator, NullLogger.Instance);
         var query = (string)TestDatabase.Query(input, "SELECT body FROM docs WHERE id = 42").Single()[0]! + " and more";
 
         var exact = await EmbeddingSearch.SearchAsync(floats, generator, query, count: 8);
-        // 8 × 25 candidates: every row, so the bits choose nothing and the ranking is the rescoring's alone.
-        var rescored = await EmbeddingSearch.SearchAsync(binary, generator, query, count: 8, rescoreMultiplier: 25);
+        var (callsBefore, textsBefore) = (generator.Calls, generator.Texts);
+        // 8 × 400 candidates: every row, so the bits choose nothing and the ranking is the rescoring's alone.
+        var rescored = await EmbeddingSearch.SearchAsync(binary, generator, query, count: 8, rescoreMultiplier: 400);
 
         Assert.Equal(exact.Select(h => h.Id), rescored.Select(h => h.Id));
         Assert.Equal(exact.Select(h => h.Score), rescored.Select(h => h.Score), (a, b) => Math.Abs(a - b) < 1e-5);
         Assert.Equal(exact.Select(h => h.Text), rescored.Select(h => h.Text));
+        // The query, then the 2,500 candidates in windows of at most 1,024 texts: memory does not grow with k × multiplier.
+        Assert.Equal(1 + 2_500, generator.Texts - textsBefore);
+        Assert.Equal(1 + 3, generator.Calls - callsBefore);
     }
 
     [Theory]
