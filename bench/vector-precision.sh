@@ -27,18 +27,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lookup.sh"
 # One run of PRECISION at SIZE short texts: with the lookup model through the real CLI (MODE write), or around the
 # device that costs no CPU (MODE free; seconds of the processor's run, start-up excluded). Prints "seconds bytes peak_kb".
 precision_run() { # MODE PRECISION SIZE
-  local mode=$1 precision=$2 size=$3 seconds peak out line
+  local mode=$1 precision=$2 size=$3 seconds peak out
   if [[ $mode == write ]]; then
     read -r seconds _ peak < <(lookup_run short "$size" ", \"vector_precision\": \"$precision\"")
     echo "$seconds $(stat -c %s "$work/short-$size-output.duckdb") $peak"
     return
   fi
-  [[ -f "$work/short-$size-input.duckdb" ]] || bench make-cpu-input "$work/corpus.jsonl" "$size" short "$work/short-$size-input.duckdb"
   out="$work/short-$size-free-output.duckdb"
-  rm -rf "$out" "$out.wal"
-  line=$(VECTOR_PRECISION=$precision /usr/bin/time -f "peak_kb=%M" -o "$work/free.time" \
-    dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" simulated-device "$work/short-$size-input.duckdb" 1e12 2 "$batch" "$out")
-  echo "$(sed -E 's/.* seconds=([0-9.]+) .*/\1/' <<<"$line") $(stat -c %s "$out") $(sed 's/peak_kb=//' "$work/free.time")"
+  read -r seconds _ peak < <(VECTOR_PRECISION=$precision free_run short "$size")
+  echo "$seconds $(stat -c %s "$out") $peak"
   rm -rf "$out" "$out.wal"
 }
 

@@ -30,14 +30,11 @@ cli() { # KIND ROWS -> prints "seconds tokens peak_kb ctas_seconds": lookup_run,
 }
 
 free() { # ROWS -> prints "seconds tokens peak_kb ctas_seconds" for full descriptions around the free device
-  local name="full-$1" out line ctas
-  out="$work/$name-free-output.duckdb"
-  rm -rf "$out" "$out.wal"
-  line=$(WRITERS=$writers /usr/bin/time -f "peak_kb=%M" -o "$work/$name-free.time" \
-    dotnet "$root/bench/DuckEmbed.Bench/bin/Release/net10.0/DuckEmbed.Bench.dll" simulated-device "$work/$name-input.duckdb" 1e12 2 "$batch" "$out")
+  local out="$work/full-$1-free-output.duckdb" run ctas
+  run=$(WRITERS=$writers free_run full "$1")
   ctas=$(bench ctas "$out" embedded | sed 's/.*seconds=//')
   rm -rf "$out" "$out.wal"
-  echo "$(sed -E 's/.* seconds=([0-9.]+) .* tokens=([0-9]+) .*/\1 \2/' <<<"$line") $(sed 's/peak_kb=//' "$work/$name-free.time") $ctas"
+  echo "$run $ctas"
 }
 
 measure() { # KIND ROWS
