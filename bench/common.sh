@@ -32,6 +32,7 @@ bench export-model "$model/onnx/model.onnx"
 cp "$shared/models/all-MiniLM-L6-v2/"{config.json,tokenizer.json,tokenizer_config.json} "$model/"
 
 # DuckEmbed end to end through the real CLI: input DuckDB -> output DuckDB, wall time of the whole process.
+# EXTRA_JSON (e.g. `, "equal_length_batches": false`) is added to its config.
 embed_run() { # TEXTS_JSONL N NAME [PRECISION] -> prints seconds
   local texts=$1 n=$2 name=$3 precision=${4:-fp32}
   bench make-input "$texts" "$n" "$work/$name-input.duckdb"
@@ -39,7 +40,7 @@ embed_run() { # TEXTS_JSONL N NAME [PRECISION] -> prints seconds
   cat >"$work/$name-config.json" <<JSON
 {"input_db_path": "$name-input.duckdb", "output_db_path": "$name-output.duckdb", "input_table": "texts",
  "id_column": "id", "text_column": "text", "output_table": "texts_embedded", "threads": $threads, "device": "cpu",
- "precision": "$precision"}
+ "precision": "$precision"${EXTRA_JSON:-}}
 JSON
   local start end
   start=$(date +%s.%N)

@@ -38,6 +38,7 @@ internal static class CliServices
             MaxBatchTokens = settings.MaxBatchTokens,
             CudaMemoryLimitBytes = settings.CudaMemoryLimitBytes,
             CudaTf32 = settings.CudaTf32,
+            EqualLengthBatches = settings.EqualLengthBatches,
             Prompt = prompt ?? settings.Prompt,
             TruncateDimensions = settings.TruncateDimensions,
             ConvertedModelCache = settings.ModelCache,

@@ -66,6 +66,8 @@ internal sealed record ConfigFile
 
     public bool? CudaTf32 { get; init; }
 
+    public bool? EqualLengthBatches { get; init; }
+
     public bool? CheckDiskSpace { get; init; }
 
     private static JsonTypeInfo<ConfigFile> Contract => ConfigFileJson.Default.ConfigFile;

@@ -66,6 +66,9 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
     /// <summary>fp32 MatMuls on TF32 on CUDA (<c>cuda_tf32</c>); off by default.</summary>
     public bool CudaTf32 { get; init; }
 
+    /// <summary>Batches of one token count each (<c>equal_length_batches</c>); <c>null</c> for the device's default (on the CPU, off on CUDA).</summary>
+    public bool? EqualLengthBatches { get; init; }
+
     /// <summary>Dimensions kept of each vector (<c>truncate_dim</c>); <c>null</c> for all.</summary>
     public int? TruncateDimensions { get; init; }
 
@@ -113,6 +116,7 @@ internal sealed record RunSettings(EmbeddingJob Job, int? BatchSize, string? Mod
             TruncateDimensions = config.Whole(file.TruncateDim, nameof(file.TruncateDim), MaxTruncateDimensions),
             CudaMemoryLimitBytes = config.Size(file.CudaMemoryLimit, nameof(file.CudaMemoryLimit)),
             CudaTf32 = file.CudaTf32 ?? false,
+            EqualLengthBatches = file.EqualLengthBatches,
             ModelCache = config.Text(file.ModelCache, nameof(file.ModelCache)) is { } cache
                 ? ResolvePath(cache)
                 : Path.Combine(Path.GetDirectoryName(job.OutputDatabasePath)!, ".duckembed-cache"),

@@ -110,10 +110,12 @@ public sealed partial class SentenceEmbeddingGenerator
             MaxBatchSize = options.MaxBatchSizeOn(device),
             // A warm-up that had to halve its batch to fit the GPU's memory caps every run at what fitted.
             MaxBatchTokens = Math.Min(options.MaxBatchTokensOn(device), largestRun ?? int.MaxValue),
+            EqualLengthBatches = options.EqualLengthBatchesOn(device),
         };
-        logger.LogInformation("Precision {Precision}{PrecisionSource}, batches of up to {BatchSize} texts{BatchSource} and {Tokens} token cells",
+        logger.LogInformation("Precision {Precision}{PrecisionSource}, batches of up to {BatchSize} texts{BatchSource} and {Tokens} token cells, {Lengths}",
             chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
-            chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens);
+            chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens,
+            chosen.EqualLengthBatches.Value ? "each of one token count" : "padded to their longest text");
         options = chosen;
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try

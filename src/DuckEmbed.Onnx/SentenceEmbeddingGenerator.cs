@@ -163,7 +163,8 @@ public sealed partial class SentenceEmbeddingGenerator : IEmbeddingGenerator<str
         var dimensions = _encoders.Dimensions;
         // One block for the whole call (the caller's, or one of its own), which the encoders write in their batches'
         // order; each embedding is a slice of it, so nothing is copied per text.
-        ArraySegment<int>[] plan = [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value)];
+        ArraySegment<int>[] plan = [.. LengthSortedBatches.Plan(encoded, _options.MaxBatchSizeOn(_options.Device), _options.MaxBatchTokens!.Value,
+            _options.EqualLengthBatchesOn(_options.Device))];
         var rows = _encoders.Run(encoded, plan, vectors, cancellationToken);
 
         var result = new GeneratedEmbeddings<Embedding<float>>(encoded.Length)

@@ -41,6 +41,17 @@ public sealed record SentenceEmbeddingOptions
     public int MaxBatchTokensOn(ExecutionDevice device) =>
         MaxBatchTokens ?? (device == ExecutionDevice.Cuda ? DefaultCudaMaxBatchTokens : DefaultMaxBatchTokens);
 
+    /// <summary>
+    /// Batches of texts of one token count only (no padding), instead of padded length-sorted batches. On the CPU
+    /// this is faster (BENCHMARKS.md, "Batches of one length": long texts then make small batches, whose activations
+    /// stay in cache); on CUDA, where a batch's size is what fills the GPU, padded batches stay the default.
+    /// </summary>
+    /// <remarks><c>null</c>: the device's default (on the CPU, off on CUDA).</remarks>
+    public bool? EqualLengthBatches { get; init; }
+
+    /// <summary>Whether batches hold one token count each on <paramref name="device"/>: <see cref="EqualLengthBatches"/> or the device's default.</summary>
+    public bool EqualLengthBatchesOn(ExecutionDevice device) => EqualLengthBatches ?? device != ExecutionDevice.Cuda;
+
     /// <summary>Most GPU memory ONNX Runtime's CUDA arena may take, in bytes (<c>gpu_mem_limit</c>); <c>null</c> for no limit.</summary>
     public long? CudaMemoryLimitBytes { get; init; }
 

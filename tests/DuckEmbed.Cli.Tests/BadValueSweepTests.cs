@@ -54,6 +54,7 @@ public sealed class BadValueSweepTests : IDisposable
         Add("prompt", ["5", "\"\"", "\"query\""]);
         Add("model_cache", ["5", "\"\"", "[]"]);
         Add("cuda_tf32", ["\"yes\"", "1", "[]"]);
+        Add("equal_length_batches", ["\"yes\"", "1", "[]"]);
         Add("check_disk_space", ["\"no\"", "0", "{}"]);
         Add("cuda_devices", ["\"0\"", "[-1]", "[0, 0]", "[\"a\"]", "{}", "[]", "[2147483648]"]);
         Add("duckdb_memory_limit", [.. BadSizes, "\"1KB\""]);

@@ -54,6 +54,19 @@ public sealed class RunSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Equal_length_batches_are_read_from_the_config_and_otherwise_on_for_the_CPU_and_off_for_CUDA()
+    {
+        Assert.Null(Load(ValidConfig).EqualLengthBatches);
+        Assert.False(Load(With("equal_length_batches", "false")).EqualLengthBatches);
+        Assert.True(Load(With("equal_length_batches", "true")).EqualLengthBatches);
+        Assert.EndsWith("'equal_length_batches' must be true or false, not \"yes\".", ErrorOf(With("equal_length_batches", "\"yes\"")), StringComparison.Ordinal);
+        var onTheCpu = new DuckEmbed.Onnx.SentenceEmbeddingOptions();
+        Assert.True(onTheCpu.EqualLengthBatchesOn(DuckEmbed.Onnx.ExecutionDevice.Cpu));
+        Assert.False(onTheCpu.EqualLengthBatchesOn(DuckEmbed.Onnx.ExecutionDevice.Cuda));
+        Assert.True((onTheCpu with { EqualLengthBatches = true }).EqualLengthBatchesOn(DuckEmbed.Onnx.ExecutionDevice.Cuda));
+    }
+
+    [Fact]
     public void The_model_cache_is_beside_the_output_unless_the_config_names_a_folder()
     {
         Assert.Equal(Path.Combine(_folder.Path, "sub", ".duckembed-cache"), Load(ValidConfig).ModelCache);

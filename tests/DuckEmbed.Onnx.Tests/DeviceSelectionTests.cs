@@ -128,14 +128,14 @@ public sealed class DeviceSelectionTests
     }
 
     [Fact]
-    public void On_the_cpu_the_default_precision_is_fp32_and_the_default_batch_32_said_in_the_log()
+    public void On_the_cpu_the_default_precision_is_fp32_and_the_default_batches_32_texts_of_one_token_count_said_in_the_log()
     {
         var logger = new RecordingLogger();
         using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Device = ExecutionDevice.Auto }, logger);
 
         Assert.Equal((ExecutionDevice.Cpu, ModelPrecision.Fp32, 32), (generator.Device, generator.Precision, generator.MaxBatchSize));
         Assert.Equal("fp32", generator.Settings["precision"]);
-        Assert.Contains("Precision fp32 (the default on the CPU), batches of up to 32 texts (the default on the CPU; BATCH_SIZE sets it) and 16384 token cells", logger.Lines);
+        Assert.Contains("Precision fp32 (the default on the CPU), batches of up to 32 texts (the default on the CPU; BATCH_SIZE sets it) and 16384 token cells, each of one token count", logger.Lines);
     }
 
     [Fact]

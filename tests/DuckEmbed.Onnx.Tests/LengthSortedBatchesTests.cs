@@ -43,4 +43,19 @@ public sealed class LengthSortedBatchesTests
 
         Assert.Equal([[0, 2], [1]], batches);
     }
+
+    [Fact]
+    public void Batches_of_equal_lengths_hold_one_token_count_each_within_the_size_and_the_budget()
+    {
+        var lengths = Enumerable.Range(0, 500).Select(i => 2 + (i * 7919 % 40)).Concat(Enumerable.Repeat(200, 30)).ToArray();
+        var texts = TextsOfLengths(lengths);
+
+        var batches = LengthSortedBatches.Plan(texts, maxBatchSize: 8, maxBatchTokens: 1000, equalLengths: true).ToList();
+
+        Assert.Equal(Enumerable.Range(0, lengths.Length), batches.SelectMany(b => b).Order());
+        Assert.All(batches, b => Assert.Single(b.Select(i => lengths[i]).Distinct()));
+        Assert.All(batches, b => Assert.True(b.Count <= 8 && b.Count * lengths[b[0]] <= 1000));
+        // Each length's texts fill as few batches as the size and budget allow: 40 lengths of 12–13 texts, 2 batches each; 30 of 200 tokens, 5 a batch.
+        Assert.Equal(40 * 2 + 6, batches.Count);
+    }
 }

@@ -6,14 +6,18 @@ namespace DuckEmbed.Onnx.Tests;
 public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) : IClassFixture<BundledModelFixture>
 {
     [Fact]
-    public async Task Batching_and_padding_do_not_change_an_embedding()
+    public async Task Padded_batches_and_batches_of_one_length_give_each_text_the_embedding_it_gets_alone()
     {
         var texts = ReferenceRow.All.Take(40).Select(r => r.Text).Append("short").Append(new string('x', 3000)).ToList();
-        var together = await model.Generator.GenerateAsync(texts);
+        using var padded = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { EqualLengthBatches = false });
+        var inPaddedBatches = await padded.GenerateAsync(texts);
+        // The CPU's default: each batch of one token count.
+        var inBatchesOfOneLength = await model.Generator.GenerateAsync(texts);
         for (var i = 0; i < texts.Count; i++)
         {
             var alone = await model.Generator.GenerateAsync([texts[i]]);
-            Assert.True(VectorMath.Cosine(together[i].Vector.Span, alone[0].Vector.Span) >= 0.9999, $"text {i}");
+            Assert.True(VectorMath.Cosine(inPaddedBatches[i].Vector.Span, alone[0].Vector.Span) >= 0.9999, $"text {i}, padded");
+            Assert.True(VectorMath.Cosine(inBatchesOfOneLength[i].Vector.Span, alone[0].Vector.Span) >= 0.9999, $"text {i}, one length");
         }
     }
 
