@@ -7,8 +7,8 @@ namespace DuckEmbed.Onnx.Inference;
 /// longest text, wastes little on padding (sentence-transformers' <c>encode</c> sorts for the same reason). A
 /// batch holds at most <c>maxBatchSize</c> texts and at most <c>maxBatchTokens</c> cells (texts × padded
 /// length), so a batch of long texts stays as large in memory as a batch of short ones. With
-/// <c>equalLengths</c> a batch holds texts of one token count only: no padding at all, and no batch larger than its
-/// length has texts (BENCHMARKS.md, "Batches of one length in the product").
+/// <c>equalLengths</c> a batch holds texts of one token count only: no padding at all, and a length few texts have
+/// makes a small batch of its own (BENCHMARKS.md, "Batches of one length in the product").
 /// </summary>
 internal static class LengthSortedBatches
 {
