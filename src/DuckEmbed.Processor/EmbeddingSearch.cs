@@ -111,26 +111,12 @@ public static class EmbeddingSearch
     {
         var best = new PriorityQueue<(string Id, string Text), (double Score, long Order)>(
             Comparer<(double Score, long Order)>.Create((a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Order.CompareTo(a.Order)));
-        using var command = connection.CreateCommand();
-        command.CommandText = candidatesSql;
-        using var registration = cancellationToken.Register(command.Cancel);
-        using var reader = command.ExecuteReader();
-        var window = new List<(string Id, string Text)>(RescoreWindow);
         var order = 0L;
-        var more = true;
-        while (more)
+        var candidates = Rows(connection, candidatesSql, reader => (Id: reader.GetString(0), Text: reader.GetString(2)), cancellationToken);
+        foreach (var window in candidates.Chunk(RescoreWindow))
         {
-            window.Clear();
-            while (window.Count < RescoreWindow && (more = reader.Read()))
-            {
-                window.Add((reader.GetString(0), reader.GetString(2)));
-            }
-            if (window.Count == 0)
-            {
-                break;
-            }
-            var again = await generator.GenerateAsync([.. window.Select(c => c.Text)], cancellationToken: cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < window.Count; i++, order++)
+            var again = await generator.GenerateAsync(window.Select(c => c.Text), cancellationToken: cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < window.Length; i++, order++)
             {
                 var priority = (VectorEncoding.Cosine(again[i].Vector.Span, query), order);
                 if (best.Count < count)
@@ -167,18 +153,20 @@ public static class EmbeddingSearch
         appender.CreateRow().AppendValue(vector).EndRow();
     }
 
-    private static List<T> Read<T>(DuckDBConnection connection, string sql, Func<System.Data.Common.DbDataReader, T> row, CancellationToken cancellationToken)
+    private static List<T> Read<T>(DuckDBConnection connection, string sql, Func<System.Data.Common.DbDataReader, T> row, CancellationToken cancellationToken) =>
+        [.. Rows(connection, sql, row, cancellationToken)];
+
+    // The query's rows as they are read: the reader stays open while the caller works on the rows before.
+    private static IEnumerable<T> Rows<T>(DuckDBConnection connection, string sql, Func<System.Data.Common.DbDataReader, T> row, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         using var registration = cancellationToken.Register(command.Cancel);
         using var reader = command.ExecuteReader();
-        var rows = new List<T>();
         while (reader.Read())
         {
-            rows.Add(row(reader));
+            yield return row(reader);
         }
-        return rows;
     }
 
     private static Dictionary<string, string> CheckSameModel(DuckDBConnection connection, string table, EmbeddingJob job, IEmbeddingGenerator generator)
