@@ -3,6 +3,9 @@
 
 # Build stage: restore and publish from NuGet only, with the same script embed.sh uses locally.
 FROM mcr.microsoft.com/dotnet/sdk:10.0.100-noble AS build
+# Marks the build stage's images (left untagged by the classic builder), so that they can be pruned alone:
+# docker image prune --filter label=duckembed.stage=build
+LABEL duckembed.stage=build
 WORKDIR /src
 # Restore first, from the project files alone, so that a change to the sources reuses the restored packages
 # (the CUDA build of ONNX Runtime is hundreds of MB).

@@ -20,10 +20,12 @@ internal static class RawOrtBenchmark
     /// The model as DuckEmbed runs it on the CPU (attention fused for int8 only), or changed for a before/after:
     /// <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
     /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision; <c>UNMASKED=1</c>
-    /// the fused attention without its padding mask, with <c>EQUAL_LENGTHS=1</c> (batches of one length only, #31's experiment).
+    /// attention fused without its padding mask, with <c>EQUAL_LENGTHS=1</c> (batches of one length only: the model
+    /// DuckEmbed runs on the CPU with <c>equal_length_batches</c>).
     /// </summary>
     private static byte[] Model(byte[] fp32, ModelPrecision precision, BertTokenizer tokenizer)
     {
+        var unmasked = Environment.GetEnvironmentVariable("UNMASKED") == "1";
         var fuse = Environment.GetEnvironmentVariable("ATTENTION_FUSION") switch
         {
             "0" => false,
@@ -36,24 +38,8 @@ internal static class RawOrtBenchmark
             ModelPrecision.Int8 => PrecisionConversion.CalibratedInt8(fp32, text => tokenizer.Encode(text).Ids.ToArray()),
             _ => PrecisionConversion.Apply(fp32, precision, text => tokenizer.Encode(text).Ids.ToArray()),
         };
-        model = fuse ? AttentionFusion.Apply(model).Model : model;
-        return Environment.GetEnvironmentVariable("UNMASKED") == "1" ? WithoutKeyPaddingMask(model) : model;
-    }
-
-    // The fused model's MultiHeadAttention without its key padding mask (ONNX Runtime's CPU kernel takes its
-    // flash-attention path only then): right only for batches of texts of one length (EQUAL_LENGTHS=1).
-    private static byte[] WithoutKeyPaddingMask(byte[] fused)
-    {
-        var proto = DuckEmbed.Onnx.Graph.Proto.ModelProto.Parser.ParseFrom(fused);
-        foreach (var node in proto.Graph.Node.Where(n => n.OpType == "MultiHeadAttention"))
-        {
-            while (node.Input.Count > 3)
-            {
-                node.Input.RemoveAt(node.Input.Count - 1);
-            }
-        }
-        GraphIndex.RemoveUnread(proto.Graph);
-        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
+        // Without the mask only for batches of one length (EQUAL_LENGTHS=1): padding would be attended to.
+        return fuse || unmasked ? AttentionFusion.Apply(model, keyPaddingMask: !unmasked).Model : model;
     }
 
     public static void Run(string textsPath, int count, int batchSize, bool sorted, int threads)

@@ -85,20 +85,22 @@ public sealed partial class SentenceEmbeddingGenerator
         options = options with { Device = DeviceFor(options, logger) };
         // The model each device runs, converted to that device's precision only when it is tried (an auto run that
         // falls back to the CPU converts again for it), once per precision.
-        var runnable = new Dictionary<ModelPrecision, byte[]>();
+        var runnable = new Dictionary<(ModelPrecision, bool), byte[]>();
         byte[] RunnableOn(ExecutionDevice device)
         {
             var precision = options.PrecisionOn(device);
-            if (!runnable.TryGetValue(precision, out var bytes))
+            var maskFree = MaskFreeOn(device, options);
+            if (!runnable.TryGetValue((precision, maskFree), out var bytes))
             {
-                byte[] Convert() => PrecisionConversion.Apply(model, precision, text => tokenizer.Encode(text).Ids.ToArray(), cancellationToken);
+                byte[] Convert() => PrecisionConversion.Apply(model, precision, text => tokenizer.Encode(text).Ids.ToArray(), maskFree, cancellationToken);
                 var converted = precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
                     ? Convert()
                     : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, precision, maxLength, Convert,
-                        precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "");
+                        string.Join('-', new[] { precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "", maskFree ? "maskfree" : "" }
+                            .Where(v => v.Length > 0)));
                 cancellationToken.ThrowIfCancellationRequested();
                 // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
-                runnable[precision] = bytes = PoolingGraph.TryAppend(converted, pooling) ?? converted;
+                runnable[(precision, maskFree)] = bytes = PoolingGraph.TryAppend(converted, pooling) ?? converted;
             }
             return bytes;
         }
@@ -141,6 +143,14 @@ public sealed partial class SentenceEmbeddingGenerator
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether the model on <paramref name="device"/> runs its attention without the padding mask: on the CPU when
+    /// every batch holds one token count, so nothing is padded and ONNX Runtime takes its flash-attention path. Not
+    /// on CUDA: fp16's fused attention has never run on a GPU here.
+    /// </summary>
+    internal static bool MaskFreeOn(ExecutionDevice device, SentenceEmbeddingOptions options) =>
+        device == ExecutionDevice.Cpu && options.EqualLengthBatchesOn(device);
 
     private static string Name(ExecutionDevice device) => device == ExecutionDevice.Cuda ? "CUDA" : "the CPU";
 

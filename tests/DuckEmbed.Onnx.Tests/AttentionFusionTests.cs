@@ -4,6 +4,7 @@ using DuckEmbed.Onnx.Inference;
 using DuckEmbed.Onnx.Tokenization;
 using DuckEmbed.Tests;
 using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 
 namespace DuckEmbed.Onnx.Tests;
 
@@ -36,6 +37,58 @@ public sealed class AttentionFusionTests
             Assert.True(cosine >= 0.999999, $"row {row}: cosine {cosine}");
         }
         Assert.InRange(after.Select((v, i) => Math.Abs(v - before[i])).Max(), 0, 1e-4);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Attention_fused_without_its_mask_gives_a_batch_of_one_token_count_the_vectors_of_the_masked_graph(string name)
+    {
+        var (model, vocabulary) = name == "MiniLM" ? (MiniLM, ModelSource.Bundled().ReadVocabulary())
+            : (File.ReadAllBytes(Path.Combine(ArcticModel.Folder, "model.onnx")), Vocabulary.Load(new StreamReader(Path.Combine(ArcticModel.Folder, "vocab.txt"))));
+        var tokenizer = new BertTokenizer(vocabulary, 256);
+        EncodedText[] batch = [.. new[] { "red green blue white", "north south east west", "one two three four" }.Select(tokenizer.Encode)];
+        Assert.Single(batch.Select(t => t.Ids.Length).Distinct());
+
+        var (maskFree, count) = AttentionFusion.Apply(model, keyPaddingMask: false);
+
+        var proto = ModelProto.Parser.ParseFrom(maskFree);
+        Assert.Equal(6, count);
+        Assert.All(proto.Graph.Node.Where(n => n.OpType == "MultiHeadAttention"), n => Assert.Equal(3, n.Input.Count));
+        Assert.Contains(proto.MetadataProps, p => p.Key == AttentionFusion.MaskFreeMetadataKey);
+        var pooling = new SentencePooling(PoolingMode.Mean);
+        var before = Embed(model, tokenizer, pooling, batch, out var dimensions);
+        var after = Embed(maskFree, tokenizer, pooling, batch, out _);
+        for (var row = 0; row < batch.Length; row++)
+        {
+            var cosine = VectorMath.Cosine(before.AsSpan(row * dimensions, dimensions).ToArray(), after.AsSpan(row * dimensions, dimensions).ToArray());
+            Assert.True(cosine >= 0.999999, $"row {row}: cosine {cosine}");
+        }
+    }
+
+    [Fact]
+    public void A_model_without_its_padding_mask_refuses_a_padded_batch_instead_of_embedding_it_wrong()
+    {
+        var tokenizer = new BertTokenizer(ModelSource.Bundled().ReadVocabulary(), 256);
+        using var masked = new OnnxSentenceEncoder(new InferenceSession(AttentionFusion.Apply(MiniLM).Model), tokenizer.PadId, ExecutionDevice.Cpu,
+            new SentencePooling(PoolingMode.Mean));
+        using var maskFree = new OnnxSentenceEncoder(new InferenceSession(AttentionFusion.Apply(MiniLM, keyPaddingMask: false).Model), tokenizer.PadId,
+            ExecutionDevice.Cpu, new SentencePooling(PoolingMode.Mean));
+        EncodedText[] padded = [.. PaddedBatch.Texts.Select(tokenizer.Encode)];
+
+        Assert.False(masked.OneLengthOnly);
+        Assert.True(maskFree.OneLengthOnly);
+        masked.Encode(padded, new float[padded.Length * masked.Dimensions]);
+        var refused = Assert.Throws<InvalidOperationException>(() => maskFree.Encode(padded, new float[padded.Length * maskFree.Dimensions]));
+        Assert.Contains("different token counts", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static float[] Embed(byte[] model, BertTokenizer tokenizer, SentencePooling pooling, EncodedText[] batch, out int dimensions)
+    {
+        using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, pooling);
+        var vectors = new float[batch.Length * encoder.Dimensions];
+        encoder.Encode(batch, vectors);
+        dimensions = encoder.Dimensions;
+        return vectors;
     }
 
     [Fact]

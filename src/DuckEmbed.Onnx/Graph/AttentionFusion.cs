@@ -23,8 +23,18 @@ internal static class AttentionFusion
 {
     private const string MaskInput = "attention_mask";
 
+    /// <summary>
+    /// The model metadata entry a fusion without the padding mask leaves (ONNX Runtime reads it back as custom
+    /// metadata), so that whoever runs the model knows from the model itself that it takes batches of one length only.
+    /// </summary>
+    public const string MaskFreeMetadataKey = "duckembed.attention";
+
     /// <summary>The model with its attention blocks fused, and how many it fused (0: the model is returned as it was).</summary>
-    public static (byte[] Model, int Fused) Apply(byte[] model)
+    /// <param name="model">The ONNX model.</param>
+    /// <param name="keyPaddingMask">Whether the fused attention keeps <c>attention_mask</c> as its key padding mask.
+    /// Without it ONNX Runtime's CPU kernel takes its flash-attention path, but every token of a batch is attended to:
+    /// right only for batches whose texts all have the same token count (no padding).</param>
+    public static (byte[] Model, int Fused) Apply(byte[] model, bool keyPaddingMask = true)
     {
         var proto = ModelProto.Parser.ParseFrom(model);
         var graph = proto.Graph;
@@ -38,10 +48,13 @@ internal static class AttentionFusion
         {
             return (model, 0);
         }
-        var keyPaddingMask = MaskInput + "_int32";
-        var cast = new NodeProto { OpType = "Cast", Name = keyPaddingMask + "_Cast", Input = { MaskInput }, Output = { keyPaddingMask } };
-        cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Int32 });
-        graph.Node.Insert(0, cast);
+        var maskInt32 = MaskInput + "_int32";
+        if (keyPaddingMask)
+        {
+            var cast = new NodeProto { OpType = "Cast", Name = maskInt32 + "_Cast", Input = { MaskInput }, Output = { maskInt32 } };
+            cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Int32 });
+            graph.Node.Insert(0, cast);
+        }
         foreach (var block in blocks)
         {
             var attention = new NodeProto
@@ -49,9 +62,13 @@ internal static class AttentionFusion
                 OpType = "MultiHeadAttention",
                 Domain = ContribOperators.Domain,
                 Name = block.Output + "_MultiHeadAttention",
-                Input = { block.Query, block.Key, block.Value, "", keyPaddingMask },
+                Input = { block.Query, block.Key, block.Value },
                 Output = { block.Output },
             };
+            if (keyPaddingMask)
+            {
+                attention.Input.Add(["", maskInt32]);
+            }
             attention.Attribute.Add(new AttributeProto { Name = "num_heads", Type = AttributeProto.Types.AttributeType.Int, I = block.Heads });
             attention.Attribute.Add(new AttributeProto { Name = "scale", Type = AttributeProto.Types.AttributeType.Float, F = block.Scale });
             attention.Attribute.Add(new AttributeProto { Name = "mask_filter_value", Type = AttributeProto.Types.AttributeType.Float, F = block.MaskFilterValue });
@@ -60,6 +77,10 @@ internal static class AttentionFusion
         }
         GraphIndex.RemoveUnread(graph);
         ContribOperators.Import(proto);
+        if (!keyPaddingMask)
+        {
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = MaskFreeMetadataKey, Value = "no padding mask: batches of one token count only" });
+        }
         return (proto.ToByteArray(), blocks.Count);
     }
 

@@ -50,6 +50,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         _hiddenDimensions = dimensions[^1] > 0
             ? dimensions[^1]
             : throw new ModelLoadException(ModelSetting.ModelPath, "The model's hidden-state output has no fixed embedding size.");
+        OneLengthOnly = session.ModelMetadata.CustomMetadataMap.ContainsKey(Graph.AttentionFusion.MaskFreeMetadataKey);
         // A graph with DuckEmbed's pooling appended (PoolingGraph) gives [batch, dimensions]: nothing to pool here.
         PoolsInGraph = session.OutputMetadata.ContainsKey(Graph.PoolingGraph.OutputName);
         Dimensions = pooling.TruncateDimensions is { } truncated
@@ -82,6 +83,13 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         }
     }
 
+    /// <summary>
+    /// Whether the model's attention has no padding mask (<see cref="Graph.AttentionFusion"/>, said in the model's own
+    /// metadata), so that a batch must hold texts of one token count: padding would be attended to, and every vector
+    /// of the batch would be wrong.
+    /// </summary>
+    internal bool OneLengthOnly { get; }
+
     /// <summary>The length of one embedding.</summary>
     public int Dimensions { get; }
 
@@ -106,6 +114,10 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         foreach (var text in batch)
         {
             length = Math.Max(length, text.Ids.Length);
+        }
+        if (OneLengthOnly && batch.Any(text => text.Ids.Length != length))
+        {
+            throw new InvalidOperationException("A batch of texts of different token counts reached a model whose attention has no padding mask.");
         }
         long[] shape = [rows, length];
         var inputs = new Inputs(length);
