@@ -84,7 +84,7 @@ public sealed partial class SentenceEmbeddingGenerator
         var maxLength = tokenizer.MaxLength;
         options = options with { Device = DeviceFor(options, logger) };
         // The model each device runs, converted to that device's precision only when it is tried (an auto run that
-        // falls back to the CPU converts again for it), once per precision.
+        // falls back to the CPU converts again for it), once per precision and attention mask.
         var runnable = new Dictionary<(ModelPrecision, bool), byte[]>();
         byte[] RunnableOn(ExecutionDevice device)
         {
@@ -96,8 +96,7 @@ public sealed partial class SentenceEmbeddingGenerator
                 var converted = precision == ModelPrecision.Fp32 || options.ConvertedModelCache is null
                     ? Convert()
                     : new ConvertedModelCache(options.ConvertedModelCache, logger).GetOrCreate(modelSha256, precision, maxLength, Convert,
-                        string.Join('-', new[] { precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "", maskFree ? "maskfree" : "" }
-                            .Where(v => v.Length > 0)));
+                        (precision == ModelPrecision.Int8 ? Int8WeightsForCpu.Current.ToString().ToLowerInvariant() : "") + (maskFree ? "-maskfree" : ""));
                 cancellationToken.ThrowIfCancellationRequested();
                 // Pooling and normalisation inside the graph, where it can take them: only [batch, dimensions] leaves the model.
                 runnable[(precision, maskFree)] = bytes = PoolingGraph.TryAppend(converted, pooling) ?? converted;
@@ -146,11 +145,11 @@ public sealed partial class SentenceEmbeddingGenerator
 
     /// <summary>
     /// Whether the model on <paramref name="device"/> runs its attention without the padding mask: on the CPU when
-    /// every batch holds one token count, so nothing is padded and ONNX Runtime takes its flash-attention path. Not
-    /// on CUDA: fp16's fused attention has never run on a GPU here.
+    /// every batch holds one token count, so nothing is padded and ONNX Runtime takes its flash-attention path (fp32
+    /// and int8). Not on CUDA, nor for fp16 anywhere: fp16's fused attention has never run on a GPU here.
     /// </summary>
     internal static bool MaskFreeOn(ExecutionDevice device, SentenceEmbeddingOptions options) =>
-        device == ExecutionDevice.Cpu && options.EqualLengthBatchesOn(device);
+        device == ExecutionDevice.Cpu && options.EqualLengthBatchesOn(device) && options.PrecisionOn(device) != ModelPrecision.Fp16;
 
     private static string Name(ExecutionDevice device) => device == ExecutionDevice.Cuda ? "CUDA" : "the CPU";
 

@@ -5,6 +5,20 @@ namespace DuckEmbed.Onnx.Tests;
 
 public sealed class SentenceEmbeddingGeneratorTests(BundledModelFixture model) : IClassFixture<BundledModelFixture>
 {
+    [Theory]
+    [InlineData(ExecutionDevice.Cpu, null, null, true)]
+    [InlineData(ExecutionDevice.Cpu, ModelPrecision.Int8, null, true)]
+    [InlineData(ExecutionDevice.Cpu, null, false, false)]
+    [InlineData(ExecutionDevice.Cpu, ModelPrecision.Fp16, null, false)]
+    [InlineData(ExecutionDevice.Cuda, null, true, false)]
+    public void Attention_runs_without_its_padding_mask_only_on_the_cpu_in_batches_of_one_length_and_not_in_fp16(
+        ExecutionDevice device, ModelPrecision? precision, bool? equalLengths, bool maskFree)
+    {
+        var options = new SentenceEmbeddingOptions { Device = device, Precision = precision, EqualLengthBatches = equalLengths };
+
+        Assert.Equal(maskFree, SentenceEmbeddingGenerator.MaskFreeOn(device, options));
+    }
+
     [Fact]
     public async Task Padded_batches_and_batches_of_one_length_give_each_text_the_embedding_it_gets_alone()
     {

@@ -4,8 +4,8 @@ namespace DuckEmbed.Onnx.Graph;
 /// <remarks>
 /// int8 also gets its attention fused (<see cref="AttentionFusion"/>): +7 % on the CPU, and free, as the result is
 /// cached. fp32 is fused only without the padding mask (<c>maskFree</c>, for batches of one token count), where ONNX
-/// Runtime's flash-attention path makes it worth the graph edit at every start (BENCHMARKS.md, "Batches of one
-/// length in the product"); with the mask it was +4 %, within the noise. fp16, a GPU precision, is not fused: its
+/// Runtime's flash-attention path makes it worth the graph edit at every start (BENCHMARKS.md, "Attention without its
+/// padding mask"); with the mask it was +4 %, within the noise. fp16, a GPU precision, is not fused: its
 /// fused attention has never run on a GPU.
 /// </remarks>
 internal static class PrecisionConversion
