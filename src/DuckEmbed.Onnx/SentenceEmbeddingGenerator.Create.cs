@@ -116,7 +116,10 @@ public sealed partial class SentenceEmbeddingGenerator
         logger.LogInformation("Precision {Precision}{PrecisionSource}, batches of up to {BatchSize} texts{BatchSource} and {Tokens} token cells, {Lengths}",
             chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
             chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens,
-            chosen.EqualLengthBatches.Value ? "each of one token count" : "padded to their longest text");
+            !chosen.EqualLengthBatches.Value ? "padded to their longest text"
+            : sessions[0].Session.ModelMetadata.CustomMetadataMap.ContainsKey(AttentionFusion.MaskFreeMetadataKey)
+                ? "each of one token count (attention without a padding mask)"
+                : "each of one token count");
         options = chosen;
         var encoders = new List<IBatchEncoder>(sessions.Count);
         try

@@ -135,7 +135,16 @@ public sealed class DeviceSelectionTests
 
         Assert.Equal((ExecutionDevice.Cpu, ModelPrecision.Fp32, 32), (generator.Device, generator.Precision, generator.MaxBatchSize));
         Assert.Equal("fp32", generator.Settings["precision"]);
-        Assert.Contains("Precision fp32 (the default on the CPU), batches of up to 32 texts (the default on the CPU; BATCH_SIZE sets it) and 16384 token cells, each of one token count", logger.Lines);
+        Assert.Contains("Precision fp32 (the default on the CPU), batches of up to 32 texts (the default on the CPU; BATCH_SIZE sets it) and 16384 token cells, each of one token count (attention without a padding mask)", logger.Lines);
+    }
+
+    [Fact]
+    public void Padded_batches_on_the_cpu_are_said_in_the_log()
+    {
+        var logger = new RecordingLogger();
+        using var generator = SentenceEmbeddingGenerator.Create(ModelSource.Bundled(), new SentenceEmbeddingOptions { Device = ExecutionDevice.Cpu, EqualLengthBatches = false }, logger);
+
+        Assert.Contains(logger.Lines, line => line.EndsWith("16384 token cells, padded to their longest text", StringComparison.Ordinal));
     }
 
     [Fact]
