@@ -105,9 +105,10 @@ public sealed class ReliabilityTests(ITestOutputHelper log) : IDisposable
         {
             Assert.True(first.WaitForExit(TimeSpan.FromMinutes(4)) == 0, first.Stderr);
         }
-        // Every other text edited, every eleventh row deleted, 2,000 rows added: a sync of about 4,300 rows.
+        // Every other text edited, every eleventh row deleted, 8,000 rows added: a sync of about 10,300 rows, enough that
+        // ten kills (each after at most 3 s of work) do not finish it on a fast CPU.
         var after = before.Where(r => r.Id % 11 != 0).Select(r => r.Id % 2 == 0 ? (r.Id, Text: r.Text + " (revised)") : r)
-            .Concat(Corpus.Read(7_000).Skip(5_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0]))).ToList();
+            .Concat(Corpus.Read(13_000).Skip(5_000).Select(r => (r.Id, Text: r.Text.Split('\n')[0]))).ToList();
         File.Delete(input);
         WriteInput(after);
         var inputHash = SHA256.HashData(File.ReadAllBytes(input));
