@@ -17,7 +17,8 @@ namespace DuckEmbed.Bench;
 internal static class RawOrtBenchmark
 {
     /// <summary>
-    /// The model as DuckEmbed runs it on the CPU (attention fused for int8 only), or changed for a before/after:
+    /// The yardstick's model (fp32 as exported, int8 with its attention fused and masked: what padded batches run), or
+    /// changed for a before/after:
     /// <c>INT8_OUTLIERS=0</c> int8 as <c>quantize_dynamic</c> makes it (no calibrated outlier handling),
     /// <c>ATTENTION_FUSION=0</c> or <c>1</c> attention left as exported or fused, whatever the precision; <c>UNMASKED=1</c>
     /// attention fused without its padding mask, with <c>EQUAL_LENGTHS=1</c> (batches of one length only: the model

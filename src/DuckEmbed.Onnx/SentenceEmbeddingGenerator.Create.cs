@@ -117,7 +117,7 @@ public sealed partial class SentenceEmbeddingGenerator
             chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
             chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens,
             !chosen.EqualLengthBatches.Value ? "padded to their longest text"
-            : sessions[0].Session.ModelMetadata.CustomMetadataMap.ContainsKey(AttentionFusion.MaskFreeMetadataKey)
+            : OnnxSentenceEncoder.TakesOneLengthOnly(sessions[0].Session)
                 ? "each of one token count (attention without a padding mask)"
                 : "each of one token count");
         options = chosen;

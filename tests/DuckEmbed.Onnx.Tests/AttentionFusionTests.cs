@@ -45,9 +45,8 @@ public sealed class AttentionFusionTests
     {
         var (model, vocabulary) = name == "MiniLM" ? (MiniLM, ModelSource.Bundled().ReadVocabulary())
             : (File.ReadAllBytes(Path.Combine(ArcticModel.Folder, "model.onnx")), Vocabulary.Load(new StreamReader(Path.Combine(ArcticModel.Folder, "vocab.txt"))));
-        var tokenizer = new BertTokenizer(vocabulary, 256);
-        EncodedText[] batch = [.. new[] { "red green blue white", "north south east west", "one two three four" }.Select(tokenizer.Encode)];
-        Assert.Single(batch.Select(t => t.Ids.Length).Distinct());
+        string[] texts = ["red green blue white", "north south east west", "one two three four"];
+        Assert.Single(texts.Select(t => new BertTokenizer(vocabulary, 256).Encode(t).Ids.Length).Distinct());
 
         var (maskFree, count) = AttentionFusion.Apply(model, keyPaddingMask: false);
 
@@ -56,9 +55,9 @@ public sealed class AttentionFusionTests
         Assert.All(proto.Graph.Node.Where(n => n.OpType == "MultiHeadAttention"), n => Assert.Equal(3, n.Input.Count));
         Assert.Contains(proto.MetadataProps, p => p.Key == AttentionFusion.MaskFreeMetadataKey);
         var pooling = new SentencePooling(PoolingMode.Mean);
-        var before = Embed(model, tokenizer, pooling, batch, out var dimensions);
-        var after = Embed(maskFree, tokenizer, pooling, batch, out _);
-        for (var row = 0; row < batch.Length; row++)
+        var (before, dimensions, _) = PaddedBatch.Embed(model, pooling, vocabulary, texts);
+        var (after, _, _) = PaddedBatch.Embed(maskFree, pooling, vocabulary, texts);
+        for (var row = 0; row < texts.Length; row++)
         {
             var cosine = VectorMath.Cosine(before.AsSpan(row * dimensions, dimensions).ToArray(), after.AsSpan(row * dimensions, dimensions).ToArray());
             Assert.True(cosine >= 0.999999, $"row {row}: cosine {cosine}");
@@ -80,15 +79,6 @@ public sealed class AttentionFusionTests
         masked.Encode(padded, new float[padded.Length * masked.Dimensions]);
         var refused = Assert.Throws<InvalidOperationException>(() => maskFree.Encode(padded, new float[padded.Length * maskFree.Dimensions]));
         Assert.Contains("different token counts", refused.Message, StringComparison.Ordinal);
-    }
-
-    private static float[] Embed(byte[] model, BertTokenizer tokenizer, SentencePooling pooling, EncodedText[] batch, out int dimensions)
-    {
-        using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, pooling);
-        var vectors = new float[batch.Length * encoder.Dimensions];
-        encoder.Encode(batch, vectors);
-        dimensions = encoder.Dimensions;
-        return vectors;
     }
 
     [Fact]

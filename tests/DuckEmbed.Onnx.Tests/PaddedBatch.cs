@@ -14,13 +14,15 @@ internal static class PaddedBatch
         ["a", "a longer text, with punctuation and more words than the first one has, and then some more of them", "",
          "[CLS] tokens [SEP] inside", "ünïcödé text"];
 
-    /// <summary>The batch's vectors (row-major), their dimensions, and whether the model pooled them itself.</summary>
-    public static (float[] Vectors, int Dimensions, bool PooledInGraph) Embed(byte[] model, SentencePooling pooling, Vocabulary? vocabulary = null)
+    /// <summary>The vectors of <see cref="Texts"/> (or of <paramref name="texts"/>) in one batch, row-major, their dimensions, and whether the model pooled them itself.</summary>
+    public static (float[] Vectors, int Dimensions, bool PooledInGraph) Embed(byte[] model, SentencePooling pooling, Vocabulary? vocabulary = null,
+        string[]? texts = null)
     {
+        texts ??= Texts;
         var tokenizer = new BertTokenizer(vocabulary ?? ModelSource.Bundled().ReadVocabulary(), 256);
         using var encoder = new OnnxSentenceEncoder(new InferenceSession(model), tokenizer.PadId, ExecutionDevice.Cpu, pooling);
-        var vectors = new float[Texts.Length * encoder.Dimensions];
-        encoder.Encode([.. Texts.Select(tokenizer.Encode)], vectors);
+        var vectors = new float[texts.Length * encoder.Dimensions];
+        encoder.Encode([.. texts.Select(tokenizer.Encode)], vectors);
         return (vectors, encoder.Dimensions, encoder.PoolsInGraph);
     }
 }

@@ -50,7 +50,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
         _hiddenDimensions = dimensions[^1] > 0
             ? dimensions[^1]
             : throw new ModelLoadException(ModelSetting.ModelPath, "The model's hidden-state output has no fixed embedding size.");
-        OneLengthOnly = session.ModelMetadata.CustomMetadataMap.ContainsKey(Graph.AttentionFusion.MaskFreeMetadataKey);
+        OneLengthOnly = TakesOneLengthOnly(session);
         // A graph with DuckEmbed's pooling appended (PoolingGraph) gives [batch, dimensions]: nothing to pool here.
         PoolsInGraph = session.OutputMetadata.ContainsKey(Graph.PoolingGraph.OutputName);
         Dimensions = pooling.TruncateDimensions is { } truncated
@@ -89,6 +89,10 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
     /// of the batch would be wrong.
     /// </summary>
     internal bool OneLengthOnly { get; }
+
+    /// <summary>Whether <paramref name="session"/>'s model says it has no padding mask (<see cref="OneLengthOnly"/>).</summary>
+    internal static bool TakesOneLengthOnly(InferenceSession session) =>
+        session.ModelMetadata.CustomMetadataMap.ContainsKey(Graph.AttentionFusion.MaskFreeMetadataKey);
 
     /// <summary>The length of one embedding.</summary>
     public int Dimensions { get; }
