@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace DuckEmbed.Cli;
 
@@ -6,7 +7,10 @@ namespace DuckEmbed.Cli;
 /// A terminal's stdout and stderr shared by the lines a run prints (its log included) and one live line under them,
 /// as tqdm's <c>write</c> does: a line printed while the live line shows clears it, is printed in its place, and the
 /// live line is drawn again below it. Attached, it is <see cref="Console.Out"/> and <see cref="Console.Error"/>, so that
-/// the console logger, made after it, writes through it too.
+/// the console logger, made after it, writes through it too. Attached, it writes to the terminal's file descriptors
+/// itself, not through the console's writers: on Unix every console write locks <see cref="Console.Out"/>, which is
+/// then this terminal's own writer, held by the console logger while it waits for this terminal — a deadlock between
+/// a log line and a redraw of the live line (it stopped a run with the model half loaded).
 /// </summary>
 internal sealed class LiveTerminal : IDisposable
 {
@@ -16,12 +20,19 @@ internal sealed class LiveTerminal : IDisposable
     private readonly Lock _gate = new();
     private readonly TextWriter _out;
     private readonly TextWriter _error;
+    private readonly (TextWriter Out, TextWriter Error)? _console;
     private string? _live;
 
     internal LiveTerminal(TextWriter output, TextWriter error)
+        : this(output, error, null)
+    {
+    }
+
+    private LiveTerminal(TextWriter output, TextWriter error, (TextWriter Out, TextWriter Error)? console)
     {
         _out = output;
         _error = error;
+        _console = console;
         Out = new LineWriter(this, output);
         Error = new LineWriter(this, error);
     }
@@ -33,13 +44,20 @@ internal sealed class LiveTerminal : IDisposable
     public TextWriter Error { get; }
 
     /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/> until disposed.</summary>
-    public static LiveTerminal Attach()
+    public static LiveTerminal Attach() => Attach(Descriptor(1), Descriptor(2));
+
+    /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    internal static LiveTerminal Attach(Stream output, Stream error)
     {
-        var terminal = new LiveTerminal(Console.Out, Console.Error);
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        var terminal = new LiveTerminal(new StreamWriter(output, utf8), new StreamWriter(error, utf8), (Console.Out, Console.Error));
         Console.SetOut(terminal.Out);
         Console.SetError(terminal.Error);
         return terminal;
     }
+
+    // Not owned: the descriptor stays open for the console once the terminal is disposed.
+    private static FileStream Descriptor(int number) => new(new SafeFileHandle(number, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     /// <summary>Draws <paramref name="line"/> as the live line, in place of the one shown.</summary>
     public void Show(string line)
@@ -71,8 +89,13 @@ internal sealed class LiveTerminal : IDisposable
         EndLine();
         ((LineWriter)Out).FlushPartial();
         ((LineWriter)Error).FlushPartial();
-        Console.SetOut(_out);
-        Console.SetError(_error);
+        if (_console is { } console)
+        {
+            Console.SetOut(console.Out);
+            Console.SetError(console.Error);
+            _out.Dispose();
+            _error.Dispose();
+        }
     }
 
     private void Print(TextWriter target, string lines)
