@@ -44,7 +44,9 @@ internal sealed class LiveTerminal : IDisposable
     public TextWriter Error { get; }
 
     /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/> until disposed.</summary>
-    public static LiveTerminal Attach() => Attach(Descriptor(1), Descriptor(2));
+    public static LiveTerminal Attach() => OperatingSystem.IsWindows()
+        ? Attach(Console.OpenStandardOutput(), Console.OpenStandardError())
+        : Attach(Descriptor(1), Descriptor(2));
 
     /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     internal static LiveTerminal Attach(Stream output, Stream error)
@@ -56,7 +58,8 @@ internal sealed class LiveTerminal : IDisposable
         return terminal;
     }
 
-    // Not owned: the descriptor stays open for the console once the terminal is disposed.
+    // Not owned: the descriptor stays open for the console once the terminal is disposed. (Windows' console streams
+    // take no lock of Console.Out's; Unix's do.)
     private static FileStream Descriptor(int number) => new(new SafeFileHandle(number, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     /// <summary>Draws <paramref name="line"/> as the live line, in place of the one shown.</summary>
