@@ -44,13 +44,11 @@ internal sealed class LiveTerminal : IDisposable
     public TextWriter Error { get; }
 
     /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/> until disposed.</summary>
-    public static LiveTerminal Attach() => OperatingSystem.IsWindows()
-        ? Attach(Console.OpenStandardOutput(), Console.OpenStandardError())
-        : Attach(Descriptor(1), Descriptor(2));
-
-    /// <summary>Takes over <see cref="Console.Out"/> and <see cref="Console.Error"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
-    internal static LiveTerminal Attach(Stream output, Stream error)
+    public static LiveTerminal Attach()
     {
+        var (output, error) = OperatingSystem.IsWindows()
+            ? (Console.OpenStandardOutput(), Console.OpenStandardError())
+            : ((Stream)Descriptor(1), (Stream)Descriptor(2));
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         var terminal = new LiveTerminal(new StreamWriter(output, utf8), new StreamWriter(error, utf8), (Console.Out, Console.Error));
         Console.SetOut(terminal.Out);
@@ -58,8 +56,9 @@ internal sealed class LiveTerminal : IDisposable
         return terminal;
     }
 
-    // Not owned: the descriptor stays open for the console once the terminal is disposed. (Windows' console streams
-    // take no lock of Console.Out's; Unix's do.)
+    // Not owned, and the writers over it never disposed: the descriptor stays the console's, and a redraw already
+    // under way when the terminal is disposed still writes. (Windows' console streams take no lock of Console.Out's;
+    // Unix's do.)
     private static FileStream Descriptor(int number) => new(new SafeFileHandle(number, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 
     /// <summary>Draws <paramref name="line"/> as the live line, in place of the one shown.</summary>
@@ -96,8 +95,6 @@ internal sealed class LiveTerminal : IDisposable
         {
             Console.SetOut(console.Out);
             Console.SetError(console.Error);
-            _out.Dispose();
-            _error.Dispose();
         }
     }
 
