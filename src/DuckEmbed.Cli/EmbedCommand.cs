@@ -47,7 +47,7 @@ internal static class EmbedCommand
         if (shard is not null)
         {
             settings = settings with { Job = settings.Job with { Shard = shard, OutputDatabasePath = shard.PathFor(settings.Job.OutputDatabasePath) } };
-            logger.LogInformation("Shard {Index} of {Count} (index from {Source}) into {Path}", shard.Index, shard.Count, source, settings.Job.OutputDatabasePath);
+            logger.Shard(shard.Index, shard.Count, source, settings.Job.OutputDatabasePath);
         }
         // A typo in the config is reported now, not after loading the model (and int8's calibration).
         EmbeddingProcessor.CheckSettings(settings.Job);

@@ -113,9 +113,8 @@ public sealed partial class SentenceEmbeddingGenerator
             MaxBatchTokens = Math.Min(options.MaxBatchTokensOn(device), largestRun ?? int.MaxValue),
             EqualLengthBatches = options.EqualLengthBatchesOn(device),
         };
-        logger.LogInformation("Precision {Precision}{PrecisionSource}, batches of up to {BatchSize} texts{BatchSource} and {Tokens} token cells, {Lengths}",
-            chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
-            chosen.MaxBatchSize, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens,
+        logger.Batches(chosen.Precision!.Value.ToString().ToLowerInvariant(), options.Precision is null ? $" (the default on {Name(device)})" : "",
+            chosen.MaxBatchSize!.Value, options.MaxBatchSize is null ? $" (the default on {Name(device)}; BATCH_SIZE sets it)" : "", chosen.MaxBatchTokens!.Value,
             !chosen.EqualLengthBatches.Value ? "padded to their longest text"
             : OnnxSentenceEncoder.TakesOneLengthOnly(sessions[0].Session)
                 ? "each of one token count (attention without a padding mask)"
@@ -129,8 +128,7 @@ public sealed partial class SentenceEmbeddingGenerator
                 encoders.Add(new OutOfMemorySplittingEncoder(new OnnxSentenceEncoder(session, tokenizer.PadId, device, pooling, deviceId, logger), logger));
             }
             var pool = new EncoderPool(encoders);
-            logger.LogInformation("Model {ModelId} from {Location}: {Dimensions} dimensions, max {MaxLength} tokens, {Pooling} pooling{Prompt}",
-                source.ModelId, source.Location, pool.Dimensions, maxLength, source.Settings.Pooling.ToString().ToLowerInvariant(),
+            logger.Model(source.ModelId, source.Location, pool.Dimensions, maxLength, source.Settings.Pooling.ToString().ToLowerInvariant(),
                 options.Prompt is null ? "" : $", prompt '{options.Prompt}'");
             return new SentenceEmbeddingGenerator(identity, tokenizer, pool, options);
         }
@@ -173,7 +171,7 @@ public sealed partial class SentenceEmbeddingGenerator
                 "int8 runs on the CPU only: ONNX Runtime has no CUDA kernel for its quantized MatMul, so the GPU would wait on the CPU. " +
                 "Use fp16 on a GPU (the default there), or device cpu for int8.");
         }
-        logger.LogInformation("Precision int8 runs on the CPU (ONNX Runtime has no CUDA kernel for it): device auto chooses the CPU");
+        logger.Int8ChoosesCpu();
         return ExecutionDevice.Cpu;
     }
 

@@ -90,12 +90,11 @@ public static class EmbeddingProcessor
         }
         if (job.Sync && stored.Rows > 0)
         {
-            logger.LogInformation("Syncing {Table}: {Deleted} rows deleted (ids gone from the input), {Changed} changed texts to embed again, {Unchanged} rows unchanged",
-                outputTable.Name, deleted, stored.Changed, stored.Unchanged);
+            logger.Syncing(outputTable.Name, deleted, stored.Changed, stored.Unchanged);
         }
         else if (stored.Rows > 0)
         {
-            logger.LogInformation("Resuming: {Rows} rows already in {Table}; embedding the input rows not in it yet", stored.Rows, outputTable.Name);
+            logger.Resuming(stored.Rows, outputTable.Name);
         }
         // Rows present and left as they are: for a sync, the changed ones are embedded again with the new ids.
         var rowsPresent = stored.Unchanged;
@@ -103,8 +102,7 @@ public static class EmbeddingProcessor
         // Never larger than the rows left: a large window on a small table must not cost memory for rows that
         // do not exist.
         var windowSize = (int)Math.Clamp(remaining, 1, job.WindowSize);
-        logger.LogInformation("Embedding {Remaining} of {Total} rows from {Table} in windows of {WindowSize}",
-            remaining, table.RowCount, job.InputTable, windowSize);
+        logger.Embedding(remaining, table.RowCount, job.InputTable, windowSize);
 
         if (!outputIsNew)
         {
@@ -136,8 +134,7 @@ public static class EmbeddingProcessor
         database.Checkpoint();
         var summary = counters.Summary(timer.Elapsed);
         ConfirmCommitted(outputTable, summary, stored.Changed);
-        logger.LogInformation("Wrote {Rows} rows in {Seconds:F1} s ({RowsPerSecond:F1} rows/s, {TokensPerSecond:F0} tokens/s)",
-            summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
+        logger.Wrote(summary.RowsWritten, summary.Elapsed.TotalSeconds, summary.RowsPerSecond, summary.TokensPerSecond);
         return summary;
     }
 

@@ -110,7 +110,7 @@ public static class ShardMerger
         {
             cancellationToken.ThrowIfCancellationRequested();
             var copied = JobDatabase.Execute(connection, $"INSERT INTO {target} SELECT s.* FROM {shard.Table} AS s ANTI JOIN {target} AS o ON o.{id} = s.{id}");
-            logger.LogInformation("Merged shard {Index}: {Rows} rows", shard.Status.Index, copied);
+            logger.MergedShard(shard.Status.Index, copied);
         }
         var rows = Count(connection, $"SELECT count(*) FROM {target}");
         var distinct = Count(connection, $"SELECT count(DISTINCT {id}) FROM {target}");

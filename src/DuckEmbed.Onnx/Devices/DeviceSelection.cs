@@ -17,18 +17,18 @@ internal static class DeviceSelection
     {
         if (device == ExecutionDevice.Cpu)
         {
-            logger.LogInformation("Running on the CPU (device cpu)");
+            logger.RunningOnCpuAsAsked();
             return createCpu();
         }
         try
         {
             var onCuda = createCuda();
-            logger.LogInformation("Running on {Devices} (device {Device})", describeCuda(onCuda), device.ToString().ToLowerInvariant());
+            logger.RunningOnCuda(describeCuda(onCuda), device.ToString().ToLowerInvariant());
             return onCuda;
         }
         catch (CudaUnavailableException e) when (device == ExecutionDevice.Auto)
         {
-            logger.Log(e.Failed ? LogLevel.Warning : LogLevel.Information, "Running on the CPU: CUDA is not available ({Reason})", e.Message);
+            logger.RunningOnCpuWithoutCuda(e.Failed ? LogLevel.Warning : LogLevel.Information, e.Message);
             return createCpu();
         }
         catch (CudaUnavailableException e)

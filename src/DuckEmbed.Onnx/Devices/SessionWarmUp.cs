@@ -37,14 +37,13 @@ internal static class SessionWarmUp
                 run(rows, largest.Length);
                 if (rows < largest.Rows)
                 {
-                    logger.LogWarning("{Where} holds runs of {Rows} texts of {Length} tokens, not {Largest}: each run is capped at {Cells} token cells " +
-                        "(cuda_memory_limit, max_batch_tokens or a smaller BATCH_SIZE set this)", where, rows, largest.Length, largest.Rows, rows * largest.Length);
+                    logger.WarmUpFitted(where, rows, largest.Length, largest.Rows, rows * largest.Length);
                 }
                 return (rows, largest.Length);
             }
             catch (OnnxRuntimeException e) when (rows > FewestRows && OutOfMemorySplittingEncoder.IsOutOfMemory(e))
             {
-                logger.LogWarning("{Where} ran out of memory on {Rows} texts of {Length} tokens; trying {Half}", where, rows, largest.Length, rows / 2);
+                logger.WarmUpOutOfMemory(where, rows, largest.Length, rows / 2);
                 rows /= 2;
             }
         }

@@ -45,7 +45,7 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
         var expected = new Header(modelSha256, precision.ToString().ToLowerInvariant() + (variant.Length == 0 ? "" : "-" + variant), ConverterVersion, maxLength, "", 0);
         if (TryRead(path, expected) is { } cached)
         {
-            logger.LogInformation("Converted {Precision} model read from {Path}", precision.ToString().ToLowerInvariant(), path);
+            logger.ConvertedModelRead(precision.ToString().ToLowerInvariant(), path);
             return cached;
         }
         var converted = convert();
@@ -85,13 +85,13 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("The converted model cache {Path} cannot be read ({Reason}); converting again", path, e.Message);
+            logger.ConvertedModelUnreadable(path, e.Message);
             return null;
         }
         var (model, problem) = Unpack(bytes, expected);
         if (problem is not null)
         {
-            logger.LogWarning("The converted model cache {Path} {Problem}: not used; converting again and replacing it", path, problem);
+            logger.ConvertedModelRefused(path, problem);
         }
         return model;
     }
@@ -148,11 +148,11 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
-            logger.LogInformation("Converted model stored in {Path} for the next run", path);
+            logger.ConvertedModelStored(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
-            logger.LogWarning("The converted model cannot be stored in {Directory} ({Reason}); the next run converts it again", directory, e.Message);
+            logger.ConvertedModelNotStored(directory, e.Message);
             TryDelete(temporary);
         }
     }
@@ -185,7 +185,7 @@ internal sealed class ConvertedModelCache(string directory, ILogger logger)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogDebug("{Temporary} not deleted: {Reason}", temporary, e.Message);
+            logger.TemporaryNotDeleted(temporary, e.Message);
         }
     }
 }

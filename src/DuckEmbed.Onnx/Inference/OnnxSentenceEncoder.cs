@@ -72,8 +72,7 @@ internal sealed class OnnxSentenceEncoder : IBatchEncoder
             {
                 // Pinned memory only saves a staging copy; without it the inputs go from ordinary memory.
                 pinned.Dispose();
-                (logger ?? NullLogger.Instance).LogWarning("CUDA device {Device}: no pinned host memory ({Reason}); inputs are copied from ordinary memory",
-                    deviceId, InferenceSessionFactory.FirstLine(e.Message));
+                (logger ?? NullLogger.Instance).NoPinnedMemory(deviceId, InferenceSessionFactory.FirstLine(e.Message));
                 _inputAllocator = OrtAllocator.DefaultInstance;
             }
         }

@@ -31,8 +31,7 @@ internal sealed class OutOfMemorySplittingEncoder(IBatchEncoder inner, ILogger l
         {
             var texts = batch.Texts;
             var half = texts.Count / 2;
-            logger.LogWarning("Out of device memory on a batch of {Texts} texts of up to {Tokens} tokens; running it as two halves",
-                texts.Count, texts.Max(t => t.Ids.Length));
+            logger.BatchOutOfMemory(texts.Count, texts.Max(t => t.Ids.Length));
             Encode([.. texts.Take(half)], embeddings[..(half * Dimensions)], cancellationToken);
             Encode([.. texts.Skip(half)], embeddings[(half * Dimensions)..], cancellationToken);
         }

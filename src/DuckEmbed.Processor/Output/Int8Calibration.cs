@@ -75,7 +75,7 @@ internal static class Int8Calibration
                 texts.Add(reader.GetString(0));
             }
         }
-        logger.LogInformation("Calibrating int8: embedding {Count} texts of the input for each dimension's range (once; kept in the output's record)", texts.Count);
+        logger.CalibratingInt8(texts.Count);
         var vectors = new List<ReadOnlyMemory<float>>(texts.Count);
         foreach (var chunk in texts.Chunk(Math.Max(1, job.WindowSize)))
         {

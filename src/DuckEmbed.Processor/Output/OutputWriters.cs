@@ -21,12 +21,12 @@ internal sealed class OutputWriters : IDisposable
     {
         if (!job.Sync && table.VectorsAreArrays && ParallelInsertWriter.CanWrite(table.IdType))
         {
-            logger.LogDebug("Writing through DuckDB's parallel insert, {Threads} threads", job.Writers);
+            logger.WritingInParallel(job.Writers);
             database.UseThreadsForParallelInsert(job.Writers);
             _writers.Add(new ParallelInsertWriter(table, database.Connection, job.CommitInterval, job.Writers));
             return;
         }
-        logger.LogDebug("Writing with {Writers} appenders", job.Writers);
+        logger.WritingWithAppenders(job.Writers);
         database.UseWritersThreadsOnly();
         try
         {

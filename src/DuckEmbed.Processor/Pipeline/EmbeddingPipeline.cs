@@ -88,11 +88,11 @@ internal sealed class EmbeddingPipeline(IEmbeddingGenerator<string, Embedding<fl
                 if (committed.Rows > 0)
                 {
                     counters.Committed(committed);
-                    Logger.LogDebug("Committed {Rows} rows", committed.Rows);
+                    Logger.Committed(committed.Rows);
                 }
                 if (written is not null)
                 {
-                    Logger.LogDebug("Wrote {Rows} rows in {Milliseconds:F0} ms", written.Count, timer.Lap().TotalMilliseconds);
+                    Logger.WroteWindow(written.Count, timer.Lap().TotalMilliseconds);
                     Tell(c => c.Appended(written));
                 }
             }
