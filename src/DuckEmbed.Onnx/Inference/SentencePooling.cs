@@ -1,5 +1,4 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 
 namespace DuckEmbed.Onnx.Inference;
 
@@ -26,26 +25,18 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
                 hidden[..dimensions].CopyTo(embedding);
                 for (var token = 1; token < tokenCount; token++)
                 {
-                    var row = hidden.Slice(token * hiddenDimensions, dimensions);
-                    for (var d = 0; d < dimensions; d++)
-                    {
-                        embedding[d] = Math.Max(embedding[d], row[d]);
-                    }
+                    TensorPrimitives.Max(embedding, hidden.Slice(token * hiddenDimensions, dimensions), embedding);
                 }
                 break;
             case PoolingMode.Mean:
                 embedding.Clear();
                 for (var token = 0; token < tokenCount; token++)
                 {
-                    AddTo(embedding, hidden.Slice(token * hiddenDimensions, dimensions));
+                    TensorPrimitives.Add(embedding, hidden.Slice(token * hiddenDimensions, dimensions), embedding);
                 }
                 // The mean's divisor cancels in the normalisation; it is kept so that the clamps below mean what
                 // sentence-transformers' do (count ≥ 1e-9, norm ≥ 1e-12).
-                var scale = 1f / Math.Max(tokenCount, 1e-9f);
-                for (var d = 0; d < dimensions; d++)
-                {
-                    embedding[d] *= scale;
-                }
+                TensorPrimitives.Multiply(embedding, 1f / Math.Max(tokenCount, 1e-9f), embedding);
                 break;
             default:
                 // A mode this code does not know is refused, never pooled as some other one.
@@ -54,38 +45,6 @@ internal sealed record SentencePooling(PoolingMode Mode, int? TruncateDimensions
         Normalize(embedding);
     }
 
-    // Summing the token rows is the pooling's whole cost for mean pooling (tokens × dimensions adds per text).
-    private static void AddTo(Span<float> sum, ReadOnlySpan<float> row)
-    {
-        var d = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var sums = MemoryMarshal.Cast<float, Vector<float>>(sum);
-            var rows = MemoryMarshal.Cast<float, Vector<float>>(row);
-            for (var v = 0; v < sums.Length; v++)
-            {
-                sums[v] += rows[v];
-            }
-            d = sums.Length * Vector<float>.Count;
-        }
-        for (; d < sum.Length; d++)
-        {
-            sum[d] += row[d];
-        }
-    }
-
-    private static void Normalize(Span<float> embedding)
-    {
-        var dimensions = embedding.Length;
-        double squares = 0;
-        for (var d = 0; d < dimensions; d++)
-        {
-            squares += (double)embedding[d] * embedding[d];
-        }
-        var inverseNorm = (float)(1.0 / Math.Max(Math.Sqrt(squares), 1e-12));
-        for (var d = 0; d < dimensions; d++)
-        {
-            embedding[d] *= inverseNorm;
-        }
-    }
+    private static void Normalize(Span<float> embedding) =>
+        TensorPrimitives.Multiply(embedding, 1f / Math.Max(TensorPrimitives.Norm<float>(embedding), 1e-12f), embedding);
 }
